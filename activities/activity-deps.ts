@@ -1,0 +1,10 @@
+// What every activity is built over. Tests hand in real or local dependencies; nothing is module-mocked.
+import type { Logger } from 'pino';
+import type pg from 'pg';
+
+export interface ActivityDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  /** Where configured commands run (relative paths in commands resolve against it). */
+  workingDirectory: string;
+}

@@ -1,0 +1,49 @@
+// Steps that run a configured command, e.g. an integration-test suite (R-CHECKLIST automated items).
+import { ApplicationFailure } from '@temporalio/activity';
+import type { CommandSpec } from '../workflows/release-model.js';
+import type { ActivityDeps } from './activity-deps.js';
+import { runCommand, tail } from './drivers/command-runner.js';
+import { withHeartbeat } from './heartbeat.js';
+
+export interface CommandStepInput {
+  releaseId: string;
+  stepId: string;
+  command: CommandSpec;
+}
+
+export interface CommandStepResult {
+  exitCode: number;
+  durationMs: number;
+  output: string;
+}
+
+export function createCommandActivities(deps: ActivityDeps) {
+  return {
+    async runStepCommand(input: CommandStepInput): Promise<CommandStepResult> {
+      const log = deps.logger.child({ releaseId: input.releaseId, step: input.stepId });
+      const started = Date.now();
+      log.info({ argv: input.command.argv }, 'running command');
+      const result = await withHeartbeat(
+        () => ({ runningForMs: Date.now() - started }),
+        (signal) => runCommand(input.command, {}, { cwd: deps.workingDirectory, signal }),
+      );
+      const output = tail(result.stdout || result.stderr, 20);
+      if (result.exitCode !== 0) {
+        log.warn({ exitCode: result.exitCode, timedOut: result.timedOut }, 'command failed');
+        const why = result.timedOut
+          ? `timed out after ${input.command.timeoutMs} ms`
+          : `exited with ${result.exitCode}`;
+        throw ApplicationFailure.retryable(
+          `${input.command.argv[0]} ${why}: ${tail(result.stderr || result.stdout, 5)}`,
+          'CommandFailed',
+          {
+            exitCode: result.exitCode,
+            output,
+          },
+        );
+      }
+      log.info({ durationMs: result.durationMs }, 'command passed');
+      return { exitCode: result.exitCode, durationMs: result.durationMs, output };
+    },
+  };
+}

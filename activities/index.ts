@@ -1,0 +1,19 @@
+// The activities of a release, built by one factory over their dependencies (see STYLE: samples' saga).
+import type { ActivityDeps } from './activity-deps.js';
+import { createCommandActivities } from './command-activities.js';
+import { createRecordActivities } from './record-activities.js';
+import { createTargetActivities } from './target-activities.js';
+import { createVerificationActivities } from './verification-activities.js';
+
+export type { ActivityDeps } from './activity-deps.js';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createTargetActivities(deps),
+    ...createCommandActivities(deps),
+    ...createVerificationActivities(deps),
+    ...createRecordActivities(deps),
+  };
+}
+
+export type RunwayActivities = ReturnType<typeof createActivities>;

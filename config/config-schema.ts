@@ -1,0 +1,92 @@
+// The shape of every configuration file (R-INPUT). Secrets never appear in these files: only the
+// names of the environment variables that hold them (R-SECRETS).
+import { z } from 'zod';
+import { ACCESS_ROLES, APPROVER_ROLES } from '../workflows/release-model.js';
+
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export const name = z.string().regex(NAME_PATTERN, 'expected a lower-case name (a-z, 0-9, -)');
+const envVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name (A-Z, 0-9, _)');
+const seconds = z.number().int().positive();
+
+/** Values that reach a command line must be plain tokens: no whitespace, no leading '-'. */
+const commandValue = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+:/@=-]*$/, 'expected a plain value for a command line');
+
+export const commandSchema = z.strictObject({
+  argv: z.array(z.string().min(1)).min(1, 'expected at least the program to run'),
+  timeoutSeconds: seconds.default(60),
+  envFrom: z.record(envVarName, envVarName).default({}),
+});
+
+export const httpCheckSchema = z.strictObject({
+  name,
+  path: z.string().startsWith('/', 'expected a path starting with /'),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  expectVersion: z.boolean().default(false),
+  timeoutSeconds: seconds.default(5),
+});
+
+export const serviceSchema = z.strictObject({
+  name,
+  description: z.string().optional(),
+  deploy: z.strictObject({
+    strategy: z.literal('blue-green'),
+    driver: z.strictObject({
+      type: z.literal('command'),
+      actions: z.strictObject({ inspect: commandSchema, deploy: commandSchema, switch: commandSchema }),
+    }),
+  }),
+  commands: z.record(name, commandSchema).default({}),
+  verification: z.array(httpCheckSchema).min(1, 'expected at least one check'),
+});
+
+export const environmentSchema = z.strictObject({
+  name,
+  timeZone: z.string().default('Asia/Shanghai'),
+  /** Roles per identity in this environment (R-AUTH). */
+  grants: z.record(name, z.array(z.enum([...ACCESS_ROLES, ...APPROVER_ROLES])).min(1)),
+  services: z.record(
+    name,
+    z.strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** Extra placeholder values for this service's commands in this environment, e.g. {agent}. */
+      vars: z.record(z.string().regex(/^[a-zA-Z]+$/), commandValue).default({}),
+    }),
+  ),
+});
+
+export const runwaySettingsSchema = z.strictObject({
+  api: z.strictObject({
+    port: z.number().int().min(1).max(65535).default(3001),
+    publicUrl: z.url().optional(),
+  }),
+  temporal: z.strictObject({
+    address: z.string().min(1),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default('runway-releases'),
+    webUrl: z.url(),
+  }),
+  database: z.strictObject({ urlEnv: envVarName }),
+  identities: z
+    .array(z.strictObject({ name, tokenEnv: envVarName }))
+    .min(1)
+    .refine(
+      (list) => new Set(list.map((identity) => identity.name)).size === list.length,
+      'identity names must be unique',
+    ),
+});
+
+export type CommandConfig = z.infer<typeof commandSchema>;
+export type HttpCheckConfig = z.infer<typeof httpCheckSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type RunwaySettings = z.infer<typeof runwaySettingsSchema>;
+
+export interface RunwayConfig {
+  settings: RunwaySettings;
+  environments: Record<string, EnvironmentConfig>;
+  services: Record<string, ServiceConfig>;
+}

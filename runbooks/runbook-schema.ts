@@ -1,0 +1,66 @@
+// A runbook is data: the ordered steps of one release type. All three types share this schema and
+// the one engine that walks it (workflows/release-workflow.ts). Adding a kind of step means a case
+// here, in the plan resolver and in the engine's `runStep`.
+import { z } from 'zod';
+import { name } from '../config/config-schema.js';
+import { APPROVER_ROLES, RELEASE_TYPES } from '../workflows/release-model.js';
+
+const stepBase = {
+  id: name,
+  name: z.string().min(1).optional(),
+  environment: name,
+};
+
+export const deployStepSchema = z.strictObject({ ...stepBase, kind: z.literal('deploy') });
+
+export const commandStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('command'),
+  /** The name of a command in the service's configuration, e.g. `integration-tests`. */
+  command: name,
+  attempts: z.number().int().min(1).max(10).default(1),
+});
+
+export const verifyStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('verify'),
+  attempts: z.number().int().min(1).max(100).default(5),
+  intervalSeconds: z.number().positive().max(600).default(3),
+});
+
+export const approvalStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('approval'),
+  /** One seat per entry; each must be filled by a different person holding that role (R-TWO-PERSON). */
+  quorum: z.array(z.enum(APPROVER_ROLES)).min(1),
+});
+
+export const runbookStepSchema = z.discriminatedUnion('kind', [
+  deployStepSchema,
+  commandStepSchema,
+  verifyStepSchema,
+  approvalStepSchema,
+]);
+
+export const runbookSchema = z
+  .strictObject({
+    type: z.enum(RELEASE_TYPES),
+    description: z.string().min(1),
+    steps: z.array(runbookStepSchema).min(1),
+  })
+  .superRefine((runbook, context) => {
+    const seen = new Set<string>();
+    runbook.steps.forEach((step, index) => {
+      if (seen.has(step.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'id'],
+          message: `step id "${step.id}" is used twice`,
+        });
+      }
+      seen.add(step.id);
+    });
+  });
+
+export type Runbook = z.infer<typeof runbookSchema>;
+export type RunbookStep = z.infer<typeof runbookStepSchema>;

@@ -1,0 +1,35 @@
+// Wires the release workflows and activities onto a task queue. Workers scale horizontally: run as
+// many as needed against the same queue.
+import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type pg from 'pg';
+import { createActivities } from '../activities/index.js';
+import type { Logger } from '../logging/logger.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface ReleaseWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  pool: pg.Pool;
+  logger: Logger;
+  workingDirectory: string;
+  /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createReleaseWorker(options: ReleaseWorkerOptions): Promise<Worker> {
+  const activities = createActivities({
+    pool: options.pool,
+    logger: options.logger,
+    workingDirectory: options.workingDirectory,
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}

@@ -1,0 +1,277 @@
+// The one engine for every release type: it walks the resolved runbook step by step, keeps the
+// compensation stack, waits at gates, and records each step in PostgreSQL through activities.
+// Deterministic: no I/O, no wall-clock reads beyond the workflow clock, no Node modules.
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { recordActivities, stepActivities, targetActivities } from './activity-proxies.js';
+import { ApprovalGate } from './approval-gate.js';
+import { CompensationStack } from './compensation-stack.js';
+import { approvalSignal, releaseStateQuery } from './release-messages.js';
+import {
+  type ApprovalPlanStep,
+  type CommandPlanStep,
+  type DeployPlanStep,
+  isActiveStatus,
+  otherColour,
+  type PlanStep,
+  type ReleaseFailure,
+  type ReleaseInput,
+  type ReleaseOutcome,
+  type ReleaseState,
+  type ReleaseStatus,
+  type StepRecord,
+  type VerifyPlanStep,
+} from './release-model.js';
+import { statusKey } from './search-attributes.js';
+
+/** Thrown inside the workflow when an approver rejects: the release ends `rejected`, not `failed`. */
+class ReleaseRejected extends Error {}
+
+const now = (): string => new Date().toISOString();
+
+export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutcome> {
+  const state: ReleaseState = {
+    releaseId: input.releaseId,
+    status: 'running',
+    steps: [],
+    refusedApprovals: [],
+  };
+  const compensations = new CompensationStack();
+  let gate: ApprovalGate | undefined;
+
+  setHandler(releaseStateQuery, () => state);
+  setHandler(approvalSignal, (decision) => {
+    if (gate !== undefined && state.pendingGate?.gateId === decision.gateId) {
+      gate.receive(decision);
+      return;
+    }
+    state.refusedApprovals.push({
+      approver: decision.approver,
+      reason: 'no such gate is pending',
+      at: now(),
+    });
+  });
+
+  async function setStatus(status: ReleaseStatus, failure?: ReleaseFailure): Promise<void> {
+    state.status = status;
+    state.failure = failure;
+    // Only when the starter set the attribute: the server then knows it (a bare test server may not).
+    if (workflowInfo().typedSearchAttributes.get(statusKey) !== undefined) {
+      upsertSearchAttributes([{ key: statusKey, value: status }]);
+    }
+    await recordActivities.recordReleaseState({
+      releaseId: input.releaseId,
+      status,
+      currentStep: state.currentStep,
+      failure,
+      finished: !isActiveStatus(status),
+    });
+  }
+
+  async function recordStep(record: StepRecord): Promise<void> {
+    const index = state.steps.findIndex((step) => step.id === record.id);
+    if (index >= 0) state.steps[index] = record;
+    else state.steps.push(record);
+    await recordActivities.recordStep(input.releaseId, record);
+  }
+
+  async function deploy(step: DeployPlanStep): Promise<Record<string, unknown>> {
+    const target = {
+      releaseId: input.releaseId,
+      service: input.service,
+      environment: step.environment,
+      driver: step.driver,
+    };
+    const where = `${input.service} in ${step.environment}`;
+    const before = await targetActivities.inspectTarget.executeWithOptions({ summary: `inspect ${where}` }, [
+      target,
+    ]);
+    const active = before.activeColour;
+    const idle = active === null ? 'blue' : otherColour(active);
+    await targetActivities.deployToColour.executeWithOptions(
+      { summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
+      [{ ...target, colour: idle, version: input.version }],
+    );
+    await targetActivities.switchTraffic.executeWithOptions({ summary: `switch ${where} to ${idle}` }, [
+      { ...target, colour: idle },
+    ]);
+    if (active !== null) {
+      // R-RB-BLUEGREEN: the undo of a switch is switching back to the colour that served before.
+      compensations.push({
+        stepId: step.id,
+        environment: step.environment,
+        description: `switch ${where} back to ${active}`,
+        run: async () => {
+          await targetActivities.switchTraffic.executeWithOptions(
+            { summary: `compensate: switch ${where} back to ${active}` },
+            [{ ...target, colour: active }],
+          );
+        },
+      });
+    }
+    return {
+      previousColour: active,
+      newColour: idle,
+      previousVersion: active ? before.colours[active]?.version : null,
+    };
+  }
+
+  async function runCommandStep(step: CommandPlanStep): Promise<Record<string, unknown>> {
+    const result = await stepActivities.runStepCommand.executeWithOptions(
+      {
+        summary: `${step.name} (${step.environment})`,
+        startToCloseTimeout: step.command.timeoutMs + 30_000,
+        retry: { maximumAttempts: step.maxAttempts },
+      },
+      [{ releaseId: input.releaseId, stepId: step.id, command: step.command }],
+    );
+    return { exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
+  }
+
+  async function verify(step: VerifyPlanStep): Promise<Record<string, unknown>> {
+    const longestCheck = Math.max(...step.checks.map((check) => check.timeoutMs));
+    const result = await stepActivities.verifyService.executeWithOptions(
+      {
+        summary: `${step.name}: ${step.checks.map((check) => check.name).join(', ')}`,
+        startToCloseTimeout: step.attempts * (step.intervalMs + longestCheck) + 30_000,
+      },
+      [
+        {
+          releaseId: input.releaseId,
+          stepId: step.id,
+          url: step.url,
+          version: input.version,
+          checks: step.checks,
+          attempts: step.attempts,
+          intervalMs: step.intervalMs,
+        },
+      ],
+    );
+    return { attempt: result.attempt, checks: result.checks };
+  }
+
+  async function awaitApproval(step: ApprovalPlanStep): Promise<Record<string, unknown>> {
+    gate = new ApprovalGate(step, input.requestedBy);
+    state.pendingGate = gate.pending;
+    await setStatus('awaiting-approval');
+    const outcome = await gate.wait({
+      onRefused: (approver, reason) => state.refusedApprovals.push({ approver, reason, at: now() }),
+      onDecision: (decision, at) =>
+        recordActivities.recordApproval({
+          releaseId: input.releaseId,
+          gateId: step.id,
+          approver: decision.approver,
+          roles: decision.roles,
+          decision: decision.decision,
+          comment: decision.comment,
+          decidedAt: at,
+        }),
+    });
+    const approvals = gate.pending.approvals.map(({ approver, seat }) => ({ approver, seat }));
+    state.pendingGate = undefined;
+    gate = undefined;
+    if (!outcome.approved) {
+      const why = outcome.comment ? `: ${outcome.comment}` : '';
+      throw new ReleaseRejected(`rejected by ${outcome.rejectedBy}${why}`);
+    }
+    await setStatus('running');
+    return { approvals };
+  }
+
+  function runStep(step: PlanStep): Promise<Record<string, unknown>> {
+    switch (step.kind) {
+      case 'deploy':
+        return deploy(step);
+      case 'command':
+        return runCommandStep(step);
+      case 'verify':
+        return verify(step);
+      case 'approval':
+        return awaitApproval(step);
+    }
+  }
+
+  async function compensate(environment: string): Promise<void> {
+    for (const compensation of compensations.takeFor(environment)) {
+      const record: StepRecord = {
+        id: `${compensation.stepId}.compensation`,
+        name: compensation.description,
+        kind: 'compensation',
+        environment,
+        status: 'running',
+        startedAt: now(),
+      };
+      await recordStep(record);
+      try {
+        await compensation.run();
+        await recordStep({ ...record, status: 'compensated', finishedAt: now() });
+      } catch (error) {
+        // Guided failure and the P0 alert for a failed compensation come with R-RB-VERIFY.
+        await recordStep({ ...record, status: 'failed', finishedAt: now(), error: describe(error) });
+      }
+    }
+  }
+
+  setCurrentDetails(
+    `Release **${input.service} ${input.version}** (${input.type}), requested by ${input.requestedBy}`,
+  );
+  for (const step of input.plan.steps) {
+    state.currentStep = step.id;
+    setCurrentDetails(`**${step.name}** (${step.environment}) — step ${state.steps.length + 1}`);
+    const record: StepRecord = {
+      id: step.id,
+      name: step.name,
+      kind: step.kind,
+      environment: step.environment,
+      status: 'running',
+      startedAt: now(),
+    };
+    await recordStep(record);
+    await setStatus(state.status);
+    try {
+      const detail = await runStep(step);
+      await recordStep({ ...record, status: 'succeeded', finishedAt: now(), detail });
+    } catch (error) {
+      return await CancellationScope.nonCancellable(() => endAfterFailure(step, record, error));
+    }
+  }
+  state.currentStep = undefined;
+  await setStatus('succeeded');
+  setCurrentDetails(`Released **${input.service} ${input.version}**`);
+  return { status: 'succeeded' };
+
+  // Compensations run even when the release is cancelled (R-COMPENSATE), hence nonCancellable.
+  async function endAfterFailure(
+    step: PlanStep,
+    record: StepRecord,
+    error: unknown,
+  ): Promise<ReleaseOutcome> {
+    const reason = describe(error);
+    const status: ReleaseStatus =
+      error instanceof ReleaseRejected ? 'rejected' : isCancellation(error) ? 'cancelled' : 'failed';
+    log.warn('release step ended the release', { step: step.id, status, reason });
+    state.pendingGate = undefined;
+    await recordStep({ ...record, status: 'failed', finishedAt: now(), error: reason });
+    await compensate(step.environment);
+    const failure = { step: step.id, reason };
+    await setStatus(status, failure);
+    setCurrentDetails(`Release ended **${status}** at ${step.name}: ${reason}`);
+    return { status, failure };
+  }
+}
+
+/** The innermost message of a failure chain: what actually went wrong, for people to read. */
+function describe(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return describe(error.cause);
+  if (error instanceof ApplicationFailure || error instanceof Error) return error.message;
+  return String(error);
+}
