@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { type DemoEnvironmentPorts, startDemoTarget } from '../target/demo-target.js';
+
+const USAGE = `usage: demo-target.ts [--control-port 4100] [--state-file .runway/demo/state.json]
+                      [--env NAME:PROXY_PORT:BLUE_PORT:GREEN_PORT ...] [--initial-version 1.0.0]`;
+
+const DEFAULT_ENVIRONMENTS = ['test:4110:4111:4112', 'staging:4120:4121:4122', 'production:4130:4131:4132'];
+
+class UsageError extends Error {}
+
+function parsePort(text: string, what: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${what} must be a TCP port, got "${text}"`);
+  return port;
+}
+
+function parseEnvironment(spec: string): DemoEnvironmentPorts {
+  const [name, proxy, blue, green, ...rest] = spec.split(':');
+  if (
+    name === undefined ||
+    proxy === undefined ||
+    blue === undefined ||
+    green === undefined ||
+    rest.length > 0
+  ) {
+    throw new UsageError(`--env must be NAME:PROXY_PORT:BLUE_PORT:GREEN_PORT, got "${spec}"`);
+  }
+  return {
+    name,
+    proxyPort: parsePort(proxy, `proxy port of ${name}`),
+    colourPorts: {
+      blue: parsePort(blue, `blue port of ${name}`),
+      green: parsePort(green, `green port of ${name}`),
+    },
+  };
+}
+
+function readOptions(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'control-port': { type: 'string', default: '4100' },
+      'state-file': { type: 'string', default: '.runway/demo/state.json' },
+      env: { type: 'string', multiple: true, default: DEFAULT_ENVIRONMENTS },
+      'initial-version': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  return {
+    help: values.help,
+    controlPort: parsePort(values['control-port'], '--control-port'),
+    stateFile: values['state-file'],
+    environments: values.env.map(parseEnvironment),
+    initialVersion: values['initial-version'],
+  };
+}
+
+function timestamped(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof readOptions>;
+  try {
+    options = readOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`demo-target: ${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  const target = await startDemoTarget({ ...options, log: timestamped });
+  console.log(`demo target ready; control API ${target.controlUrl}; state in ${options.stateFile}`);
+  for (const { name, proxyPort, colourPorts } of options.environments) {
+    console.log(
+      `  ${name}: http://127.0.0.1:${proxyPort} (blue http://127.0.0.1:${colourPorts.blue}, green http://127.0.0.1:${colourPorts.green})`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means the operator will not wait; the next start cleans up any orphans.
+      console.error(`demo-target: ${signal} again, exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    timestamped(`${signal} received, stopping`);
+    target.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`demo-target: stop failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: Error) => {
+  console.error(`demo-target: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,176 @@
+/**
+ * edm-ctl: the deploy tool a release's command driver runs against the demo target, as it
+ * would run kubectl against a cluster. One JSON line on stdout on success; one plain line
+ * on stderr on failure, with exit code 1 for a failed operation or check and 2 for bad usage.
+ */
+import { parseArgs } from 'node:util';
+import {
+  AgentError,
+  deployColour,
+  environmentStatus,
+  stopColour,
+  switchActiveColour,
+} from '../edm-ctl/agent-client.js';
+import { runIntegrationSuite } from '../edm-ctl/integration-suite.js';
+import { isStrictSemver, VERSION_HINT } from '../edm-web/version.js';
+import { COLOURS, ENVIRONMENT_NAME_PATTERN } from '../target/model.js';
+
+type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms';
+type Options = Partial<Record<OptionName, string>>;
+
+interface Outcome {
+  output: unknown;
+  /** Set when the command ran but what it checked did not hold. */
+  failure?: string;
+}
+
+interface Command {
+  usage: string;
+  required: OptionName[];
+  optional?: OptionName[];
+  run(options: Options): Promise<Outcome>;
+}
+
+class UsageError extends Error {}
+
+const DEFAULT_CHECK_TIMEOUT_MS = '5000';
+
+function httpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const VALIDATORS: Record<OptionName, { valid(value: string): boolean; expected: string }> = {
+  agent: { valid: httpUrl, expected: 'an http(s) URL such as http://127.0.0.1:4100' },
+  url: { valid: httpUrl, expected: 'an http(s) URL such as http://127.0.0.1:4110' },
+  env: {
+    valid: (value) => ENVIRONMENT_NAME_PATTERN.test(value),
+    expected: `a name matching ${ENVIRONMENT_NAME_PATTERN.source}`,
+  },
+  colour: {
+    valid: (value) => (COLOURS as readonly string[]).includes(value),
+    expected: COLOURS.join(' or '),
+  },
+  version: { valid: isStrictSemver, expected: VERSION_HINT },
+  'timeout-ms': {
+    valid: (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 60_000,
+    expected: 'a number of milliseconds between 1 and 60000',
+  },
+};
+
+/** Options were checked by readOptions against the command's `required` list. */
+function given(options: Options, name: OptionName): string {
+  const value = options[name];
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+const COMMANDS: Record<string, Command> = {
+  deploy: {
+    usage: 'deploy --agent URL --env ENV --colour blue|green --version SEMVER',
+    required: ['agent', 'env', 'colour', 'version'],
+    run: async (o) => ({
+      output: await deployColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), given(o, 'version')),
+    }),
+  },
+  switch: {
+    usage: 'switch --agent URL --env ENV --colour blue|green',
+    required: ['agent', 'env', 'colour'],
+    run: async (o) => ({
+      output: await switchActiveColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')),
+    }),
+  },
+  status: {
+    usage: 'status --agent URL --env ENV',
+    required: ['agent', 'env'],
+    run: async (o) => ({ output: await environmentStatus(given(o, 'agent'), given(o, 'env')) }),
+  },
+  stop: {
+    usage: 'stop --agent URL --env ENV --colour blue|green',
+    required: ['agent', 'env', 'colour'],
+    run: async (o) => ({ output: await stopColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')) }),
+  },
+  'integration-test': {
+    usage: 'integration-test --url SERVICE_URL --version SEMVER [--timeout-ms 5000]',
+    required: ['url', 'version'],
+    optional: ['timeout-ms'],
+    run: async (o) => {
+      const url = given(o, 'url');
+      const report = await runIntegrationSuite(
+        url,
+        given(o, 'version'),
+        Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
+      );
+      const failed = report.checks.filter((check) => !check.passed);
+      return {
+        output: report,
+        failure:
+          failed.length === 0
+            ? undefined
+            : `integration test against ${url} failed: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
+      };
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((command) => `  edm-ctl ${command.usage}`);
+  return ['usage:', ...lines].join('\n');
+}
+
+function readOptions(command: Command, argv: string[]): Options {
+  const names = [...command.required, ...(command.optional ?? [])];
+  let values: Options;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values as Options;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (const name of command.required) {
+    if (values[name] === undefined) throw new UsageError(`--${name} is required (${command.usage})`);
+  }
+  for (const name of names) {
+    const value = values[name];
+    const validator = VALIDATORS[name];
+    if (value !== undefined && !validator.valid(value)) {
+      throw new UsageError(`--${name} must be ${validator.expected}, got "${value}"`);
+    }
+  }
+  return values;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    (name === undefined ? process.stderr : process.stdout).write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (command === undefined) throw new UsageError(`unknown command "${name}"\n${usage()}`);
+    const { output, failure } = await command.run(readOptions(command, rest));
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    if (failure === undefined) return 0;
+    process.stderr.write(`edm-ctl ${name}: ${failure}\n`);
+    return 1;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`edm-ctl ${name}: ${message}\n`);
+    if (error instanceof UsageError) return 2;
+    if (error instanceof AgentError) return 1;
+    // Anything else is a defect in edm-ctl itself; show where.
+    process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

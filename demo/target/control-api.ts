@@ -1,0 +1,108 @@
+import http from 'node:http';
+import { z } from 'zod';
+import { versionSchema } from '../edm-web/version.js';
+import type { DemoEnvironment } from './environment.js';
+import { readJsonBody, sendJson } from './http-server.js';
+import { COLOURS, type Colour, colourSchema, DemoTargetError } from './model.js';
+
+const deployBodySchema = z.strictObject({ version: versionSchema });
+const switchBodySchema = z.strictObject({ colour: colourSchema });
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}
+
+async function readBody<T>(req: http.IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  const parsed = schema.safeParse(await readJsonBody(req));
+  if (!parsed.success)
+    throw new DemoTargetError(400, `invalid request body: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function requireMethod(method: string, ...allowed: string[]): void {
+  if (!allowed.includes(method)) {
+    throw new DemoTargetError(405, `method ${method} is not allowed here; use ${allowed.join(' or ')}`);
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DemoTargetError(400, `malformed path segment "${segment}"`);
+  }
+}
+
+function findColour(name: string): Colour {
+  const parsed = colourSchema.safeParse(name);
+  if (!parsed.success)
+    throw new DemoTargetError(404, `unknown colour "${name}"; expected ${COLOURS.join(' or ')}`);
+  return parsed.data;
+}
+
+/**
+ * The agent's control API. Every operation is idempotent so that a release's command
+ * driver, which may retry after a timeout, can always safely repeat the last call.
+ */
+export function createControlServer(
+  environments: ReadonlyMap<string, DemoEnvironment>,
+  log: (line: string) => void,
+): http.Server {
+  function findEnvironment(name: string): DemoEnvironment {
+    const environment = environments.get(name);
+    if (environment === undefined) {
+      const known = [...environments.keys()].join(', ');
+      throw new DemoTargetError(404, `unknown environment "${name}"; this target has: ${known}`);
+    }
+    return environment;
+  }
+
+  async function dispatch(req: http.IncomingMessage, method: string, segments: string[]): Promise<unknown> {
+    const [root, environmentName, resource, colourName, ...rest] = segments;
+    if (root !== 'environments' || rest.length > 0) throw new DemoTargetError(404, 'no such resource');
+    if (environmentName === undefined) {
+      requireMethod(method, 'GET');
+      return [...environments.values()].map((environment) => environment.status());
+    }
+    const environment = findEnvironment(environmentName);
+    if (resource === undefined) {
+      requireMethod(method, 'GET');
+      return environment.status();
+    }
+    if (resource === 'active' && colourName === undefined) {
+      requireMethod(method, 'PUT');
+      const { colour } = await readBody(req, switchBodySchema);
+      return environment.switchTo(colour);
+    }
+    if (resource === 'colours' && colourName !== undefined) {
+      const colour = findColour(colourName);
+      requireMethod(method, 'PUT', 'DELETE');
+      if (method === 'DELETE') return environment.stopColour(colour);
+      const { version } = await readBody(req, deployBodySchema);
+      return environment.deploy(colour, version);
+    }
+    throw new DemoTargetError(404, 'no such resource');
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://demo-target');
+    try {
+      const segments = url.pathname.split('/').filter(Boolean).map(decodeSegment);
+      const body = await dispatch(req, method, segments);
+      sendJson(res, 200, body);
+      log(`control: ${method} ${url.pathname} -> 200`);
+    } catch (error) {
+      const status = error instanceof DemoTargetError ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!res.headersSent && !res.destroyed) sendJson(res, status, { error: message });
+      log(`control: ${method} ${url.pathname} -> ${status} ${message}`);
+    }
+  }
+
+  return http.createServer((req, res) => {
+    void handle(req, res);
+  });
+}

@@ -1,0 +1,184 @@
+import type http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { versionSchema } from '../edm-web/version.js';
+import { createControlServer } from './control-api.js';
+import { DemoEnvironment } from './environment.js';
+import { closeServer, listenLocally } from './http-server.js';
+import { environmentNameSchema } from './model.js';
+import { killOrphanedInstance } from './processes.js';
+import {
+  createStateWriter,
+  type PersistedEnvironment,
+  type PersistedState,
+  readStateFile,
+} from './state-file.js';
+import { startTrafficProxy, type TrafficProxy } from './traffic-proxy.js';
+
+export interface DemoEnvironmentPorts {
+  name: string;
+  proxyPort: number;
+  colourPorts: { blue: number; green: number };
+}
+
+export interface DemoTargetOptions {
+  /** The agent's control API, on 127.0.0.1; 0 picks a free port. */
+  controlPort: number;
+  /** JSON state, written atomically on every change; kept when the agent stops. */
+  stateFile: string;
+  environments: DemoEnvironmentPorts[];
+  /** What every environment runs on blue the first time, before any state exists. Default 1.0.0. */
+  initialVersion?: string;
+  /** Progress lines; by default nothing is logged. */
+  log?: (line: string) => void;
+}
+
+export interface DemoTarget {
+  controlUrl: string;
+  /** Stops the control API, the proxies and every instance; the state file remains. */
+  stop(): Promise<void>;
+}
+
+/** Generous for a cold `tsx` start on a busy laptop; a healthy instance starts in well under a second. */
+const START_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 3_000;
+const SERVER_PATH = fileURLToPath(new URL('../edm-web/server.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const servicePortSchema = z.number().int().min(1).max(65535);
+
+const optionsSchema = z
+  .object({
+    controlPort: z.number().int().min(0).max(65535),
+    stateFile: z.string().min(1),
+    environments: z
+      .array(
+        z.object({
+          name: environmentNameSchema,
+          proxyPort: servicePortSchema,
+          colourPorts: z.object({ blue: servicePortSchema, green: servicePortSchema }),
+        }),
+      )
+      .min(1),
+    initialVersion: versionSchema.default('1.0.0'),
+  })
+  .superRefine((options, context) => {
+    const names = options.environments.map((environment) => environment.name);
+    const ports = options.environments.flatMap((e) => [e.proxyPort, e.colourPorts.blue, e.colourPorts.green]);
+    if (options.controlPort !== 0) ports.push(options.controlPort);
+    if (new Set(names).size !== names.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['environments'],
+        message: 'environment names must be unique',
+      });
+    }
+    if (new Set(ports).size !== ports.length) {
+      context.addIssue({ code: 'custom', path: ['environments'], message: 'every port must be different' });
+    }
+  });
+
+type ValidOptions = z.infer<typeof optionsSchema>;
+
+function validateOptions(options: DemoTargetOptions): ValidOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(`invalid demo target options: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function firstDeployment(initialVersion: string): PersistedEnvironment {
+  return { activeColour: 'blue', colours: { blue: { version: initialVersion, pid: null }, green: null } };
+}
+
+/** A crashed agent leaves its instances running and holding their ports; clear them before spawning. */
+async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
+  const recorded = Object.entries(saved.environments).flatMap(([name, environment]) =>
+    Object.entries(environment.colours).flatMap(([colour, deployment]) =>
+      deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid }] : [],
+    ),
+  );
+  await Promise.all(
+    recorded.map(async ({ label, pid }) => {
+      const outcome = await killOrphanedInstance(pid, SERVER_PATH, STOP_GRACE_MS);
+      if (outcome === 'killed') log(`${label}: stopped instance pid ${pid} left over from a previous run`);
+      if (outcome === 'not-ours') log(`${label}: recorded pid ${pid} is now another program; left alone`);
+    }),
+  );
+}
+
+/** The environments as recorded, or as on a first start; every change is written to `stateFile`. */
+function createEnvironments(
+  ports: DemoEnvironmentPorts[],
+  saved: PersistedState | null,
+  initialVersion: string,
+  stateFile: string,
+  log: (line: string) => void,
+): { environments: Map<string, DemoEnvironment>; persist: () => Promise<void> } {
+  const writer = createStateWriter(stateFile);
+  const environments = new Map<string, DemoEnvironment>();
+  const persist = () =>
+    writer.write({
+      schemaVersion: 1,
+      environments: Object.fromEntries(
+        [...environments].map(([name, environment]) => [name, environment.snapshot()]),
+      ),
+    });
+  const launch = {
+    serverPath: SERVER_PATH,
+    cwd: REPO_ROOT,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopGraceMs: STOP_GRACE_MS,
+    log,
+  };
+  for (const { name, proxyPort, colourPorts } of ports) {
+    const recorded = saved?.environments[name] ?? firstDeployment(initialVersion);
+    environments.set(
+      name,
+      new DemoEnvironment(name, { proxyPort, colourPorts }, recorded, { launch, persist, log }),
+    );
+  }
+  return { environments, persist };
+}
+
+export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
+  const { controlPort, stateFile, environments: ports, initialVersion } = validateOptions(options);
+  const log = options.log ?? (() => undefined);
+  const saved = await readStateFile(stateFile);
+  if (saved !== null) await killOrphans(saved, log);
+
+  const { environments, persist } = createEnvironments(ports, saved, initialVersion, stateFile, log);
+  const proxies: TrafficProxy[] = [];
+  const control: http.Server = createControlServer(environments, log);
+  const shutdown = async () => {
+    await closeServer(control);
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    await Promise.all([...environments.values()].map((environment) => environment.shutdown()));
+    await persist();
+    log('demo target stopped');
+  };
+
+  let controlUrl: string;
+  try {
+    for (const environment of environments.values()) {
+      const { proxyPort } = environment.ports;
+      proxies.push(await startTrafficProxy(environment.name, proxyPort, () => environment.activeBackend()));
+      log(`${environment.name}: proxy on http://127.0.0.1:${proxyPort}`);
+    }
+    await Promise.all([...environments.values()].map((environment) => environment.startRecordedInstances()));
+    await persist();
+    controlUrl = `http://127.0.0.1:${await listenLocally(control, controlPort, 'control API')}`;
+    log(`control API on ${controlUrl}`);
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    controlUrl,
+    stop() {
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}
