@@ -1,0 +1,128 @@
+// One error shape for every failure the API answers, `{ error: { code, message, … } }`, so a client
+// (and the CLI) handles errors in one place. Domain errors become statuses here, not in handlers.
+import type { Hook } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from '../logging/logger.js';
+import { PlanError } from '../runbooks/resolve-release-plan.js';
+import type { AppEnv } from './app-env.js';
+import { ConflictError, ForbiddenError, NotFoundError } from './release-service.js';
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_release',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const IssueSchema = z.object({
+  path: z.string().openapi({ description: 'Dotted path of the failing field, e.g. `version`.' }),
+  message: z.string(),
+});
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      issues: z
+        .array(IssueSchema)
+        .optional()
+        .openapi({ description: 'The failing fields (invalid_request).' }),
+      activeReleaseId: z
+        .string()
+        .optional()
+        .openapi({ description: 'The release still in flight for this service (conflict).' }),
+      requestId: z.string().optional().openapi({ description: 'Quote it when reporting an internal error.' }),
+    }),
+  })
+  .openapi('Error');
+type ErrorBody = z.infer<typeof ErrorSchema>['error'];
+
+const errorContent = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+/** The error responses routes document; each route picks the ones it can answer. */
+export const errorResponses = {
+  400: errorContent('The request is invalid: `invalid_request` names the failing fields.'),
+  401: errorContent('No bearer token, or one that names no identity.'),
+  403: errorContent('The identity lacks the role this needs.'),
+  404: errorContent('No such release.'),
+  409: errorContent('The release is not in a state that allows this.'),
+  500: errorContent('Unexpected failure; the body carries the request id.'),
+} as const;
+
+export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, body: ErrorBody): Response {
+  return c.json({ error: body }, status);
+}
+
+const TARGET_NAMES: Partial<Record<string, string>> = { json: 'body', param: 'path', query: 'query' };
+
+/** The OpenAPIHono default hook: any zod failure (body, query, path) is a 400 naming its fields (R-INPUT). */
+export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
+  if (result.success) return undefined;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  // The message repeats the issues so that a human reading only the message can act on it.
+  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+  return errorJson(c, 400, {
+    code: 'invalid_request',
+    message: `invalid ${TARGET_NAMES[result.target] ?? result.target}: ${summary.join('; ')}`,
+    issues,
+  });
+};
+
+/** Statuses of hono's own exceptions (malformed JSON, wrong media type, body too large). */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+export function handleError(logger: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    if (error instanceof PlanError)
+      return errorJson(c, 400, { code: 'invalid_release', message: error.message });
+    if (error instanceof ForbiddenError)
+      return errorJson(c, 403, { code: 'forbidden', message: error.message });
+    if (error instanceof NotFoundError)
+      return errorJson(c, 404, { code: 'not_found', message: error.message });
+    if (error instanceof ConflictError) {
+      return errorJson(c, 409, {
+        code: 'conflict',
+        message: error.message,
+        ...(error.activeReleaseId ? { activeReleaseId: error.activeReleaseId } : {}),
+      });
+    }
+    if (error instanceof HTTPException) {
+      const code = HTTP_EXCEPTION_CODES[error.status];
+      if (code) return errorJson(c, error.status as ContentfulStatusCode, { code, message: error.message });
+    }
+    // Whatever happened stays in the log; the caller gets only the id to find it by.
+    const requestId = c.get('requestId');
+    logger.error({ err: error, requestId }, 'request failed');
+    return errorJson(c, 500, {
+      code: 'internal',
+      message: `internal error; quote request id ${requestId} when reporting it`,
+      requestId,
+    });
+  };
+}
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  errorJson(c, 404, { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` });

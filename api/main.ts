@@ -1,0 +1,50 @@
+// `npm run api`: the HTTP API on its own, for deployments where it runs apart from the workers
+// (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logging/logger.js';
+import { createApp } from './create-app.js';
+import { tokensFromEnvironment } from './principal.js';
+import { ReleaseService } from './release-service.js';
+import { serveApi } from './serve-api.js';
+
+async function main(): Promise<void> {
+  const logger = createLogger('runway-api');
+  const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
+  const databaseUrl = process.env[config.settings.database.urlEnv];
+  if (!databaseUrl) throw new Error(`${config.settings.database.urlEnv} is not set`);
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const connection = await Connection.connect({ address: config.settings.temporal.address });
+  const client = new Client({ connection, namespace: config.settings.temporal.namespace });
+  const service = new ReleaseService({ client, pool, config, logger });
+  const app = createApp({
+    service,
+    config,
+    tokens: tokensFromEnvironment(config),
+    logger,
+    readiness: async () => {
+      const checks = {
+        database: await pool.query('SELECT 1').then(() => true, () => false),
+        temporal: await connection.healthService.check({}).then(() => true, () => false),
+      };
+      return { ok: Object.values(checks).every(Boolean), checks };
+    },
+  });
+  const server = await serveApi(app, config.settings.api.port, { hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0' });
+  logger.info({ url: server.url }, 'api listening');
+  const stop = async () => {
+    await server.close();
+    await connection.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,235 @@
+// The release resource's request and response schemas: one source for validation (R-INPUT), the
+// handlers' types and the OpenAPI document.
+import { z } from '@hono/zod-openapi';
+import semver from 'semver';
+import { NAME_PATTERN } from '../config/config-schema.js';
+import {
+  ACCESS_ROLES,
+  APPROVER_ROLES,
+  RELEASE_STATUSES,
+  RELEASE_TYPES,
+  type ReleaseStatus,
+  STEP_STATUSES,
+} from '../workflows/release-model.js';
+
+/** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
+export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,127}$/;
+
+const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
+  running: 'Walking its steps; nobody is being waited for.',
+  'awaiting-approval': 'Waiting at an approval gate; `pendingGate` says which seats are still missing.',
+  succeeded: 'Every step passed.',
+  failed: 'A step failed and the release stopped; `failure` names the step and the reason.',
+  rejected: 'An approver rejected it at a gate; the steps after the gate never ran.',
+  cancelled: 'Stopped before its end: aborted, or its workflow ended outside Runway.',
+};
+
+export const ReleaseStatusSchema = z.enum(RELEASE_STATUSES).openapi('ReleaseStatus', {
+  description: `Where a release stands. ${RELEASE_STATUSES.map((status) => `\`${status}\`: ${STATUS_DESCRIPTIONS[status]}`).join(' ')}`,
+  'x-enumDescriptions': STATUS_DESCRIPTIONS,
+});
+
+export const ReleaseTypeSchema = z.enum(RELEASE_TYPES).openapi('ReleaseType', {
+  description: 'Which runbook the release walks (SPEC 2).',
+});
+
+const serviceName = z.string().regex(NAME_PATTERN, 'expected a lower-case service name (a-z, 0-9, -)');
+
+/**
+ * Strict semver: MAJOR.MINOR.PATCH, optional -prerelease and +build (R-SEMVER). semver.valid()
+ * alone accepts a leading "v" or "=" and surrounding blanks, so the characters are checked first.
+ * Lower case only, and short, because the version becomes part of the release id.
+ */
+const isStrictSemver = (value: string): boolean =>
+  /^[0-9][0-9a-z.+-]*$/.test(value) && semver.valid(value) !== null;
+
+export const versionSchema = z
+  .string()
+  .max(40, 'expected at most 40 characters')
+  .refine(isStrictSemver, {
+    message:
+      'expected a semantic version MAJOR.MINOR.PATCH with optional -prerelease and +build, in lower case and without a leading "v" (e.g. 1.4.2, 2.0.0-rc.1)',
+  })
+  .openapi({ example: '1.4.2' });
+
+export const StartReleaseSchema = z
+  .strictObject({
+    type: ReleaseTypeSchema,
+    service: serviceName.openapi({ example: 'edm-web' }),
+    version: versionSchema,
+    changeRef: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/#@+=?&~-]*$/, 'expected a plain reference such as CHG-1234 or a URL')
+      .optional()
+      .openapi({ description: 'The change request or merge this release ships.', example: 'CHG-1234' }),
+    dryRun: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Resolve and return the plan without starting anything.' }),
+  })
+  .openapi('StartRelease');
+
+export const ListReleasesQuerySchema = z.object({
+  status: ReleaseStatusSchema.optional(),
+  service: serviceName.optional(),
+  type: ReleaseTypeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const ReleaseIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(RELEASE_ID_PATTERN, 'expected a release id such as edm-web-regular-1.4.2-a1b2c3')
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'edm-web-regular-1.4.2-a1b2c3' }),
+});
+
+export const DecisionSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().max(500).optional(),
+  })
+  .openapi('Decision');
+
+// Responses. Dates are ISO 8601 strings; an absent value is null, never a missing field.
+
+const isoDate = z.string().openapi({ format: 'date-time', example: '2026-11-05T02:00:00.000Z' });
+const role = z.enum([...ACCESS_ROLES, ...APPROVER_ROLES]);
+const approverRole = z.enum(APPROVER_ROLES);
+
+const CommandSchema = z.object({
+  argv: z.array(z.string()),
+  timeoutMs: z.number().int(),
+  envFrom: z
+    .record(z.string(), z.string())
+    .openapi({ description: 'Variable names only: command variable → worker variable. Never values.' }),
+});
+
+const planStepBase = { id: z.string(), name: z.string(), environment: z.string() };
+
+export const PlanStepSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      ...planStepBase,
+      kind: z.literal('deploy'),
+      strategy: z.literal('blue-green'),
+      driver: z.object({
+        type: z.literal('command'),
+        actions: z.object({ inspect: CommandSchema, deploy: CommandSchema, switch: CommandSchema }),
+      }),
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('command'),
+      command: CommandSchema,
+      maxAttempts: z.number(),
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('verify'),
+      url: z.string(),
+      checks: z.array(
+        z.object({
+          name: z.string(),
+          path: z.string(),
+          expectStatus: z.number().int(),
+          expectVersion: z.boolean(),
+          timeoutMs: z.number().int(),
+        }),
+      ),
+      attempts: z.number().int(),
+      intervalMs: z.number().int(),
+    }),
+    z.object({ ...planStepBase, kind: z.literal('approval'), quorum: z.array(approverRole) }),
+  ])
+  .openapi('PlanStep');
+
+export const PlanSchema = z
+  .object({ type: ReleaseTypeSchema, description: z.string(), steps: z.array(PlanStepSchema) })
+  .openapi('Plan', { description: 'The runbook resolved for one service and version.' });
+
+export const DryRunSchema = z.object({ dryRun: z.literal(true), plan: PlanSchema }).openapi('DryRun');
+
+const FailureSchema = z.object({ step: z.string(), reason: z.string() });
+
+export const ReleaseSummarySchema = z
+  .object({
+    id: z.string(),
+    type: ReleaseTypeSchema,
+    service: z.string(),
+    version: z.string(),
+    changeRef: z.string().nullable(),
+    requestedBy: z.string(),
+    status: ReleaseStatusSchema,
+    currentStep: z.string().nullable(),
+    failure: FailureSchema.nullable(),
+    temporalUrl: z.string().openapi({ description: 'The release workflow in Temporal Web.' }),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+    finishedAt: isoDate.nullable(),
+  })
+  .openapi('ReleaseSummary');
+
+export const PendingGateSchema = z
+  .object({
+    gateId: z.string(),
+    name: z.string(),
+    environment: z.string(),
+    quorum: z.array(approverRole),
+    approvals: z.array(
+      z.object({
+        approver: z.string(),
+        seat: approverRole,
+        at: isoDate,
+        comment: z.string().nullable(),
+      }),
+    ),
+    missing: z.array(approverRole).openapi({ description: 'Seats nobody has filled yet.' }),
+  })
+  .openapi('PendingGate');
+
+export const StepSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['deploy', 'command', 'verify', 'approval', 'compensation']),
+    environment: z.string(),
+    status: z.enum(STEP_STATUSES),
+    startedAt: isoDate,
+    finishedAt: isoDate.nullable(),
+    durationMs: z.number().int().nullable(),
+    error: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('Step');
+
+export const ApprovalSchema = z
+  .object({
+    gateId: z.string(),
+    approver: z.string(),
+    roles: z.array(role),
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().nullable(),
+    decidedAt: isoDate,
+  })
+  .openapi('Approval');
+
+export const ReleaseSchema = ReleaseSummarySchema.extend({
+  pendingGate: PendingGateSchema.nullable(),
+  steps: z.array(StepSchema).openapi({ description: 'Steps as they ran, with their timings.' }),
+  approvals: z.array(ApprovalSchema).openapi({ description: 'Every decision recorded, in order.' }),
+  plan: PlanSchema,
+}).openapi('Release');
+
+export const ReleaseListSchema = z.object({ releases: z.array(ReleaseSummarySchema) }).openapi('ReleaseList');
+
+export const DecisionResultSchema = z
+  .object({
+    counted: z.literal(true),
+    missing: z.array(approverRole).openapi({ description: 'Seats still empty after this decision.' }),
+  })
+  .openapi('DecisionResult');
+
+export type PlanJson = z.infer<typeof PlanSchema>;
+export type ReleaseSummaryJson = z.infer<typeof ReleaseSummarySchema>;
+export type ReleaseJson = z.infer<typeof ReleaseSchema>;

@@ -1,0 +1,47 @@
+// /api/v1/releases/{id}/approvals: approve or reject the gate a release waits at (R-APPROVE).
+// Who may decide depends on the gate's environment and seats, so ReleaseService judges it.
+import { createRoute } from '@hono/zod-openapi';
+import { createRouter } from '../app-env.js';
+import { errorResponses } from '../error-responses.js';
+import { DecisionResultSchema, DecisionSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
+import type { ReleaseService } from '../release-service.js';
+
+const decide = createRoute({
+  method: 'post',
+  path: '/{id}/approvals',
+  tags: ['releases'],
+  summary: 'Approve or reject the pending gate of a release',
+  description:
+    'Nobody decides on their own release, and one person fills at most one seat (R-SOD). The decision reaches the workflow as a signal; the release view shows it once the workflow has recorded it.',
+  security: [{ bearer: [] }],
+  request: {
+    params: ReleaseIdParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: DecisionSchema } } },
+  },
+  responses: {
+    202: {
+      description: 'The decision counts and was passed to the workflow.',
+      content: { 'application/json': { schema: DecisionResultSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    409: errorResponses[409],
+    500: errorResponses[500],
+  },
+});
+
+export function approvalRoutes(service: ReleaseService) {
+  const router = createRouter();
+  router.openapi(decide, async (c) => {
+    const { id } = c.req.valid('param');
+    const { decision, comment } = c.req.valid('json');
+    const result = await service.decide(id, c.get('principal'), {
+      decision,
+      ...(comment ? { comment } : {}),
+    });
+    return c.json({ counted: result.counted, missing: [...result.missing] }, 202);
+  });
+  return router;
+}

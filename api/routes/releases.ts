@@ -1,0 +1,111 @@
+// /api/v1/releases: plan or start a release, list releases, read one.
+import { createRoute } from '@hono/zod-openapi';
+import { createRouter } from '../app-env.js';
+import { errorResponses } from '../error-responses.js';
+import { requireRoleAnywhere } from '../middleware/require-role.js';
+import { planJson, releaseJson, releaseSummaryJson } from '../release-json.js';
+import {
+  DryRunSchema,
+  ListReleasesQuerySchema,
+  ReleaseIdParamsSchema,
+  ReleaseListSchema,
+  ReleaseSchema,
+  StartReleaseSchema,
+} from '../release-schemas.js';
+import { NotFoundError, type ReleaseService } from '../release-service.js';
+
+const security = [{ bearer: [] }];
+
+const startRelease = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['releases'],
+  summary: 'Start a release, or dry-run it to see the resolved plan',
+  security,
+  middleware: [requireRoleAnywhere('deploy')] as const,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: StartReleaseSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'Dry run: the plan the release would walk; nothing was started.',
+      content: { 'application/json': { schema: DryRunSchema } },
+    },
+    201: {
+      description: 'The release started.',
+      headers: { Location: { schema: { type: 'string' }, description: 'The new release.' } },
+      content: { 'application/json': { schema: ReleaseSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    409: errorResponses[409],
+    500: errorResponses[500],
+  },
+});
+
+const listReleases = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['releases'],
+  summary: 'List releases, newest first',
+  security,
+  middleware: [requireRoleAnywhere('read')] as const,
+  request: { query: ListReleasesQuerySchema },
+  responses: {
+    200: { description: 'The releases.', content: { 'application/json': { schema: ReleaseListSchema } } },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    500: errorResponses[500],
+  },
+});
+
+const getRelease = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags: ['releases'],
+  summary: 'One release: status, current step, pending gate, steps, approvals',
+  security,
+  middleware: [requireRoleAnywhere('read')] as const,
+  request: { params: ReleaseIdParamsSchema },
+  responses: {
+    200: { description: 'The release.', content: { 'application/json': { schema: ReleaseSchema } } },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    500: errorResponses[500],
+  },
+});
+
+export function releaseRoutes(service: ReleaseService) {
+  const temporalUrlFor = (releaseId: string) => service.temporalUrl(releaseId);
+  const router = createRouter();
+
+  router.openapi(startRelease, async (c) => {
+    const { dryRun, ...request } = c.req.valid('json');
+    const principal = c.get('principal');
+    if (dryRun) {
+      const plan = await service.plan(request, principal);
+      return c.json({ dryRun: true as const, plan: planJson(plan) }, 200);
+    }
+    const release = await service.start(request, principal);
+    c.header('Location', `${c.req.path.replace(/\/$/, '')}/${encodeURIComponent(release.id)}`);
+    return c.json(releaseJson(release, temporalUrlFor), 201);
+  });
+
+  router.openapi(listReleases, async (c) => {
+    const rows = await service.list(c.req.valid('query'));
+    return c.json({ releases: rows.map((row) => releaseSummaryJson(row, temporalUrlFor)) }, 200);
+  });
+
+  router.openapi(getRelease, async (c) => {
+    const { id } = c.req.valid('param');
+    const release = await service.get(id);
+    if (!release) throw new NotFoundError(`no release ${id}`);
+    return c.json(releaseJson(release, temporalUrlFor), 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,42 @@
+// Puts the hono app on a Node HTTP server.
+import { serve } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env.js';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** 127.0.0.1 keeps the API on this machine; 0.0.0.0 exposes it (in a container, say). */
+  hostname?: string;
+}
+
+/** Resolves once the server listens; port 0 picks a free port, which `url` then names. */
+export function serveApi(
+  app: Pick<OpenAPIHono<AppEnv>, 'fetch'>,
+  port: number,
+  options: ServeOptions = {},
+): Promise<RunningApi> {
+  const hostname = options.hostname ?? '127.0.0.1';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+      server.off('error', reject);
+      resolve({
+        url: `http://${reachableHost(hostname)}:${info.port}`,
+        close: () =>
+          new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+      });
+    });
+    // Port taken, address not available: the caller hears about it instead of a process crash.
+    server.once('error', reject);
+  });
+}
+
+/** A wildcard address is where the server listens, not where a client can reach it. */
+function reachableHost(hostname: string): string {
+  if (hostname === '0.0.0.0') return '127.0.0.1';
+  if (hostname === '::') return '[::1]';
+  return hostname.includes(':') ? `[${hostname}]` : hostname;
+}

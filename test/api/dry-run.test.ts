@@ -1,0 +1,84 @@
+// A dry run resolves the real regular runbook against the real configuration and starts nothing
+// (the test app's Temporal client and PostgreSQL pool throw if touched).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planJson } from '../../api/release-json.js';
+import { loadRunbook } from '../../runbooks/load-runbook.js';
+import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import { createTestApp, jsonAuth, TOKENS } from './api-test-app.js';
+
+interface DryRunJson {
+  dryRun: true;
+  plan: {
+    type: string;
+    steps: { id: string; kind: string; environment: string; [key: string]: unknown }[];
+  };
+}
+
+let setup: Awaited<ReturnType<typeof createTestApp>>;
+let response: Response;
+let body: DryRunJson;
+
+beforeAll(async () => {
+  setup = await createTestApp();
+  response = await setup.app.request('/api/v1/releases', {
+    method: 'POST',
+    headers: jsonAuth(TOKENS.opsWang),
+    body: JSON.stringify({
+      type: 'regular',
+      service: 'edm-web',
+      version: '2.0.0-rc.1+build.7',
+      changeRef: 'CHG-1234',
+      dryRun: true,
+    }),
+  });
+  body = (await response.json()) as DryRunJson;
+});
+
+describe('POST /api/v1/releases with dryRun', () => {
+  it('answers 200 without a Location, since nothing was created', () => {
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Location')).toBeNull();
+    expect(body.dryRun).toBe(true);
+  });
+
+  it('returns the regular runbook steps in order, each in its environment', () => {
+    expect(body.plan.type).toBe('regular');
+    expect(body.plan.steps.map((step) => [step.id, step.kind, step.environment])).toEqual([
+      ['deploy-test', 'deploy', 'test'],
+      ['integration-tests', 'command', 'test'],
+      ['deploy-staging', 'deploy', 'staging'],
+      ['verify-staging', 'verify', 'staging'],
+      ['change-approval', 'approval', 'production'],
+      ['deploy-production', 'deploy', 'production'],
+      ['verify-production', 'verify', 'production'],
+    ]);
+  });
+
+  it('fills the service, environment and version into the commands', () => {
+    const deploy = body.plan.steps.find((step) => step.id === 'deploy-production') as unknown as {
+      driver: { actions: { deploy: { argv: string[] } } };
+    };
+    const argv = deploy.driver.actions.deploy.argv;
+    expect(argv).toEqual(expect.arrayContaining(['--env', 'production', '--version', '2.0.0-rc.1+build.7']));
+    // {colour} stays a placeholder: only the deploy knows which colour is idle.
+    expect(argv).toContain('{colour}');
+  });
+
+  it('shows the approval quorum and the verification target', () => {
+    const approval = body.plan.steps.find((step) => step.kind === 'approval');
+    expect(approval?.quorum).toEqual(['pm', 'tech-lead']);
+    const verify = body.plan.steps.find((step) => step.id === 'verify-production');
+    expect(verify?.url).toBe(setup.config.environments.production?.services['edm-web']?.url);
+    expect(verify?.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'health' })]));
+  });
+
+  it('is exactly the plan the resolver makes for this request', async () => {
+    const plan = resolveReleasePlan({
+      runbook: await loadRunbook('regular'),
+      config: setup.config,
+      service: 'edm-web',
+      version: '2.0.0-rc.1+build.7',
+    });
+    expect(body.plan).toEqual(planJson(plan));
+  });
+});

@@ -1,0 +1,121 @@
+// The public routes: probes, the OpenAPI document, Swagger UI, and 404s for everything else.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RELEASE_STATUSES } from '../../workflows/release-model.js';
+import { createTestApp, type ErrorJson } from './api-test-app.js';
+
+describe('probes', () => {
+  it('answers /healthz without a token', async () => {
+    const { app } = await createTestApp();
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('answers /readyz with the checks when they pass', async () => {
+    const { app } = await createTestApp({
+      readiness: async () => ({ ok: true, checks: { temporal: true, database: true } }),
+    });
+    const response = await app.request('/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, checks: { temporal: true, database: true } });
+  });
+
+  it('answers /readyz with 503 when a check fails', async () => {
+    const { app } = await createTestApp({
+      readiness: async () => ({ ok: false, checks: { temporal: true, database: false } }),
+    });
+    const response = await app.request('/readyz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ ok: false, checks: { temporal: true, database: false } });
+  });
+
+  it('answers /readyz with 503 when the check itself throws', async () => {
+    const { app, logLines } = await createTestApp({
+      readiness: async () => {
+        throw new Error('connection refused');
+      },
+    });
+    const response = await app.request('/readyz');
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { ok: boolean }).ok).toBe(false);
+    expect(logLines.some((line) => line.msg === 'readiness check failed')).toBe(true);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  let document: {
+    openapi: string;
+    info: { title: string };
+    paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    components: {
+      securitySchemes: Record<string, unknown>;
+      schemas: Record<string, { enum?: string[]; description?: string }>;
+    };
+  };
+
+  beforeAll(async () => {
+    const { app } = await createTestApp();
+    const response = await app.request('/openapi.json');
+    expect(response.status).toBe(200);
+    document = (await response.json()) as typeof document;
+  });
+
+  it('is an OpenAPI 3.1 document titled Runway API', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info.title).toBe('Runway API');
+  });
+
+  it('holds every route with its methods', () => {
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/releases',
+      '/api/v1/releases/{id}',
+      '/api/v1/releases/{id}/approvals',
+      '/healthz',
+      '/readyz',
+    ]);
+    expect(Object.keys(document.paths['/api/v1/releases'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(document.paths['/api/v1/releases/{id}/approvals'] ?? {})).toEqual(['post']);
+  });
+
+  it('registers the bearer scheme and requires it on /api/v1 routes only', () => {
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const operation of Object.values(operations)) {
+        if (path.startsWith('/api/v1/')) {
+          expect(operation.security).toEqual([{ bearer: [] }]);
+          expect(Object.keys(operation.responses)).toContain('401');
+        } else {
+          expect(operation.security).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it('documents the closed set of release statuses, each described', () => {
+    const status = document.components.schemas.ReleaseStatus;
+    expect(status?.enum).toEqual([...RELEASE_STATUSES]);
+    for (const value of RELEASE_STATUSES) expect(status?.description).toContain(`\`${value}\``);
+  });
+});
+
+describe('public pages and unknown routes', () => {
+  it('serves Swagger UI at /docs, pointing at the document', async () => {
+    const { app } = await createTestApp();
+    const response = await app.request('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toMatch(/text\/html/);
+    const html = await response.text();
+    expect(html).toContain('SwaggerUIBundle');
+    expect(html).toContain('/openapi.json');
+  });
+
+  it('answers an unknown route with a JSON 404', async () => {
+    const { app } = await createTestApp();
+    const response = await app.request('/nowhere');
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as ErrorJson).error).toEqual({
+      code: 'not_found',
+      message: 'no route for GET /nowhere',
+    });
+  });
+});
