@@ -1,6 +1,7 @@
 // What every activity is built over. Tests hand in real or local dependencies; nothing is module-mocked.
-import type { Logger } from 'pino';
+
 import type pg from 'pg';
+import type { Logger } from 'pino';
 
 export interface ActivityDeps {
   pool: pg.Pool;

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
+import { readinessCheck } from './readiness.js';
 import { ReleaseService } from './release-service.js';
 import { serveApi } from './serve-api.js';
 
@@ -24,15 +25,11 @@ async function main(): Promise<void> {
     config,
     tokens: tokensFromEnvironment(config),
     logger,
-    readiness: async () => {
-      const checks = {
-        database: await pool.query('SELECT 1').then(() => true, () => false),
-        temporal: await connection.healthService.check({}).then(() => true, () => false),
-      };
-      return { ok: Object.values(checks).every(Boolean), checks };
-    },
+    readiness: readinessCheck({ pool, connection }),
   });
-  const server = await serveApi(app, config.settings.api.port, { hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0' });
+  const server = await serveApi(app, config.settings.api.port, {
+    hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0',
+  });
   logger.info({ url: server.url }, 'api listening');
   const stop = async () => {
     await server.close();

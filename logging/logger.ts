@@ -1,16 +1,27 @@
 // Structured logs: one JSON line per event (pino). Callers add `releaseId` with `logger.child(...)`.
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-export function createLogger(name: string, level = process.env.RUNWAY_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
-    name,
-    level,
-    // Tokens and connection strings must never reach a log line (R-SECRETS).
-    redact: {
-      paths: ['token', '*.token', 'authorization', '*.authorization', 'connectionString', '*.password'],
-      censor: '[redacted]',
+export function createLogger(
+  name: string,
+  options: { level?: string; destination?: DestinationStream } = {},
+): Logger {
+  return pino(
+    {
+      name,
+      level: options.level ?? process.env.RUNWAY_LOG_LEVEL ?? 'info',
+      // Tokens and connection strings must never reach a log line (R-SECRETS).
+      redact: {
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'connectionString', '*.password'],
+        censor: '[redacted]',
+      },
     },
-  });
+    options.destination,
+  );
+}
+
+/** A log file for long-running local processes, so the terminal keeps only the progress lines. */
+export function logFile(path: string): DestinationStream {
+  return pino.destination({ dest: path, mkdir: true, sync: false });
 }

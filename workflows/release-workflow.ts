@@ -2,8 +2,8 @@
 // compensation stack, waits at gates, and records each step in PostgreSQL through activities.
 // Deterministic: no I/O, no wall-clock reads beyond the workflow clock, no Node modules.
 import {
-  ApplicationFailure,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,

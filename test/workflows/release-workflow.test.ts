@@ -2,18 +2,25 @@
 // real configuration. Target, command and verification activities are stand-ins that record what
 // the workflow asked for: this suite is about the workflow's decisions (the end-to-end suite runs
 // the real activities against the demo target).
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
 import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunwayActivities } from '../../activities/index.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
-import { approvalSignal, releaseStateQuery } from '../../workflows/release-messages.js';
-import type { ApprovalDecision, ReleaseInput, ReleaseOutcome, ReleaseState, Role } from '../../workflows/release-model.js';
-import { releaseWorkflow } from '../../workflows/release-workflow.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { approvalSignal, releaseStateQuery } from '../../workflows/release-messages.js';
+import type {
+  ApprovalDecision,
+  ReleaseInput,
+  ReleaseOutcome,
+  ReleaseState,
+  Role,
+} from '../../workflows/release-model.js';
+import { releaseWorkflow } from '../../workflows/release-workflow.js';
 import { createTimeSkippingTestEnv } from '../support/temporal-test-env.js';
 
 interface Call {
@@ -30,7 +37,10 @@ function recordingActivities(options: { failVerificationIn?: string } = {}) {
   const activities: RunwayActivities = {
     async inspectTarget(target) {
       calls.push({ activity: 'inspectTarget', environment: target.environment });
-      return { activeColour: active[target.environment] ?? null, colours: { blue: { version: '1.0.0' }, green: null } };
+      return {
+        activeColour: active[target.environment] ?? null,
+        colours: { blue: { version: '1.0.0' }, green: null },
+      };
     },
     async deployToColour(target) {
       calls.push({ activity: 'deployToColour', environment: target.environment, colour: target.colour });
@@ -48,7 +58,10 @@ function recordingActivities(options: { failVerificationIn?: string } = {}) {
     async verifyService(input) {
       calls.push({ activity: 'verifyService', environment: input.stepId });
       if (input.stepId === options.failVerificationIn) {
-        throw ApplicationFailure.nonRetryable('verification failed after 5 attempts (health: status 503)', 'VerificationFailed');
+        throw ApplicationFailure.nonRetryable(
+          'verification failed after 5 attempts (health: status 503)',
+          'VerificationFailed',
+        );
       }
       return { attempt: 1, checks: [] };
     },
@@ -94,7 +107,12 @@ async function runRelease(
   requestedBy = 'ops-wang',
 ): Promise<ReleaseOutcome> {
   const taskQueue = `release-test-${++sequence}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities,
+  });
   return worker.runUntil(async () => {
     const releaseId = `edm-web-regular-1.1.0-test${sequence}`;
     const handle = await env.client.workflow.start(releaseWorkflow, {
@@ -171,7 +189,11 @@ describe('regular release', () => {
         expect(current.status).toBe('awaiting-approval');
         expect(current.pendingGate?.approvals.map((approval) => approval.approver)).toEqual(['pm-li']);
         expect(current.pendingGate?.missing).toHaveLength(1);
-        expect(current.refusedApprovals.map((refusal) => refusal.approver)).toEqual(['ops-wang', 'pm-li', 'dev-chen']);
+        expect(current.refusedApprovals.map((refusal) => refusal.approver)).toEqual([
+          'ops-wang',
+          'pm-li',
+          'dev-chen',
+        ]);
         expect(productionCalls(target.calls)).toEqual([]);
         await decide('tl-zhang', ['tech-lead']);
       },
@@ -185,7 +207,9 @@ describe('regular release', () => {
     const outcome = await runRelease(target.activities, async () => {});
     expect(outcome).toMatchObject({ status: 'failed', failure: { step: 'verify-staging' } });
     expect(outcome.failure?.reason).toContain('health: status 503');
-    const staging = target.calls.filter((call) => call.environment === 'staging' && call.activity === 'switchTraffic');
+    const staging = target.calls.filter(
+      (call) => call.environment === 'staging' && call.activity === 'switchTraffic',
+    );
     expect(staging.map((call) => call.colour)).toEqual(['green', 'blue']);
     expect(target.active.staging).toBe('blue');
     expect(target.active.test).toBe('green');

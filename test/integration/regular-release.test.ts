@@ -1,0 +1,167 @@
+// End to end through the HTTP API: a real Temporal dev server, a real PostgreSQL, the worker and the
+// demo target's real processes. A regular release walks TEST and STAGING, waits for two approvers,
+// and production then serves the new version; a failing version is stopped and switched back.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
+import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { serviceKey, statusKey } from '../../workflows/search-attributes.js';
+import { startTestStack, type TestStack } from '../support/runway-stack.js';
+
+type ReleaseJson = z.infer<typeof ReleaseSchema>;
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function api(method: string, path: string, as: string, body?: unknown) {
+  const response = await fetch(`${stack.runway.apiUrl}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.tokens[as]}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+/** A release as the API returns it, checked against the schema its OpenAPI document publishes. */
+async function getRelease(id: string): Promise<ReleaseJson> {
+  const { status, body } = await api('GET', `/releases/${encodeURIComponent(id)}`, 'dev-chen');
+  expect(status).toBe(200);
+  return ReleaseSchema.parse(body);
+}
+
+async function waitForStatus(id: string, wanted: string[], timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReleaseJson | undefined;
+  while (Date.now() < deadline) {
+    last = await getRelease(id);
+    if (wanted.includes(last.status)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`release ${id} did not reach ${wanted.join('/')}: ${JSON.stringify(last)}`);
+}
+
+/** With RUNWAY_RECORD_HISTORY=1, keeps the release's history for the replay suite. */
+async function recordHistoryForReplay(id: string, name: string): Promise<void> {
+  if (!process.env.RUNWAY_RECORD_HISTORY) return;
+  const history = await stack.runway.client.workflow.getHandle(id).fetchHistory();
+  await writeFile(join(import.meta.dirname, '../replay/histories', `${name}.json`), historyToJSON(history));
+}
+
+async function servedVersion(environment: string): Promise<string> {
+  const response = await fetch(`${stack.serviceUrls[environment]}/version`);
+  return ((await response.json()) as { version: string }).version;
+}
+
+describe('a regular release through the API', () => {
+  it('reaches production after a PM and a tech lead approve, and production serves the new version', async () => {
+    const started = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.1.0',
+      changeRef: 'CHG-42',
+    });
+    expect(started.status).toBe(201);
+    const id = ReleaseSchema.parse(started.body).id;
+    expect(id).toMatch(/^edm-web-regular-1\.1\.0-/);
+
+    const second = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.1.1',
+    });
+    expect(second.status).toBe(409);
+    expect(JSON.stringify(second.body)).toContain(id);
+
+    const waiting = await waitForStatus(id, ['awaiting-approval', 'failed']);
+    expect(waiting.status).toBe('awaiting-approval');
+    expect(waiting.pendingGate).toMatchObject({
+      gateId: 'change-approval',
+      missing: ['pm', 'tech-lead'],
+      approvals: [],
+    });
+    expect(waiting.steps.map((step) => [step.id, step.status])).toEqual([
+      ['deploy-test', 'succeeded'],
+      ['integration-tests', 'succeeded'],
+      ['deploy-staging', 'succeeded'],
+      ['verify-staging', 'succeeded'],
+      ['change-approval', 'running'],
+    ]);
+    expect(await servedVersion('test')).toBe('1.1.0');
+    expect(await servedVersion('staging')).toBe('1.1.0');
+    expect(await servedVersion('production')).toBe('1.0.0');
+
+    expect((await api('POST', `/releases/${id}/approvals`, 'ops-wang', { decision: 'approve' })).status).toBe(
+      403,
+    );
+    expect((await api('POST', `/releases/${id}/approvals`, 'dev-chen', { decision: 'approve' })).status).toBe(
+      403,
+    );
+    const first = await api('POST', `/releases/${id}/approvals`, 'pm-li', {
+      decision: 'approve',
+      comment: 'scope agreed',
+    });
+    expect(first).toMatchObject({ status: 202, body: { counted: true, missing: ['tech-lead'] } });
+    await expect
+      .poll(async () => (await getRelease(id)).pendingGate?.approvals.length, { timeout: 10_000 })
+      .toBe(1);
+    expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).status).toBe(
+      409,
+    );
+    expect(await servedVersion('production')).toBe('1.0.0');
+    expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'approve' })).status).toBe(
+      202,
+    );
+
+    const done = await waitForStatus(id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(await servedVersion('production')).toBe('1.1.0');
+    expect(done.approvals.map((approval) => approval.approver).sort()).toEqual(['pm-li', 'tl-zhang']);
+    for (const step of done.steps) {
+      expect(step.status).toBe('succeeded');
+      expect(Date.parse(step.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
+    }
+    expect(done.temporalUrl).toContain(encodeURIComponent(id));
+
+    const handle = stack.runway.client.workflow.getHandle(id);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(serviceKey)).toBe('edm-web');
+    expect(description.typedSearchAttributes.get(statusKey)).toBe('succeeded');
+    const history = await handle.fetchHistory();
+    await recordHistoryForReplay(id, 'regular-release-approved');
+    const signals = history.events?.filter((event) => event.workflowExecutionSignaledEventAttributes) ?? [];
+    expect(signals).toHaveLength(3);
+
+    const listed = await api('GET', '/releases?service=edm-web&status=succeeded', 'dev-chen');
+    expect(ReleaseListSchema.parse(listed.body).releases.map((release) => release.id)).toContain(id);
+  });
+
+  it('stops a failing version at the integration tests and switches TEST back to what it served', async () => {
+    const started = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.2.0+failing',
+    });
+    expect(started.status).toBe(201);
+    const id = ReleaseSchema.parse(started.body).id;
+    const failed = await waitForStatus(id, ['failed', 'succeeded', 'awaiting-approval'], 120_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.failure?.step).toBe('integration-tests');
+    expect(failed.steps.find((step) => step.id === 'deploy-test.compensation')).toMatchObject({
+      status: 'compensated',
+    });
+    expect(await servedVersion('test')).toBe('1.1.0');
+    expect(await servedVersion('staging')).toBe('1.1.0');
+    await recordHistoryForReplay(id, 'regular-release-failed-compensated');
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fillPlaceholders,
+  runCommand,
+  unfilledPlaceholders,
+} from '../../activities/drivers/command-runner.js';
+
+describe('command placeholders', () => {
+  it('fills known placeholders and leaves the others for later', () => {
+    const argv = fillPlaceholders(['deploy', '--version', '{version}', '--colour', '{colour}'], {
+      version: '1.2.0+slow',
+    });
+    expect(argv).toEqual(['deploy', '--version', '1.2.0+slow', '--colour', '{colour}']);
+    expect(unfilledPlaceholders(argv)).toEqual(['{colour}']);
+  });
+
+  it('refuses values that would read as options or carry shell syntax', () => {
+    expect(() => fillPlaceholders(['{v}'], { v: '--force' })).toThrow(/not allowed/);
+    expect(() => fillPlaceholders(['{v}'], { v: '1.0.0; rm -rf /' })).toThrow(/not allowed/);
+    expect(() => fillPlaceholders(['{v}'], { v: '$(id)' })).toThrow(/not allowed/);
+  });
+});
+
+describe('runCommand', () => {
+  it('runs an argument array without a shell and passes only named environment variables', async () => {
+    process.env.RUNWAY_TEST_SECRET_SOURCE = 'from-the-worker';
+    process.env.RUNWAY_TEST_NOT_PASSED = 'hidden';
+    const result = await runCommand(
+      {
+        argv: [
+          process.execPath,
+          '-e',
+          'console.log(JSON.stringify([process.argv[1], process.env.DEPLOY_KEY, process.env.RUNWAY_TEST_NOT_PASSED ?? null]))',
+          'one arg; echo two',
+          '{arg}',
+        ],
+        timeoutMs: 10_000,
+        envFrom: { DEPLOY_KEY: 'RUNWAY_TEST_SECRET_SOURCE' },
+      },
+      { arg: '1.2.0' },
+      { cwd: process.cwd() },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(['one arg; echo two', 'from-the-worker', null]);
+  });
+
+  it('reports a timeout and a missing environment variable clearly', async () => {
+    const slow = await runCommand(
+      { argv: [process.execPath, '-e', 'setTimeout(() => {}, 5000)'], timeoutMs: 200, envFrom: {} },
+      {},
+      { cwd: process.cwd() },
+    );
+    expect(slow.timedOut).toBe(true);
+    await expect(
+      runCommand(
+        { argv: ['true'], timeoutMs: 1000, envFrom: { X: 'RUNWAY_TEST_UNSET_VARIABLE' } },
+        {},
+        { cwd: process.cwd() },
+      ),
+    ).rejects.toThrow(/RUNWAY_TEST_UNSET_VARIABLE/);
+  });
+});

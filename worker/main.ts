@@ -1,0 +1,36 @@
+// `npm run worker`: a release worker on its own, for deployments where workers scale separately
+// from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
+import { NativeConnection } from '@temporalio/worker';
+import pg from 'pg';
+import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logging/logger.js';
+import { createReleaseWorker } from './create-release-worker.js';
+
+async function main(): Promise<void> {
+  const logger = createLogger('runway-worker');
+  const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
+  const databaseUrl = process.env[config.settings.database.urlEnv];
+  if (!databaseUrl) throw new Error(`${config.settings.database.urlEnv} is not set`);
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const { address, namespace, taskQueue } = config.settings.temporal;
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createReleaseWorker({
+    connection,
+    namespace,
+    taskQueue,
+    pool,
+    logger,
+    workingDirectory: process.cwd(),
+  });
+  logger.info({ address, namespace, taskQueue }, 'worker started');
+  // Worker.run() handles SIGINT/SIGTERM itself: it drains and resolves.
+  await worker.run();
+  await connection.close();
+  await pool.end();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
