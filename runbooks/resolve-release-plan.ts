@@ -1,8 +1,9 @@
 // Resolves a runbook against the configuration for one service and version. The result is the
 // workflow's input, so a runbook or config edited later never changes a release already running.
+
+import { fillPlaceholders } from '../activities/drivers/command-runner.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
 import type { CommandSpec, HttpCheck, PlanStep, ReleasePlan } from '../workflows/release-model.js';
-import { fillPlaceholders } from '../activities/drivers/command-runner.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
 
 /** The request cannot be planned (unknown service in an environment, missing command…): a 400 for the caller. */

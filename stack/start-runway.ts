@@ -1,0 +1,88 @@
+// Runway's own processes in one: the release worker and the HTTP API, over a Temporal server and a
+// PostgreSQL database that already run. The dev stack and the end-to-end tests both start it.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import pg from 'pg';
+import { createApp } from '../api/create-app.js';
+import { tokensFromEnvironment } from '../api/principal.js';
+import { readinessCheck } from '../api/readiness.js';
+import { ReleaseService } from '../api/release-service.js';
+import { serveApi } from '../api/serve-api.js';
+import type { RunwayConfig } from '../config/config-schema.js';
+import type { Logger } from '../logging/logger.js';
+import { createReleaseWorker } from '../worker/create-release-worker.js';
+
+export interface RunwayOptions {
+  config: RunwayConfig;
+  databaseUrl: string;
+  logger: Logger;
+  workingDirectory: string;
+  apiPort?: number;
+  runbookDir?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningRunway {
+  apiUrl: string;
+  client: Client;
+  pool: pg.Pool;
+  service: ReleaseService;
+  stop(): Promise<void>;
+}
+
+export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
+  const { config, logger } = options;
+  const { address, namespace, taskQueue } = config.settings.temporal;
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+  const workerConnection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace });
+
+  const worker = await createReleaseWorker({
+    connection: workerConnection,
+    namespace,
+    taskQueue,
+    pool,
+    logger: logger.child({ component: 'worker' }),
+    workingDirectory: options.workingDirectory,
+    workflowBundle: options.workflowBundle,
+  });
+  const workerRun = worker.run();
+
+  const service = new ReleaseService({
+    client,
+    pool,
+    config,
+    logger: logger.child({ component: 'api' }),
+    runbookDir: options.runbookDir,
+  });
+  const app = createApp({
+    service,
+    config,
+    tokens: tokensFromEnvironment(config, options.env),
+    logger: logger.child({ component: 'http' }),
+    readiness: readinessCheck({
+      pool,
+      connection: clientConnection,
+      workerRunning: () => worker.getState() === 'RUNNING',
+    }),
+  });
+  const api = await serveApi(app, options.apiPort ?? config.settings.api.port);
+  logger.info({ apiUrl: api.url, taskQueue }, 'runway started');
+
+  return {
+    apiUrl: api.url,
+    client,
+    pool,
+    service,
+    async stop() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      await clientConnection.close();
+      await workerConnection.close();
+      await pool.end();
+    },
+  };
+}

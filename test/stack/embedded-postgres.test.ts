@@ -1,0 +1,147 @@
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../../db/migrate-database.js';
+import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
+import { getFreePort } from '../../stack/free-port.js';
+
+async function query<T extends pg.QueryResultRow>(
+  connectionString: string,
+  sql: string,
+  values: unknown[] = [],
+) {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded PostgreSQL with migrations', () => {
+  let dir: string;
+  const extraDirs: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runway-postgres-test-'));
+  });
+
+  afterAll(async () => {
+    for (const path of [dir, ...extraDirs]) if (path) await rm(path, { recursive: true, force: true });
+  });
+
+  it('migrates a new database once and keeps its data across stop and start', async () => {
+    const dataDir = join(dir, 'cluster');
+    const port = await getFreePort();
+    const started = Date.now();
+    const first = await startEmbeddedPostgres({ dataDir, port, database: 'runway_test' });
+    console.info(`PostgreSQL initialised and started in ${Date.now() - started} ms`);
+    try {
+      expect(first.dataDir).toBe(dataDir);
+      expect(await migrateDatabase(first.connectionString)).toEqual([
+        expect.stringMatching(/^\d+_release-records$/),
+      ]);
+      expect(await migrateDatabase(first.connectionString)).toEqual([]);
+
+      const tables = await query<{ table_name: string }>(
+        first.connectionString,
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      );
+      expect(tables.map((t) => t.table_name)).toEqual([
+        'pgmigrations',
+        'release_approvals',
+        'release_steps',
+        'releases',
+      ]);
+
+      await query(
+        first.connectionString,
+        `INSERT INTO releases (id, type, service, version, requested_by, status, runbook)
+         VALUES ($1, 'regular', 'edm-web', '1.4.0', 'alice', 'running', $2)`,
+        ['release-edm-web-1', JSON.stringify({ steps: [] })],
+      );
+      await query(
+        first.connectionString,
+        `INSERT INTO release_steps (release_id, step_id, name, kind, status, started_at)
+         VALUES ($1, 'deploy-staging', 'Deploy to staging', 'deploy', 'succeeded', now())`,
+        ['release-edm-web-1'],
+      );
+      await expect(
+        query(
+          first.connectionString,
+          `INSERT INTO releases (id, type, service, version, requested_by, status, runbook)
+           VALUES ('bad', 'yolo', 'edm-web', '1', 'bob', 'running', '{}')`,
+        ),
+      ).rejects.toThrow(/releases_type_check/);
+    } finally {
+      await first.stop();
+    }
+
+    const restarted = Date.now();
+    const second = await startEmbeddedPostgres({ dataDir, port, database: 'runway_test' });
+    console.info(`PostgreSQL restarted in ${Date.now() - restarted} ms`);
+    try {
+      expect(await migrateDatabase(second.connectionString)).toEqual([]);
+      const rows = await query<{ id: string; steps: string }>(
+        second.connectionString,
+        `SELECT r.id, count(s.step_id)::text AS steps FROM releases r
+         LEFT JOIN release_steps s ON s.release_id = r.id GROUP BY r.id`,
+      );
+      expect(rows).toEqual([{ id: 'release-edm-web-1', steps: '1' }]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('rolls the first migration back cleanly', async () => {
+    const port = await getFreePort();
+    const server = await startEmbeddedPostgres({ dataDir: join(dir, 'down'), port, database: 'down_test' });
+    try {
+      await migrateDatabase(server.connectionString);
+      const { runner } = await import('node-pg-migrate');
+      const { migrationsDir } = await import('../../db/migrate-database.js');
+      await runner({
+        databaseUrl: server.connectionString,
+        dir: migrationsDir,
+        direction: 'down',
+        count: Number.POSITIVE_INFINITY,
+        migrationsTable: 'pgmigrations',
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      const tables = await query<{ table_name: string }>(
+        server.connectionString,
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      );
+      expect(tables.map((t) => t.table_name)).toEqual(['pgmigrations']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    'as root, moves the data to the temp dir when the postgres user cannot reach the data dir',
+    async () => {
+      // A folder outside the project and the temp dir that only root may enter, as a 0700 home is.
+      const locked = join('/var/tmp', `runway-locked-${process.pid}`);
+      extraDirs.push(locked);
+      await mkdir(locked, { recursive: true });
+      await chmod(locked, 0o700);
+      const server = await startEmbeddedPostgres({
+        dataDir: join(locked, 'cluster'),
+        port: await getFreePort(),
+        database: 'fallback_test',
+      });
+      // The fallback folder is <tmp>/runway-postgres-<hash>/cluster.
+      extraDirs.push(dirname(server.dataDir));
+      try {
+        expect(server.dataDir.startsWith(tmpdir())).toBe(true);
+        expect(await query(server.connectionString, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+});

@@ -1,0 +1,127 @@
+// The whole stack for end-to-end tests, on free ports so it never collides with a running
+// `npm start`: embedded PostgreSQL, a Temporal dev server, the demo target, the worker and the API.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { RunwayConfig } from '../../config/config-schema.js';
+import { loadConfig } from '../../config/load-config.js';
+import { migrateDatabase } from '../../db/migrate-database.js';
+import { type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
+import { createLogger } from '../../logging/logger.js';
+import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
+import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
+import { getFreePort } from '../../stack/free-port.js';
+import { type RunningRunway, startRunway } from '../../stack/start-runway.js';
+import { projectRoot } from '../../stack/temporal-binaries.js';
+import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+export interface TestStack {
+  config: RunwayConfig;
+  runway: RunningRunway;
+  demo: DemoTarget;
+  temporal: DevServer;
+  /** Identity name → bearer token. */
+  tokens: Record<string, string>;
+  /** Environment name → the demo service's URL there. */
+  serviceUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The shipped configuration, moved onto free ports. */
+async function configOnFreePorts(temporal: DevServer, agentPort: number): Promise<RunwayConfig> {
+  const config = await loadConfig();
+  config.settings.temporal = {
+    ...config.settings.temporal,
+    address: temporal.address,
+    taskQueue: `runway-e2e-${randomBytes(3).toString('hex')}`,
+  };
+  config.settings.api.port = await getFreePort();
+  for (const environment of Object.values(config.environments)) {
+    const target = environment.services[DEMO_SERVICE];
+    if (!target) continue;
+    // Three consecutive ports: the proxy, then blue and green.
+    target.url = `http://127.0.0.1:${await freePortRun(3)}`;
+    target.vars.agent = `http://127.0.0.1:${agentPort}`;
+  }
+  return config;
+}
+
+/** A run of consecutive free ports: the demo target puts the colours right after the proxy. */
+async function freePortRun(length: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const start = 20_000 + Math.floor(Math.random() * 40_000);
+    const ports = Array.from({ length }, (_, index) => start + index);
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return start;
+  }
+  throw new Error(`found no ${length} consecutive free ports`);
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap): Promise<TestStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'runway-e2e-'));
+  const stops: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => {});
+  };
+  try {
+    const postgres = await startEmbeddedPostgres({
+      dataDir: join(dir, 'postgres'),
+      port: await getFreePort(),
+      database: 'runway',
+    });
+    stops.push(postgres.stop);
+    // The data may live elsewhere than asked when the postgres user cannot reach the temp folder.
+    if (postgres.dataDir !== join(dir, 'postgres'))
+      stops.push(() => rm(postgres.dataDir, { recursive: true, force: true }));
+    await migrateDatabase(postgres.connectionString);
+    const temporal = await startTemporalDevServer({
+      port: await getFreePort(),
+      headless: true,
+      searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
+    });
+    stops.push(temporal.stop);
+    const config = await configOnFreePorts(temporal, await getFreePort());
+    const demo = await startDemoTarget({
+      ...demoTargetLayout(config),
+      stateFile: join(dir, 'demo-state.json'),
+    });
+    stops.push(demo.stop);
+
+    const tokens: Record<string, string> = {};
+    const env: NodeJS.ProcessEnv = {};
+    for (const identity of config.settings.identities) {
+      tokens[identity.name] = `rw_test_${randomBytes(12).toString('hex')}`;
+      env[identity.tokenEnv] = tokens[identity.name];
+    }
+    const runway = await startRunway({
+      config,
+      databaseUrl: postgres.connectionString,
+      logger: createLogger('runway-e2e', { level: process.env.RUNWAY_LOG_LEVEL ?? 'warn' }),
+      workingDirectory: projectRoot,
+      workflowBundle,
+      env,
+    });
+    stops.push(runway.stop);
+    const serviceUrls = Object.fromEntries(
+      Object.values(config.environments).flatMap((environment) => {
+        const target = environment.services[DEMO_SERVICE];
+        return target ? [[environment.name, target.url]] : [];
+      }),
+    );
+    return { config, runway, demo, temporal, tokens, serviceUrls, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
