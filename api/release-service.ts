@@ -20,7 +20,7 @@ import type { Logger } from '../logging/logger.js';
 import { loadRunbook } from '../runbooks/load-runbook.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../runbooks/resolve-release-plan.js';
 import { assignSeats, judgeDecision, missingSeats } from '../workflows/approval-quorum.js';
-import { approvalSignal } from '../workflows/release-messages.js';
+import { approvalSignal, releaseStateQuery } from '../workflows/release-messages.js';
 import type {
   ApprovalDecision,
   ApprovalPlanStep,
@@ -30,6 +30,7 @@ import type {
   ReleasePlan,
   ReleaseType,
 } from '../workflows/release-model.js';
+import { isActiveStatus } from '../workflows/release-model.js';
 import { releaseWorkflow } from '../workflows/release-workflow.js';
 import { releaseTypeKey, serviceKey, statusKey, versionKey } from '../workflows/search-attributes.js';
 import type { Principal } from './principal.js';
@@ -66,6 +67,8 @@ export class ConflictError extends Error {
     super(message);
   }
 }
+
+const LIVE_QUERY_TIMEOUT_MS = 3_000;
 
 export class ReleaseService {
   constructor(private readonly deps: ReleaseServiceDeps) {}
@@ -152,9 +155,10 @@ export class ReleaseService {
   ): Promise<{ counted: true; missing: ApproverRole[] }> {
     const release = await this.get(id);
     if (!release) throw new NotFoundError(`no release ${id}`);
-    const gate = release.pendingGate;
-    if (!gate)
+    const gate = await this.liveGate(release);
+    if (!gate) {
       throw new ConflictError(`release ${id} is not waiting for approval (status ${release.status})`);
+    }
     const signal: ApprovalDecision = {
       gateId: gate.gateId,
       approver: approver.name,
@@ -173,17 +177,29 @@ export class ReleaseService {
     );
     const missing =
       verdict.kind === 'approval'
-        ? missingSeats(gate.quorum, [
-            ...gate.approvals,
-            {
-              approver: approver.name,
-              roles: signal.roles,
-              seat: verdict.seats[approver.name] as ApproverRole,
-              at: '',
-            },
-          ])
+        ? missingSeats(
+            gate.quorum,
+            Object.values(verdict.seats).map((seat) => ({ seat })),
+          )
         : [];
     return { counted: true, missing };
+  }
+
+  /**
+   * The gate as the workflow sees it now (approvals it has already counted), or, when no worker
+   * answers the query in time, as the record has it.
+   */
+  private async liveGate(release: ReleaseView): Promise<PendingGate | null> {
+    if (!isActiveStatus(release.status)) return null;
+    const { client } = this.deps;
+    try {
+      const state = await client.withDeadline(Date.now() + LIVE_QUERY_TIMEOUT_MS, () =>
+        client.workflow.getHandle(release.id).query(releaseStateQuery),
+      );
+      return state.pendingGate ?? null;
+    } catch {
+      return release.pendingGate;
+    }
   }
 
   temporalUrl(workflowId: string): string {

@@ -5,11 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Runtime } from '@temporalio/worker';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { migrateDatabase } from '../db/migrate-database.js';
 import { startDemoTarget } from '../demo/target/demo-target.js';
 import { createLogger, logFile } from '../logging/logger.js';
+import { temporalSdkLogger } from '../worker/temporal-sdk-logger.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { startDemoRelease } from './demo-release.js';
 import { demoTargetLayout } from './demo-target-layout.js';
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
     const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
     const logPath = join(STATE_DIR, 'logs', 'runway.log');
     const logger = createLogger('runway', { destination: logFile(logPath) });
+    // The SDK logs through its runtime, once per process: into the log file, not the terminal.
+    Runtime.install({ logger: temporalSdkLogger(logger) });
     const tokens = provideDemoTokens(config, join(STATE_DIR, 'demo.env'));
 
     let databaseUrl = process.env[config.settings.database.urlEnv];

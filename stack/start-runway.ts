@@ -78,7 +78,8 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     service,
     async stop() {
       await api.close();
-      worker.shutdown();
+      // The SDK drains the worker on SIGINT/SIGTERM by itself; shut it down only if it still runs.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
       await clientConnection.close();
       await workerConnection.close();

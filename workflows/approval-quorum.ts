@@ -48,7 +48,7 @@ export function assignSeats(
 /** The seats still empty, given the approvals recorded so far. */
 export function missingSeats(
   quorum: readonly ApproverRole[],
-  approvals: readonly RecordedApproval[],
+  approvals: readonly Pick<RecordedApproval, 'seat'>[],
 ): ApproverRole[] {
   const missing = [...quorum];
   for (const approval of approvals) {

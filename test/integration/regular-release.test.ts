@@ -133,9 +133,15 @@ describe('a regular release through the API', () => {
       409,
     );
     expect(await servedVersion('production')).toBe('1.0.0');
-    expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'approve' })).status).toBe(
-      202,
-    );
+
+    // Nothing is lost when the worker, the API and the Temporal server all go down at the gate.
+    await stack.restartRunwayAndTemporal();
+    const afterRestart = await getRelease(id);
+    expect(afterRestart.status).toBe('awaiting-approval');
+    expect(afterRestart.pendingGate?.approvals.map((approval) => approval.approver)).toEqual(['pm-li']);
+
+    const last = await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'approve' });
+    expect(last).toMatchObject({ status: 202, body: { counted: true, missing: [] } });
 
     const done = await waitForStatus(id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');

@@ -28,6 +28,8 @@ export interface TestStack {
   tokens: Record<string, string>;
   /** Environment name → the demo service's URL there. */
   serviceUrls: Record<string, string>;
+  /** Stops the worker, the API and the Temporal server, then starts them again on the same ports and data. */
+  restartRunwayAndTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ function isPortFree(port: number): Promise<boolean> {
 export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'runway-e2e-'));
   const stops: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
-  const stop = async () => {
+  const stopAll = async () => {
     for (const step of stops.reverse()) await step().catch(() => {});
   };
   try {
@@ -82,15 +84,19 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
     });
     stops.push(postgres.stop);
     // The data may live elsewhere than asked when the postgres user cannot reach the temp folder.
-    if (postgres.dataDir !== join(dir, 'postgres'))
+    if (postgres.dataDir !== join(dir, 'postgres')) {
       stops.push(() => rm(postgres.dataDir, { recursive: true, force: true }));
+    }
     await migrateDatabase(postgres.connectionString);
-    const temporal = await startTemporalDevServer({
+    // Persisted like the dev stack's, so a restart of the server finds its workflows again.
+    const temporalOptions = {
       port: await getFreePort(),
       headless: true,
+      dbFile: join(dir, 'temporal.db'),
       searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
-    });
-    stops.push(temporal.stop);
+    };
+    let temporal = await startTemporalDevServer(temporalOptions);
+    stops.push(() => temporal.stop());
     const config = await configOnFreePorts(temporal, await getFreePort());
     const demo = await startDemoTarget({
       ...demoTargetLayout(config),
@@ -104,24 +110,43 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
       tokens[identity.name] = `rw_test_${randomBytes(12).toString('hex')}`;
       env[identity.tokenEnv] = tokens[identity.name];
     }
-    const runway = await startRunway({
-      config,
-      databaseUrl: postgres.connectionString,
-      logger: createLogger('runway-e2e', { level: process.env.RUNWAY_LOG_LEVEL ?? 'warn' }),
-      workingDirectory: projectRoot,
-      workflowBundle,
-      env,
-    });
-    stops.push(runway.stop);
+    const startOurs = () =>
+      startRunway({
+        config,
+        databaseUrl: postgres.connectionString,
+        logger: createLogger('runway-e2e', { level: process.env.RUNWAY_LOG_LEVEL ?? 'warn' }),
+        workingDirectory: projectRoot,
+        apiPort: config.settings.api.port,
+        workflowBundle,
+        env,
+      });
+    let runway = await startOurs();
+    stops.push(() => runway.stop());
     const serviceUrls = Object.fromEntries(
       Object.values(config.environments).flatMap((environment) => {
         const target = environment.services[DEMO_SERVICE];
         return target ? [[environment.name, target.url]] : [];
       }),
     );
-    return { config, runway, demo, temporal, tokens, serviceUrls, stop };
+    const stack: TestStack = {
+      config,
+      runway,
+      demo,
+      temporal,
+      tokens,
+      serviceUrls,
+      async restartRunwayAndTemporal() {
+        await runway.stop();
+        await temporal.stop();
+        temporal = await startTemporalDevServer(temporalOptions);
+        runway = await startOurs();
+        Object.assign(stack, { runway, temporal });
+      },
+      stop: stopAll,
+    };
+    return stack;
   } catch (error) {
-    await stop();
+    await stopAll();
     throw error;
   }
 }

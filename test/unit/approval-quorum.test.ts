@@ -79,8 +79,7 @@ describe('approval quorum', () => {
   });
 
   it('lists the seats still empty', () => {
-    expect(
-      missingSeats(['pm', 'tech-lead'], [{ approver: 'x', roles: ['tech-lead'], seat: 'tech-lead', at: '' }]),
-    ).toEqual(['pm']);
+    expect(missingSeats(['pm', 'tech-lead'], [{ seat: 'tech-lead' }])).toEqual(['pm']);
+    expect(missingSeats(['pm', 'pm', 'tech-lead'], [{ seat: 'pm' }])).toEqual(['pm', 'tech-lead']);
   });
 });
