@@ -2,8 +2,7 @@
 // (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadProcessConfig } from '../config/load-process-config.js';
 import { createLogger } from '../logging/logger.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
@@ -13,9 +12,7 @@ import { serveApi } from './serve-api.js';
 
 async function main(): Promise<void> {
   const logger = createLogger('runway-api');
-  const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
-  const databaseUrl = process.env[config.settings.database.urlEnv];
-  if (!databaseUrl) throw new Error(`${config.settings.database.urlEnv} is not set`);
+  const { config, databaseUrl } = await loadProcessConfig();
   const pool = new pg.Pool({ connectionString: databaseUrl });
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({ connection, namespace: config.settings.temporal.namespace });

@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type {
   ReleaseFailure,
+  ReleaseInput,
   ReleasePlan,
   ReleaseStatus,
   ReleaseType,
@@ -9,16 +10,8 @@ import type {
   StepRecord,
 } from '../workflows/release-model.js';
 
-export interface NewRelease {
-  id: string;
-  type: ReleaseType;
-  service: string;
-  version: string;
-  changeRef?: string;
-  requestedBy: string;
-  plan: ReleasePlan;
-  temporalUrl: string;
-}
+/** The request's record, written before its workflow starts. */
+export type NewRelease = Omit<ReleaseInput, 'releaseId'> & { id: string; temporalUrl: string };
 
 export interface ReleaseRow {
   id: string;

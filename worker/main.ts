@@ -2,16 +2,13 @@
 // from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
-import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadProcessConfig } from '../config/load-process-config.js';
 import { createLogger } from '../logging/logger.js';
 import { createReleaseWorker } from './create-release-worker.js';
 
 async function main(): Promise<void> {
   const logger = createLogger('runway-worker');
-  const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
-  const databaseUrl = process.env[config.settings.database.urlEnv];
-  if (!databaseUrl) throw new Error(`${config.settings.database.urlEnv} is not set`);
+  const { config, databaseUrl } = await loadProcessConfig();
   const pool = new pg.Pool({ connectionString: databaseUrl });
   const { address, namespace, taskQueue } = config.settings.temporal;
   const connection = await NativeConnection.connect({ address });
