@@ -1,8 +1,8 @@
 // `npm run api`: the HTTP API on its own, for deployments where it runs apart from the workers
 // (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { loadProcessConfig } from '../config/load-process-config.js';
+import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
@@ -13,7 +13,7 @@ import { serveApi } from './serve-api.js';
 async function main(): Promise<void> {
   const logger = createLogger('runway-api');
   const { config, databaseUrl } = await loadProcessConfig();
-  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const pool = createPool(databaseUrl, logger);
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({ connection, namespace: config.settings.temporal.namespace });
   const service = new ReleaseService({ client, pool, config, logger });

