@@ -103,6 +103,7 @@ async function runRelease(
     decide: (approver: string, roles: Role[], decision?: ApprovalDecision['decision']) => Promise<void>;
     state: () => Promise<ReleaseState>;
     untilStatus: (status: ReleaseState['status']) => Promise<ReleaseState>;
+    cancel: () => Promise<void>;
   }) => Promise<void>,
   requestedBy = 'ops-wang',
 ): Promise<ReleaseOutcome> {
@@ -131,7 +132,7 @@ async function runRelease(
     };
     const decide = (approver: string, roles: Role[], decision: ApprovalDecision['decision'] = 'approve') =>
       handle.signal(approvalSignal, { gateId: 'change-approval', approver, roles, decision });
-    await drive({ decide, state, untilStatus });
+    await drive({ decide, state, untilStatus, cancel: async () => void (await handle.cancel()) });
     return handle.result();
   });
 }
@@ -200,6 +201,17 @@ describe('regular release', () => {
       'ops-wang',
     );
     expect(outcome.status).toBe('succeeded');
+  });
+
+  it('ends cancelled when cancelled at the gate, production untouched and the record closed', async () => {
+    const target = recordingActivities();
+    const outcome = await runRelease(target.activities, async ({ untilStatus, cancel }) => {
+      await untilStatus('awaiting-approval');
+      await cancel();
+    });
+    expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'change-approval' } });
+    expect(productionCalls(target.calls)).toEqual([]);
+    expect(target.statuses.at(-1)).toBe('cancelled');
   });
 
   it('fails at the failing step and switches that environment back to the colour it served', async () => {
