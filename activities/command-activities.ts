@@ -28,6 +28,8 @@ export function createCommandActivities(deps: ActivityDeps) {
         (signal) => runCommand(input.command, {}, { cwd: deps.workingDirectory, signal }),
       );
       const output = tail(result.stdout || result.stderr, 20);
+      // Cut short by a stopping worker: let the next worker run it again rather than judge it.
+      if (result.cancelled) throw new Error(`${input.command.argv[0]} was stopped before it finished`);
       if (result.exitCode !== 0) {
         log.warn({ exitCode: result.exitCode, timedOut: result.timedOut }, 'command failed');
         const why = result.timedOut

@@ -1,9 +1,14 @@
 // Blue-green deployment over a target's driver (R-RB-BLUEGREEN). Each action is its own activity so
 // the release's history in Temporal Web reads as the runbook: inspect, deploy to the idle colour, switch.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Colour, DriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import { createCommandDriver, DriverActionError, type TargetStatus } from './drivers/blue-green-driver.js';
+import {
+  createCommandDriver,
+  DriverActionError,
+  DriverContractError,
+  type TargetStatus,
+} from './drivers/blue-green-driver.js';
 import { withHeartbeat } from './heartbeat.js';
 
 export interface TargetRef {
@@ -21,11 +26,17 @@ function driverFor(deps: ActivityDeps, target: TargetRef, signal: AbortSignal) {
   );
 }
 
-/** A driver that ran and refused is a fact about the target: retrying the same call will not help. */
+/**
+ * Driver failures are retried (the actions are idempotent, and a target may be briefly unreachable);
+ * output that breaks the driver contract is a configuration fault no retry can mend. An action cut
+ * short because the worker is stopping is retried on the next worker, never counted as a verdict.
+ */
 function asFailure(error: unknown): never {
-  if (error instanceof DriverActionError && !error.result.timedOut) {
-    throw ApplicationFailure.nonRetryable(error.message, 'DriverActionFailed');
-  }
+  if (Context.current().cancellationSignal.aborted) throw error;
+  if (error instanceof DriverActionError)
+    throw ApplicationFailure.retryable(error.message, 'DriverActionFailed');
+  if (error instanceof DriverContractError)
+    throw ApplicationFailure.nonRetryable(error.message, 'DriverContractViolated');
   throw error;
 }
 
@@ -49,6 +60,26 @@ export function createTargetActivities(deps: ActivityDeps) {
         (signal) => driverFor(deps, target, signal).deploy(target.colour, target.version).catch(asFailure),
       );
       log.info({ colour: target.colour, durationMs: result.durationMs }, 'deployed');
+      return { durationMs: result.durationMs };
+    },
+
+    /** The idle colour must pass its checks before it takes traffic (R-RB-BLUEGREEN). */
+    async checkColour(
+      target: TargetRef & { colour: Colour; version: string },
+    ): Promise<{ durationMs: number }> {
+      const result = await withHeartbeat(
+        () => ({ action: 'check', colour: target.colour }),
+        (signal) =>
+          driverFor(deps, target, signal)
+            .check(target.colour, target.version)
+            .catch((error: unknown) => {
+              // A check that ran and failed is the verdict on this version: no retry changes it.
+              if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
+                throw ApplicationFailure.nonRetryable(error.message, 'TargetCheckFailed');
+              }
+              return asFailure(error);
+            }),
+      );
       return { durationMs: result.durationMs };
     },
 

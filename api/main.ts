@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
+import { checkRunbooks } from '../runbooks/load-runbook.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
 import { readinessCheck } from './readiness.js';
@@ -13,6 +14,7 @@ import { serveApi } from './serve-api.js';
 async function main(): Promise<void> {
   const logger = createLogger('runway-api');
   const { config, databaseUrl } = await loadProcessConfig();
+  await checkRunbooks(config);
   const pool = createPool(databaseUrl, logger);
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({ connection, namespace: config.settings.temporal.namespace });

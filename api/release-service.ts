@@ -1,7 +1,7 @@
 // The operations behind the HTTP API: plan and start a release, read records, pass decisions on.
 // API → Temporal client → workflow; records come back from PostgreSQL, written by the activities.
 import { randomBytes } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
 import type { RunwayConfig } from '../config/config-schema.js';
 import {
@@ -52,8 +52,6 @@ export interface ReleaseServiceDeps {
   config: RunwayConfig;
   logger: Logger;
   runbookDir?: string;
-  /** False on a server that has not registered Runway's search attributes. */
-  searchAttributes?: boolean;
 }
 
 /** The caller lacks a role for what they asked (403). */
@@ -106,6 +104,7 @@ export class ReleaseService {
     };
     await this.insertReconcilingStale(record);
     const input: ReleaseInput = { releaseId, ...request, requestedBy: requester.name, plan };
+    let runId: string;
     try {
       const handle = await this.deps.client.workflow.start(releaseWorkflow, {
         taskQueue: this.deps.config.settings.temporal.taskQueue,
@@ -114,23 +113,24 @@ export class ReleaseService {
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `${request.type} release of ${request.service} ${request.version}`,
         staticDetails: `Requested by ${requester.name}${request.changeRef ? `, change ${request.changeRef}` : ''}`,
-        typedSearchAttributes:
-          this.deps.searchAttributes === false
-            ? undefined
-            : [
-                { key: serviceKey, value: request.service },
-                { key: releaseTypeKey, value: request.type },
-                { key: versionKey, value: request.version },
-                { key: statusKey, value: 'running' },
-              ],
+        typedSearchAttributes: [
+          { key: serviceKey, value: request.service },
+          { key: releaseTypeKey, value: request.type },
+          { key: versionKey, value: request.version },
+          { key: statusKey, value: 'running' },
+        ],
       });
-      await setRunId(this.deps.pool, releaseId, handle.firstExecutionRunId);
+      runId = handle.firstExecutionRunId;
     } catch (error) {
-      // Never a half-started release (R-INPUT): no workflow, no record.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError))
-        await deleteRelease(this.deps.pool, releaseId);
+      // Never a half-started release (R-INPUT): without its workflow, the record goes too. A start
+      // whose answer was lost may still have happened, so ask before deleting.
+      if (!(await this.workflowExists(releaseId))) await deleteRelease(this.deps.pool, releaseId);
       throw error;
     }
+    // Only a convenience for links: the workflow runs whether or not this write succeeds.
+    await setRunId(this.deps.pool, releaseId, runId).catch((error: unknown) =>
+      this.deps.logger.warn({ releaseId, err: String(error) }, 'could not record the run id'),
+    );
     this.deps.logger.info({ releaseId, requestedBy: requester.name }, 'release started');
     return (await this.get(releaseId)) as ReleaseView;
   }
@@ -170,7 +170,15 @@ export class ReleaseService {
       const isRoleProblem = verdict.refusal === 'requester' || verdict.refusal === 'not-eligible';
       throw isRoleProblem ? new ForbiddenError(verdict.reason) : new ConflictError(verdict.reason);
     }
-    await this.deps.client.workflow.getHandle(id).signal(approvalSignal, signal);
+    await this.deps.client.workflow
+      .getHandle(id)
+      .signal(approvalSignal, signal)
+      .catch((error: unknown) => {
+        // The record still showed a gate, but the workflow has ended (terminated by hand, say).
+        if (error instanceof WorkflowNotFoundError)
+          throw new ConflictError(`release ${id} is no longer running`);
+        throw error;
+      });
     this.deps.logger.info(
       { releaseId: id, approver: approver.name, decision: decision.decision },
       'decision signalled',
@@ -237,12 +245,23 @@ export class ReleaseService {
     }
   }
 
+  private async workflowExists(releaseId: string): Promise<boolean> {
+    return this.deps.client.workflow
+      .getHandle(releaseId)
+      .describe()
+      .then(
+        () => true,
+        (error: unknown) => !(error instanceof WorkflowNotFoundError),
+      );
+  }
+
   private async isClosedInTemporal(releaseId: string): Promise<boolean> {
     try {
       const description = await this.deps.client.workflow.getHandle(releaseId).describe();
       return description.status.name !== 'RUNNING';
-    } catch {
-      return false;
+    } catch (error) {
+      // Never started, or gone with its history: either way nothing runs.
+      return error instanceof WorkflowNotFoundError;
     }
   }
 }

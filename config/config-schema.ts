@@ -2,6 +2,7 @@
 // names of the environment variables that hold them (R-SECRETS).
 import { z } from 'zod';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../workflows/release-model.js';
+import { COMMAND_VALUE_PATTERN } from './command-template.js';
 
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 export const name = z.string().regex(NAME_PATTERN, 'expected a lower-case name (a-z, 0-9, -)');
@@ -11,9 +12,7 @@ const envVarName = z
 const seconds = z.number().int().positive();
 
 /** Values that reach a command line must be plain tokens: no whitespace, no leading '-'. */
-const commandValue = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._+:/@=-]*$/, 'expected a plain value for a command line');
+const commandValue = z.string().regex(COMMAND_VALUE_PATTERN, 'expected a plain value for a command line');
 
 export const commandSchema = z.strictObject({
   argv: z.array(z.string().min(1)).min(1, 'expected at least the program to run'),
@@ -36,7 +35,12 @@ export const serviceSchema = z.strictObject({
     strategy: z.literal('blue-green'),
     driver: z.strictObject({
       type: z.literal('command'),
-      actions: z.strictObject({ inspect: commandSchema, deploy: commandSchema, switch: commandSchema }),
+      actions: z.strictObject({
+        inspect: commandSchema,
+        deploy: commandSchema,
+        check: commandSchema,
+        switch: commandSchema,
+      }),
     }),
   }),
   commands: z.record(name, commandSchema).default({}),
@@ -51,7 +55,10 @@ export const environmentSchema = z.strictObject({
   services: z.record(
     name,
     z.strictObject({
-      url: z.url({ protocol: /^https?$/ }),
+      // The URL reaches commands through {url}, so it must also be a plain command-line value.
+      url: z
+        .url({ protocol: /^https?$/ })
+        .regex(COMMAND_VALUE_PATTERN, 'expected a URL without spaces, quotes, ? or %'),
       /** Extra placeholder values for this service's commands in this environment, e.g. {agent}. */
       vars: z.record(z.string().regex(/^[a-zA-Z]+$/), commandValue).default({}),
     }),

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/config-error.js';
+import type { RunwayConfig } from '../config/config-schema.js';
 import { readYamlFile } from '../config/read-yaml-file.js';
-import type { ReleaseType } from '../workflows/release-model.js';
+import { RELEASE_TYPES, type ReleaseType } from '../workflows/release-model.js';
 import { PlanError } from './resolve-release-plan.js';
 import { type Runbook, runbookSchema } from './runbook-schema.js';
 
@@ -17,4 +18,30 @@ export async function loadRunbook(type: ReleaseType, dir: string = DEFAULT_RUNBO
   const runbook = await readYamlFile(file, runbookSchema);
   if (runbook.type !== type) throw new ConfigError(file, [{ path: 'type', message: `expected "${type}"` }]);
   return runbook;
+}
+
+/**
+ * Loads every runbook there is and checks it against the configuration, so a broken runbook
+ * stops a process at start rather than failing the first release that needs it.
+ */
+export async function checkRunbooks(
+  config: RunwayConfig,
+  dir: string = DEFAULT_RUNBOOK_DIR,
+): Promise<ReleaseType[]> {
+  const present = RELEASE_TYPES.filter((type) => existsSync(join(dir, `${type}.yml`)));
+  for (const type of present) {
+    const runbook = await loadRunbook(type, dir);
+    const problems = runbook.steps.flatMap((step, index) =>
+      config.environments[step.environment]
+        ? []
+        : [
+            {
+              path: `steps.${index}.environment`,
+              message: `expected an environment of config/environments (got ${step.environment})`,
+            },
+          ],
+    );
+    if (problems.length > 0) throw new ConfigError(join(dir, `${type}.yml`), problems);
+  }
+  return present;
 }

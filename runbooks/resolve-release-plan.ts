@@ -1,7 +1,7 @@
 // Resolves a runbook against the configuration for one service and version. The result is the
 // workflow's input, so a runbook or config edited later never changes a release already running.
 
-import { fillPlaceholders } from '../activities/drivers/command-runner.js';
+import { fillPlaceholders } from '../config/command-template.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
 import type { CommandSpec, HttpCheck, PlanStep, ReleasePlan } from '../workflows/release-model.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
@@ -52,6 +52,7 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
           actions: {
             inspect: toCommandSpec(actions.inspect, values),
             deploy: toCommandSpec(actions.deploy, values),
+            check: toCommandSpec(actions.check, values),
             switch: toCommandSpec(actions.switch, values),
           },
         },

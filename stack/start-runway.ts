@@ -11,6 +11,7 @@ import { serveApi } from '../api/serve-api.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
+import { checkRunbooks } from '../runbooks/load-runbook.js';
 import { createReleaseWorker } from '../worker/create-release-worker.js';
 
 export interface RunwayOptions {
@@ -34,6 +35,7 @@ export interface RunningRunway {
 
 export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
   const { config, logger } = options;
+  await checkRunbooks(config, options.runbookDir);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });

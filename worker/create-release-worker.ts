@@ -30,6 +30,8 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    // A stopping worker lets running deploys and commands finish rather than cut them off.
+    shutdownGraceTime: '30 seconds',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

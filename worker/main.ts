@@ -1,13 +1,15 @@
 // `npm run worker`: a release worker on its own, for deployments where workers scale separately
 // from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
 import { createReleaseWorker } from './create-release-worker.js';
+import { temporalSdkLogger } from './temporal-sdk-logger.js';
 
 async function main(): Promise<void> {
   const logger = createLogger('runway-worker');
+  Runtime.install({ logger: temporalSdkLogger(logger) });
   const { config, databaseUrl } = await loadProcessConfig();
   const pool = createPool(databaseUrl, logger);
   const { address, namespace, taskQueue } = config.settings.temporal;

@@ -1,13 +1,18 @@
 // Activity stubs with their timeouts and retry policies, one place for all of them.
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RunwayActivities } from '../activities/index.js';
 
-type TargetActivities = Pick<RunwayActivities, 'inspectTarget' | 'deployToColour' | 'switchTraffic'>;
+type TargetActivities = Pick<
+  RunwayActivities,
+  'inspectTarget' | 'deployToColour' | 'checkColour' | 'switchTraffic'
+>;
 type RecordActivities = Pick<RunwayActivities, 'recordStep' | 'recordReleaseState' | 'recordApproval'>;
 
 /** Driver actions: a deploy may take minutes; a lost worker is noticed by the missing heartbeat. */
 export const targetActivities = proxyActivities<TargetActivities>({
   startToCloseTimeout: '10 minutes',
+  // A cancelled release waits for a running switch to end before compensating, so the undo comes last.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',

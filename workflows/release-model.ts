@@ -45,7 +45,7 @@ export interface CommandSpec {
 
 export interface CommandDriverSpec {
   type: 'command';
-  actions: { inspect: CommandSpec; deploy: CommandSpec; switch: CommandSpec };
+  actions: { inspect: CommandSpec; deploy: CommandSpec; check: CommandSpec; switch: CommandSpec };
 }
 export type DriverSpec = CommandDriverSpec;
 

@@ -101,11 +101,13 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutco
       { summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
       [{ ...target, colour: idle, version: input.version }],
     );
-    await targetActivities.switchTraffic.executeWithOptions({ summary: `switch ${where} to ${idle}` }, [
-      { ...target, colour: idle },
-    ]);
+    await targetActivities.checkColour.executeWithOptions(
+      { summary: `check ${input.version} on ${idle} of ${where} before it takes traffic` },
+      [{ ...target, colour: idle, version: input.version }],
+    );
     if (active !== null) {
       // R-RB-BLUEGREEN: the undo of a switch is switching back to the colour that served before.
+      // Recorded before the switch: a switch that took effect but reported failure is undone too.
       compensations.push({
         stepId: step.id,
         environment: step.environment,
@@ -118,6 +120,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutco
         },
       });
     }
+    await targetActivities.switchTraffic.executeWithOptions({ summary: `switch ${where} to ${idle}` }, [
+      { ...target, colour: idle },
+    ]);
     return {
       previousColour: active,
       newColour: idle,
@@ -250,11 +255,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutco
   return { status: 'succeeded' };
 
   // Compensations run even when the release is cancelled (R-COMPENSATE), hence nonCancellable.
-  async function endAfterFailure(
-    step: PlanStep,
-    record: StepRecord,
-    error: unknown,
-  ): Promise<ReleaseOutcome> {
+  // The execution itself then ends Failed (or Canceled), so Temporal Web shows at a glance which
+  // releases did not go out; the record and the query keep the release's own status.
+  async function endAfterFailure(step: PlanStep, record: StepRecord, error: unknown): Promise<never> {
     const reason = describe(error);
     const status: ReleaseStatus =
       error instanceof ReleaseRejected ? 'rejected' : isCancellation(error) ? 'cancelled' : 'failed';
@@ -265,7 +268,13 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutco
     const failure = { step: step.id, reason };
     await setStatus(status, failure);
     setCurrentDetails(`Release ended **${status}** at ${step.name}: ${reason}`);
-    return { status, failure };
+    if (status === 'cancelled') throw error;
+    const outcome: ReleaseOutcome = { status, failure };
+    throw ApplicationFailure.nonRetryable(
+      `release ${status} at ${step.id}: ${reason}`,
+      status === 'rejected' ? 'ReleaseRejected' : 'ReleaseFailed',
+      outcome,
+    );
   }
 }
 

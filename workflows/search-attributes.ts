@@ -8,9 +8,6 @@ export const versionKey = defineSearchAttributeKey('RunwayVersion', SearchAttrib
 export const statusKey = defineSearchAttributeKey('RunwayStatus', SearchAttributeType.KEYWORD);
 
 /** Name → type, in the form the dev server's `--search-attribute` flag takes. */
-export const RUNWAY_SEARCH_ATTRIBUTES = {
-  RunwayService: 'Keyword',
-  RunwayReleaseType: 'Keyword',
-  RunwayVersion: 'Keyword',
-  RunwayStatus: 'Keyword',
-} as const;
+export const RUNWAY_SEARCH_ATTRIBUTES = Object.fromEntries(
+  [serviceKey, releaseTypeKey, versionKey, statusKey].map((key) => [key.name, 'Keyword' as const]),
+);

@@ -2,6 +2,7 @@
 // each action to a user's own command (kubectl, ansible, ssh scripts, or the demo's edm-ctl):
 //   inspect → prints JSON {"activeColour": "blue"|"green"|null, "colours": {"blue": {"version": …} | null, …}}
 //   deploy  → puts {version} on {colour} (idempotent), exit 0 when it runs
+//   check   → checks {colour} itself serves {version} healthily, before it takes traffic; non-zero if not
 //   switch  → sends traffic to {colour} (idempotent)
 import { z } from 'zod';
 import type { Colour, CommandDriverSpec } from '../../workflows/release-model.js';
@@ -17,6 +18,7 @@ export type TargetStatus = z.infer<typeof targetStatusSchema>;
 export interface BlueGreenDriver {
   inspect(): Promise<TargetStatus>;
   deploy(colour: Colour, version: string): Promise<CommandResult>;
+  check(colour: Colour, version: string): Promise<CommandResult>;
   switchTo(colour: Colour): Promise<CommandResult>;
 }
 
@@ -29,6 +31,9 @@ export class DriverActionError extends Error {
     super(`${action} ${why}: ${tail(result.stderr || result.stdout, 5)}`);
   }
 }
+
+/** The target answered in a shape the blue-green contract does not allow. */
+export class DriverContractError extends Error {}
 
 export function createCommandDriver(
   spec: CommandDriverSpec,
@@ -48,11 +53,15 @@ export function createCommandDriver(
       try {
         parsed = JSON.parse(lastLine);
       } catch {
-        throw new Error(`inspect did not print JSON: ${tail(result.stdout, 3)}`);
+        throw new DriverContractError(`inspect did not print JSON: ${tail(result.stdout, 3)}`);
       }
-      return targetStatusSchema.parse(parsed);
+      const status = targetStatusSchema.safeParse(parsed);
+      if (!status.success)
+        throw new DriverContractError(`inspect printed an unexpected shape: ${status.error.message}`);
+      return status.data;
     },
     deploy: (colour, version) => act('deploy', { colour, version }),
+    check: (colour, version) => act('check', { colour, version }),
     switchTo: (colour) => act('switch', { colour }),
   };
 }

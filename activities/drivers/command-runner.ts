@@ -1,6 +1,7 @@
 // Runs a configured command as an argument array (never through a shell, R-INPUT) with the
 // release's values filled into its placeholders.
 import { execa } from 'execa';
+import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
 import type { CommandSpec } from '../../workflows/release-model.js';
 
 export interface CommandResult {
@@ -9,6 +10,8 @@ export interface CommandResult {
   stderr: string;
   durationMs: number;
   timedOut: boolean;
+  /** Stopped because the activity was cancelled (e.g. the worker is shutting down). */
+  cancelled: boolean;
 }
 
 export interface RunOptions {
@@ -16,32 +19,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** Values may not start with '-' (they would read as options) and hold no whitespace or shell syntax. */
-const SAFE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._+:/@=-]*$/;
-const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
-
 /** Only these variables of the worker's environment reach a command, so its secrets stay put (R-SECRETS). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
-
-export function fillPlaceholders(
-  argv: readonly string[],
-  values: Readonly<Record<string, string>>,
-): string[] {
-  return argv.map((arg) =>
-    arg.replace(PLACEHOLDER, (whole, name: string) => {
-      const value = values[name];
-      if (value === undefined) return whole;
-      if (!SAFE_VALUE.test(value)) {
-        throw new Error(`value for {${name}} is not allowed on a command line: ${JSON.stringify(value)}`);
-      }
-      return value;
-    }),
-  );
-}
-
-export function unfilledPlaceholders(argv: readonly string[]): string[] {
-  return argv.flatMap((arg) => [...arg.matchAll(PLACEHOLDER)].map((match) => match[0]));
-}
 
 function commandEnvironment(envFrom: Readonly<Record<string, string>>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -68,23 +47,32 @@ export async function runCommand(
   if (missing.length > 0) throw new Error(`command has unfilled placeholders: ${missing.join(', ')}`);
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('command is empty');
+  const env = commandEnvironment(spec.envFrom);
   const started = performance.now();
   const result = await execa(file, args, {
     cwd: options.cwd,
-    env: commandEnvironment(spec.envFrom),
+    env,
     extendEnv: false,
     timeout: spec.timeoutMs,
     cancelSignal: options.signal,
     reject: false,
     stripFinalNewline: true,
   });
+  // Values handed over through envFrom are secrets: they never leave in output (R-SECRETS).
+  const redact = redactor(Object.keys(spec.envFrom).map((name) => env[name] ?? ''));
   return {
     exitCode: result.exitCode ?? -1,
-    stdout: result.stdout,
-    stderr: result.stderr,
+    stdout: redact(result.stdout),
+    stderr: redact(result.stderr),
     durationMs: Math.round(performance.now() - started),
     timedOut: result.timedOut,
+    cancelled: result.isCanceled,
   };
+}
+
+function redactor(secrets: string[]): (text: string) => string {
+  const present = secrets.filter((secret) => secret.length >= 4);
+  return (text) => present.reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
 }
 
 /** The last lines of a command's output, for errors and records without flooding them. */

@@ -35,6 +35,7 @@ CREATE TABLE release_steps (
   error text,
   PRIMARY KEY (release_id, step_id)
 );
+-- One row per decision that counted: an approver may approve and later reject the same gate.
 CREATE TABLE release_approvals (
   release_id text NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
   gate_id text NOT NULL,
@@ -43,7 +44,7 @@ CREATE TABLE release_approvals (
   decision text NOT NULL CHECK (decision IN ('approve','reject')),
   comment text,
   decided_at timestamptz NOT NULL,
-  PRIMARY KEY (release_id, gate_id, approver)
+  PRIMARY KEY (release_id, gate_id, approver, decision)
 );
 
 -- Down Migration

@@ -13,7 +13,7 @@ import {
 } from '../edm-ctl/agent-client.js';
 import { runIntegrationSuite } from '../edm-ctl/integration-suite.js';
 import { isStrictSemver, VERSION_HINT } from '../edm-web/version.js';
-import { COLOURS, ENVIRONMENT_NAME_PATTERN } from '../target/model.js';
+import { COLOURS, type Colour, ENVIRONMENT_NAME_PATTERN, type EnvironmentStatus } from '../target/model.js';
 
 type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms';
 type Options = Partial<Record<OptionName, string>>;
@@ -93,6 +93,37 @@ const COMMANDS: Record<string, Command> = {
     usage: 'stop --agent URL --env ENV --colour blue|green',
     required: ['agent', 'env', 'colour'],
     run: async (o) => ({ output: await stopColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')) }),
+  },
+  check: {
+    usage: 'check --agent URL --env ENV --colour blue|green --version SEMVER [--timeout-ms 5000]',
+    required: ['agent', 'env', 'colour', 'version'],
+    optional: ['timeout-ms'],
+    // Blue-green checks the idle colour directly, on its own port, before it takes any traffic.
+    run: async (o) => {
+      const colour = given(o, 'colour') as Colour;
+      const status = (await environmentStatus(given(o, 'agent'), given(o, 'env'))) as EnvironmentStatus;
+      const instance = status.colours[colour];
+      if (!instance?.running) {
+        return {
+          output: { colour, running: false },
+          failure: `${colour} is not running in ${given(o, 'env')}`,
+        };
+      }
+      const url = `http://127.0.0.1:${instance.port}`;
+      const report = await runIntegrationSuite(
+        url,
+        given(o, 'version'),
+        Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
+      );
+      const failed = report.checks.filter((check) => !check.passed);
+      return {
+        output: { colour, url, ...report },
+        failure:
+          failed.length === 0
+            ? undefined
+            : `${colour} failed its checks: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
+      };
+    },
   },
   'integration-test': {
     usage: 'integration-test --url SERVICE_URL --version SEMVER [--timeout-ms 5000]',

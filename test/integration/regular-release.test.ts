@@ -95,7 +95,7 @@ describe('a regular release through the API', () => {
       version: '1.1.1',
     });
     expect(second.status).toBe(409);
-    expect(JSON.stringify(second.body)).toContain(id);
+    expect(second.body).toMatchObject({ error: { code: 'conflict', activeReleaseId: id } });
 
     const waiting = await waitForStatus(id, ['awaiting-approval', 'failed']);
     expect(waiting.status).toBe('awaiting-approval');
@@ -167,7 +167,36 @@ describe('a regular release through the API', () => {
     expect(ReleaseListSchema.parse(listed.body).releases.map((release) => release.id)).toContain(id);
   });
 
-  it('stops a failing version at the integration tests and switches TEST back to what it served', async () => {
+  it('ends rejected with production untouched, recording an approval and a later rejection by the same person', async () => {
+    const started = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.3.0',
+    });
+    const id = ReleaseSchema.parse(started.body).id;
+    await waitForStatus(id, ['awaiting-approval']);
+    expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).status).toBe(
+      202,
+    );
+    await expect
+      .poll(async () => (await getRelease(id)).pendingGate?.approvals.length, { timeout: 10_000 })
+      .toBe(1);
+    const rejection = await api('POST', `/releases/${id}/approvals`, 'pm-li', {
+      decision: 'reject',
+      comment: 'legal hold',
+    });
+    expect(rejection.status).toBe(202);
+    const rejected = await waitForStatus(id, ['rejected', 'succeeded', 'failed']);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.failure?.reason).toBe('rejected by pm-li: legal hold');
+    expect(rejected.approvals.map((approval) => approval.decision)).toEqual(['approve', 'reject']);
+    expect(await servedVersion('production')).toBe('1.1.0');
+    expect(await servedVersion('staging')).toBe('1.3.0');
+    await recordHistoryForReplay(id, 'regular-release-rejected');
+  });
+
+  it('never lets a failing version take traffic: the idle colour fails its check on TEST', async () => {
+    const before = { test: await servedVersion('test'), staging: await servedVersion('staging') };
     const started = await api('POST', '/releases', 'ops-wang', {
       type: 'regular',
       service: 'edm-web',
@@ -177,12 +206,14 @@ describe('a regular release through the API', () => {
     const id = ReleaseSchema.parse(started.body).id;
     const failed = await waitForStatus(id, ['failed', 'succeeded', 'awaiting-approval'], 120_000);
     expect(failed.status).toBe('failed');
-    expect(failed.failure?.step).toBe('integration-tests');
-    expect(failed.steps.find((step) => step.id === 'deploy-test.compensation')).toMatchObject({
-      status: 'compensated',
-    });
-    expect(await servedVersion('test')).toBe('1.1.0');
-    expect(await servedVersion('staging')).toBe('1.1.0');
-    await recordHistoryForReplay(id, 'regular-release-failed-compensated');
+    expect(failed.failure?.step).toBe('deploy-test');
+    expect(failed.failure?.reason).toMatch(/failed its checks/);
+    expect(failed.steps.map((step) => [step.id, step.status])).toEqual([['deploy-test', 'failed']]);
+    expect(await servedVersion('test')).toBe(before.test);
+    expect(await servedVersion('staging')).toBe(before.staging);
+    const execution = await stack.runway.client.workflow.getHandle(id).describe();
+    expect(execution.status.name).toBe('FAILED');
+    expect(execution.typedSearchAttributes.get(statusKey)).toBe('failed');
+    await recordHistoryForReplay(id, 'regular-release-failed-check');
   });
 });

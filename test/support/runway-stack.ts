@@ -2,7 +2,6 @@
 // `npm start`: embedded PostgreSQL, a Temporal dev server, the demo target, the worker and the API.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -13,7 +12,7 @@ import { type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.
 import { createLogger } from '../../logging/logger.js';
 import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
 import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
-import { getFreePort } from '../../stack/free-port.js';
+import { getFreePort, isPortFree } from '../../stack/free-port.js';
 import { type RunningRunway, startRunway } from '../../stack/start-runway.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
@@ -57,17 +56,9 @@ async function freePortRun(length: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const start = 20_000 + Math.floor(Math.random() * 40_000);
     const ports = Array.from({ length }, (_, index) => start + index);
-    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return start;
+    if ((await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean)) return start;
   }
   throw new Error(`found no ${length} consecutive free ports`);
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap): Promise<TestStack> {

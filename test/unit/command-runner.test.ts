@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fillPlaceholders,
-  runCommand,
-  unfilledPlaceholders,
-} from '../../activities/drivers/command-runner.js';
+import { runCommand } from '../../activities/drivers/command-runner.js';
+import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
 
 describe('command placeholders', () => {
   it('fills known placeholders and leaves the others for later', () => {
@@ -30,7 +27,7 @@ describe('runCommand', () => {
         argv: [
           process.execPath,
           '-e',
-          'console.log(JSON.stringify([process.argv[1], process.env.DEPLOY_KEY, process.env.RUNWAY_TEST_NOT_PASSED ?? null]))',
+          'console.log(JSON.stringify([process.argv[1], process.env.DEPLOY_KEY === "from-the-worker", process.env.RUNWAY_TEST_NOT_PASSED ?? null]))',
           'one arg; echo two',
           '{arg}',
         ],
@@ -41,7 +38,26 @@ describe('runCommand', () => {
       { cwd: process.cwd() },
     );
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(['one arg; echo two', 'from-the-worker', null]);
+    expect(JSON.parse(result.stdout)).toEqual(['one arg; echo two', true, null]);
+  });
+
+  it('never lets a value passed through envFrom out in the output', async () => {
+    process.env.RUNWAY_TEST_DEPLOY_PASSWORD = 'hunter2-very-secret';
+    const result = await runCommand(
+      {
+        argv: [
+          process.execPath,
+          '-e',
+          'console.log("password is", process.env.PASSWORD); console.error(process.env.PASSWORD)',
+        ],
+        timeoutMs: 10_000,
+        envFrom: { PASSWORD: 'RUNWAY_TEST_DEPLOY_PASSWORD' },
+      },
+      {},
+      { cwd: process.cwd() },
+    );
+    expect(result.stdout).toBe('password is [redacted]');
+    expect(result.stderr).toBe('[redacted]');
   });
 
   it('reports a timeout and a missing environment variable clearly', async () => {

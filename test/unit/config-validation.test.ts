@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config-error.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
-import { DEFAULT_RUNBOOK_DIR, loadRunbook } from '../../runbooks/load-runbook.js';
+import { checkRunbooks, DEFAULT_RUNBOOK_DIR, loadRunbook } from '../../runbooks/load-runbook.js';
 import { PlanError, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 
 let dir: string;
@@ -112,6 +112,16 @@ describe('runbooks', () => {
       path: 'steps.2.id',
       message: 'step id "deploy-test" is used twice',
     });
+  });
+
+  it('checks every runbook against the configuration at start', async () => {
+    const config = await loadConfig(join(dir, 'config'));
+    expect(await checkRunbooks(config, join(dir, 'runbooks'))).toEqual(['regular']);
+    await edit('runbooks/regular.yml', (text) =>
+      text.replace('environment: staging', 'environment: stagging'),
+    );
+    const error = await configError(() => checkRunbooks(config, join(dir, 'runbooks')));
+    expect(error.problems[0]?.path).toBe('steps.2.environment');
   });
 
   it('refuses to plan a service that an environment of the runbook does not run', async () => {

@@ -3,6 +3,7 @@
 // the workflow asked for: this suite is about the workflow's decisions (the end-to-end suite runs
 // the real activities against the demo target).
 
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -30,7 +31,7 @@ interface Call {
 }
 
 /** Stand-in activities over an in-memory blue-green target per environment. */
-function recordingActivities(options: { failVerificationIn?: string } = {}) {
+function recordingActivities(options: { failVerificationIn?: string; failCheckIn?: string } = {}) {
   const calls: Call[] = [];
   const active: Record<string, 'blue' | 'green'> = { test: 'blue', staging: 'blue', production: 'blue' };
   const statuses: string[] = [];
@@ -44,6 +45,16 @@ function recordingActivities(options: { failVerificationIn?: string } = {}) {
     },
     async deployToColour(target) {
       calls.push({ activity: 'deployToColour', environment: target.environment, colour: target.colour });
+      return { durationMs: 1 };
+    },
+    async checkColour(target) {
+      calls.push({ activity: 'checkColour', environment: target.environment, colour: target.colour });
+      if (target.environment === options.failCheckIn) {
+        throw ApplicationFailure.nonRetryable(
+          'check exited with 1: green failed its checks: health (status 503)',
+          'TargetCheckFailed',
+        );
+      }
       return { durationMs: 1 };
     },
     async switchTraffic(target) {
@@ -133,7 +144,20 @@ async function runRelease(
     const decide = (approver: string, roles: Role[], decision: ApprovalDecision['decision'] = 'approve') =>
       handle.signal(approvalSignal, { gateId: 'change-approval', approver, roles, decision });
     await drive({ decide, state, untilStatus, cancel: async () => void (await handle.cancel()) });
-    return handle.result();
+    // A release that does not go out ends its execution Failed or Canceled; its own status and
+    // failure stay readable through the query.
+    const result = await handle.result().then(
+      (outcome) => ({ outcome, error: undefined }),
+      (error: unknown) => ({ outcome: undefined, error }),
+    );
+    const final = await state();
+    const execution = (await handle.describe()).status.name;
+    expect(execution).toBe(
+      final.status === 'succeeded' ? 'COMPLETED' : final.status === 'cancelled' ? 'CANCELLED' : 'FAILED',
+    );
+    if (result.outcome) expect(result.outcome.status).toBe(final.status);
+    else expect(result.error).toBeInstanceOf(WorkflowFailedError);
+    return { status: final.status, failure: final.failure };
   });
 }
 
@@ -153,6 +177,7 @@ describe('regular release', () => {
     expect(outcome.status).toBe('succeeded');
     expect(productionCalls(target.calls)).toEqual([
       { activity: 'deployToColour', environment: 'production', colour: 'green' },
+      { activity: 'checkColour', environment: 'production', colour: 'green' },
       { activity: 'switchTraffic', environment: 'production', colour: 'green' },
     ]);
     expect(target.active.production).toBe('green');
@@ -212,6 +237,15 @@ describe('regular release', () => {
     expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'change-approval' } });
     expect(productionCalls(target.calls)).toEqual([]);
     expect(target.statuses.at(-1)).toBe('cancelled');
+  });
+
+  it('never switches traffic to a colour that fails its check', async () => {
+    const target = recordingActivities({ failCheckIn: 'test' });
+    const outcome = await runRelease(target.activities, async () => {});
+    expect(outcome).toMatchObject({ status: 'failed', failure: { step: 'deploy-test' } });
+    expect(outcome.failure?.reason).toContain('failed its checks');
+    expect(target.calls.filter((call) => call.activity === 'switchTraffic')).toEqual([]);
+    expect(target.active.test).toBe('blue');
   });
 
   it('fails at the failing step and switches that environment back to the colour it served', async () => {
