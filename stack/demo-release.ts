@@ -24,6 +24,7 @@ export async function startDemoRelease(
   service: ReleaseService,
   config: RunwayConfig,
   controlUrl: string,
+  tokensFile: string,
 ): Promise<string> {
   const current = await productionVersion(controlUrl);
   const version = semver.inc(semver.coerce(current) ?? '1.0.0', 'minor') as string;
@@ -34,7 +35,7 @@ export async function startDemoRelease(
     );
     return [
       `demo release ${release.id} started (production runs ${current}); it will wait for approval:`,
-      '    source .runway/demo.env',
+      `    source ${tokensFile}`,
       `    curl -s localhost:${config.settings.api.port}/api/v1/releases/${release.id} -H "Authorization: Bearer $RUNWAY_TOKEN_PM_LI"`,
       `    curl -s -X POST localhost:${config.settings.api.port}/api/v1/releases/${release.id}/approvals -H "Authorization: Bearer $RUNWAY_TOKEN_PM_LI" -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,
       `    curl -s -X POST localhost:${config.settings.api.port}/api/v1/releases/${release.id}/approvals -H "Authorization: Bearer $RUNWAY_TOKEN_TL_ZHANG" -H 'Content-Type: application/json' -d '{"decision":"approve"}'`,

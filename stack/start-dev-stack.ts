@@ -1,9 +1,9 @@
 // `npm start`: the whole stack on one machine with embedded defaults — a Temporal dev server with
-// Temporal Web (persisted to .runway/temporal/), an embedded PostgreSQL (.runway/postgres/), the demo
+// Temporal Web (persisted to .runway/temporal-data/), an embedded PostgreSQL (.runway/postgres/), the demo
 // target, the worker and the API — then a demo release. Ctrl-C stops everything it started; the next
 // start finds the releases that were in flight and they continue.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
 import exitHook from 'async-exit-hook';
@@ -22,8 +22,9 @@ import { startRunway } from './start-runway.js';
 import { projectRoot } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 
-const STATE_DIR = join(projectRoot, '.runway');
-const EMBEDDED_POSTGRES_PORT = 5433;
+// Overridable so a second stack (the test of this launcher, say) can run beside the default one.
+const STATE_DIR = process.env.RUNWAY_STATE_DIR ?? join(projectRoot, '.runway');
+const EMBEDDED_POSTGRES_PORT = Number(process.env.RUNWAY_POSTGRES_PORT ?? 5433);
 
 const say = (line: string) => console.log(`[runway] ${line}`);
 
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     // The SDK logs through its runtime, once per process: into the log file, not the terminal. Its
     // own signal handling is off: stopAll stops the API before the worker, then the servers.
     Runtime.install({ logger: temporalSdkLogger(logger), shutdownSignals: [] });
-    const tokens = provideDemoTokens(config, join(STATE_DIR, 'demo.env'));
+    const tokensFile = join(STATE_DIR, 'demo.env');
+    const tokens = provideDemoTokens(config, tokensFile);
 
     let databaseUrl = process.env[config.settings.database.urlEnv];
     if (databaseUrl) {
@@ -112,11 +114,17 @@ async function main(): Promise<void> {
         url: `http://127.0.0.1:${environment.proxyPort}`,
       })),
       tokens,
+      tokensFile: relative(process.cwd(), tokensFile),
       logPath,
     });
 
     if (!flags['no-demo-release']) {
-      const started = await startDemoRelease(runway.service, config, demo.controlUrl);
+      const started = await startDemoRelease(
+        runway.service,
+        config,
+        demo.controlUrl,
+        relative(process.cwd(), tokensFile),
+      );
       say(started);
     }
     say('running — press Ctrl-C to stop everything');
@@ -132,6 +140,7 @@ function printWelcome(info: {
   temporalWeb: string;
   demo: { name: string; url: string }[];
   tokens: Map<string, string>;
+  tokensFile: string;
   logPath: string;
 }): void {
   const lines = [
@@ -141,7 +150,7 @@ function printWelcome(info: {
     `  Temporal Web   ${info.temporalWeb}`,
     ...info.demo.map((environment) => `  edm-web ${environment.name.padEnd(12)} ${environment.url}/version`),
     '',
-    '  Demo tokens (also in .runway/demo.env — `source .runway/demo.env`):',
+    `  Demo tokens (also in ${info.tokensFile} — \`source ${info.tokensFile}\`):`,
     ...[...info.tokens].map(([name, token]) => `    ${name.padEnd(10)} ${token}`),
     '',
     `  Logs           ${info.logPath}`,

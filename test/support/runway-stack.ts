@@ -52,7 +52,7 @@ async function configOnFreePorts(temporal: DevServer, agentPort: number): Promis
 }
 
 /** A run of consecutive free ports: the demo target puts the colours right after the proxy. */
-async function freePortRun(length: number): Promise<number> {
+export async function freePortRun(length: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const start = 20_000 + Math.floor(Math.random() * 40_000);
     const ports = Array.from({ length }, (_, index) => start + index);
