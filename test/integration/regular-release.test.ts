@@ -195,6 +195,32 @@ describe('a regular release through the API', () => {
     await recordHistoryForReplay(id, 'regular-release-rejected');
   });
 
+  it('carries on after the worker, the API and the Temporal server restart in the middle of a deploy', async () => {
+    const started = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.4.0',
+    });
+    const id = ReleaseSchema.parse(started.body).id;
+    await expect
+      .poll(async () => (await getRelease(id)).currentStep, { timeout: 60_000, interval: 100 })
+      .toBe('deploy-staging');
+    await stack.restartRunwayAndTemporal();
+    const waiting = await waitForStatus(id, ['awaiting-approval', 'failed']);
+    expect(waiting.status).toBe('awaiting-approval');
+    expect(waiting.steps.filter((step) => step.status !== 'running').map((step) => step.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(await servedVersion('staging')).toBe('1.4.0');
+    expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'reject' })).status).toBe(
+      202,
+    );
+    expect((await waitForStatus(id, ['rejected'])).status).toBe('rejected');
+  });
+
   it('never lets a failing version take traffic: the idle colour fails its check on TEST', async () => {
     const before = { test: await servedVersion('test'), staging: await servedVersion('staging') };
     const started = await api('POST', '/releases', 'ops-wang', {
