@@ -69,6 +69,23 @@ function given(options: Options, name: OptionName): string {
   return value;
 }
 
+/** Runs the integration suite against one URL; a failed check makes the command fail. */
+async function suiteOutcome(url: string, o: Options, failurePrefix: string): Promise<Outcome> {
+  const report = await runIntegrationSuite(
+    url,
+    given(o, 'version'),
+    Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
+  );
+  const failed = report.checks.filter((check) => !check.passed);
+  return {
+    output: report,
+    failure:
+      failed.length === 0
+        ? undefined
+        : `${failurePrefix}: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
+  };
+}
+
 const COMMANDS: Record<string, Command> = {
   deploy: {
     usage: 'deploy --agent URL --env ENV --colour blue|green --version SEMVER',
@@ -110,40 +127,17 @@ const COMMANDS: Record<string, Command> = {
         };
       }
       const url = `http://127.0.0.1:${instance.port}`;
-      const report = await runIntegrationSuite(
-        url,
-        given(o, 'version'),
-        Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
-      );
-      const failed = report.checks.filter((check) => !check.passed);
-      return {
-        output: { colour, url, ...report },
-        failure:
-          failed.length === 0
-            ? undefined
-            : `${colour} failed its checks: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
-      };
+      const outcome = await suiteOutcome(url, o, `${colour} failed its checks`);
+      return { ...outcome, output: { colour, url, ...(outcome.output as object) } };
     },
   },
   'integration-test': {
     usage: 'integration-test --url SERVICE_URL --version SEMVER [--timeout-ms 5000]',
     required: ['url', 'version'],
     optional: ['timeout-ms'],
-    run: async (o) => {
+    run: (o) => {
       const url = given(o, 'url');
-      const report = await runIntegrationSuite(
-        url,
-        given(o, 'version'),
-        Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
-      );
-      const failed = report.checks.filter((check) => !check.passed);
-      return {
-        output: report,
-        failure:
-          failed.length === 0
-            ? undefined
-            : `integration test against ${url} failed: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
-      };
+      return suiteOutcome(url, o, `integration test against ${url} failed`);
     },
   },
 };
