@@ -7,4 +7,7 @@ COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN npm ci --omit=dev
 COPY . .
+# Bundle the workflows once at image build; workers then start without bundling.
+RUN node --import tsx scripts/bundle-workflows.ts /app/dist/workflow-bundle.js
+ENV RUNWAY_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 USER node

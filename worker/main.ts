@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const pool = createPool(databaseUrl, logger);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const connection = await NativeConnection.connect({ address });
+  // A bundle made by `npm run build` (the container image makes one) saves bundling at every start.
+  const bundlePath = process.env.RUNWAY_WORKFLOW_BUNDLE;
   const worker = await createReleaseWorker({
     connection,
     namespace,
@@ -21,8 +23,9 @@ async function main(): Promise<void> {
     pool,
     logger,
     workingDirectory: process.cwd(),
+    workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
   });
-  logger.info({ address, namespace, taskQueue }, 'worker started');
+  logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it drains and resolves.
   await worker.run();
   await connection.close();
