@@ -4,20 +4,15 @@ import semver from 'semver';
 import { principalFor } from '../api/principal.js';
 import { ConflictError, type ReleaseService } from '../api/release-service.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { environmentStatus } from '../demo/edm-ctl/agent-client.js';
+import type { EnvironmentStatus } from '../demo/target/model.js';
 import { DEMO_SERVICE } from './demo-target-layout.js';
 
 const DEMO_REQUESTER = 'ops-wang';
 
 async function productionVersion(controlUrl: string): Promise<string> {
-  const response = await fetch(`${controlUrl}/environments/production`, {
-    signal: AbortSignal.timeout(5_000),
-  });
-  const status = (await response.json()) as {
-    activeColour: 'blue' | 'green' | null;
-    colours: Record<string, { version: string } | null>;
-  };
-  const version = status.activeColour ? status.colours[status.activeColour]?.version : undefined;
-  return version ?? '1.0.0';
+  const status = (await environmentStatus(controlUrl, 'production')) as EnvironmentStatus;
+  return status.colours[status.activeColour]?.version ?? '1.0.0';
 }
 
 export async function startDemoRelease(
