@@ -242,4 +242,31 @@ describe('a regular release through the API', () => {
     expect(execution.typedSearchAttributes.get(statusKey)).toBe('failed');
     await recordHistoryForReplay(id, 'regular-release-failed-check');
   });
+
+  it('does not let a release terminated outside Runway block its service', async () => {
+    const started = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.5.0',
+    });
+    const id = ReleaseSchema.parse(started.body).id;
+    await waitForStatus(id, ['awaiting-approval']);
+    await stack.runway.client.workflow.getHandle(id).terminate('terminated by hand');
+
+    const approval = await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' });
+    expect(approval).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+
+    const next = await api('POST', '/releases', 'ops-wang', {
+      type: 'regular',
+      service: 'edm-web',
+      version: '1.5.1',
+    });
+    expect(next.status).toBe(201);
+    const closed = await getRelease(id);
+    expect(closed).toMatchObject({
+      status: 'cancelled',
+      failure: { reason: 'workflow ended outside Runway' },
+    });
+    await waitForStatus(ReleaseSchema.parse(next.body).id, ['awaiting-approval']);
+  });
 });
