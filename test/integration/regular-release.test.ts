@@ -34,6 +34,11 @@ async function api(method: string, path: string, as: string, body?: unknown) {
   return { status: response.status, body: (await response.json()) as unknown };
 }
 
+/** Asks ops-wang's API for a regular release of edm-web. */
+function requestRelease(version: string, extra: Record<string, unknown> = {}) {
+  return api('POST', '/releases', 'ops-wang', { type: 'regular', service: 'edm-web', version, ...extra });
+}
+
 /** A release as the API returns it, checked against the schema its OpenAPI document publishes. */
 async function getRelease(id: string): Promise<ReleaseJson> {
   const { status, body } = await api('GET', `/releases/${encodeURIComponent(id)}`, 'dev-chen');
@@ -79,21 +84,12 @@ async function servedVersion(environment: string): Promise<string> {
 
 describe('a regular release through the API', () => {
   it('reaches production after a PM and a tech lead approve, and production serves the new version', async () => {
-    const started = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.1.0',
-      changeRef: 'CHG-42',
-    });
+    const started = await requestRelease('1.1.0', { changeRef: 'CHG-42' });
     expect(started.status).toBe(201);
     const id = ReleaseSchema.parse(started.body).id;
     expect(id).toMatch(/^edm-web-regular-1\.1\.0-/);
 
-    const second = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.1.1',
-    });
+    const second = await requestRelease('1.1.1');
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: { code: 'conflict', activeReleaseId: id } });
 
@@ -168,11 +164,7 @@ describe('a regular release through the API', () => {
   });
 
   it('ends rejected with production untouched, recording an approval and a later rejection by the same person', async () => {
-    const started = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.3.0',
-    });
+    const started = await requestRelease('1.3.0');
     const id = ReleaseSchema.parse(started.body).id;
     await waitForStatus(id, ['awaiting-approval']);
     expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).status).toBe(
@@ -196,11 +188,7 @@ describe('a regular release through the API', () => {
   });
 
   it('carries on after the worker, the API and the Temporal server restart in the middle of a deploy', async () => {
-    const started = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.4.0',
-    });
+    const started = await requestRelease('1.4.0');
     const id = ReleaseSchema.parse(started.body).id;
     await expect
       .poll(async () => (await getRelease(id)).currentStep, { timeout: 60_000, interval: 100 })
@@ -223,11 +211,7 @@ describe('a regular release through the API', () => {
 
   it('never lets a failing version take traffic: the idle colour fails its check on TEST', async () => {
     const before = { test: await servedVersion('test'), staging: await servedVersion('staging') };
-    const started = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.2.0+failing',
-    });
+    const started = await requestRelease('1.2.0+failing');
     expect(started.status).toBe(201);
     const id = ReleaseSchema.parse(started.body).id;
     const failed = await waitForStatus(id, ['failed', 'succeeded', 'awaiting-approval'], 120_000);
@@ -244,11 +228,7 @@ describe('a regular release through the API', () => {
   });
 
   it('does not let a release terminated outside Runway block its service', async () => {
-    const started = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.5.0',
-    });
+    const started = await requestRelease('1.5.0');
     const id = ReleaseSchema.parse(started.body).id;
     await waitForStatus(id, ['awaiting-approval']);
     await stack.runway.client.workflow.getHandle(id).terminate('terminated by hand');
@@ -256,11 +236,7 @@ describe('a regular release through the API', () => {
     const approval = await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' });
     expect(approval).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
 
-    const next = await api('POST', '/releases', 'ops-wang', {
-      type: 'regular',
-      service: 'edm-web',
-      version: '1.5.1',
-    });
+    const next = await requestRelease('1.5.1');
     expect(next.status).toBe(201);
     const closed = await getRelease(id);
     expect(closed).toMatchObject({
