@@ -32,6 +32,10 @@ describe('demo target with edm-web', () => {
   const agentUrl = () => `http://127.0.0.1:${controlPort}`;
   const proxyUrl = (env: string) => `http://127.0.0.1:${ports(env).proxyPort}`;
 
+  /** `edm-ctl deploy` against this test's agent. */
+  const deploy = (env: string, colour: string, version: string) =>
+    edmCtl(['deploy', '--agent', agentUrl(), '--env', env, '--colour', colour, '--version', version]);
+
   /** Reads the status and remembers every pid it shows, so the end can prove they are all gone. */
   async function status(env: string): Promise<EnvironmentStatus> {
     const { body } = await requestJson(`${agentUrl()}/environments/${env}`);
@@ -71,23 +75,12 @@ describe('demo target with edm-web', () => {
   });
 
   it('deploys green with edm-ctl, idempotently, and switches traffic to it', async () => {
-    const deployArgs = [
-      'deploy',
-      '--agent',
-      agentUrl(),
-      '--env',
-      'test',
-      '--colour',
-      'green',
-      '--version',
-      '1.1.0',
-    ];
-    const first = await edmCtl(deployArgs);
+    const first = await deploy('test', 'green', '1.1.0');
     expect(first.exitCode, first.stderr).toBe(0);
     const deployed = JSON.parse(first.stdout);
     expect(deployed).toMatchObject({ environment: 'test', colour: 'green', version: '1.1.0', running: true });
 
-    const again = await edmCtl(deployArgs);
+    const again = await deploy('test', 'green', '1.1.0');
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).pid).toBe(deployed.pid);
 
@@ -112,17 +105,7 @@ describe('demo target with edm-web', () => {
   }, 30_000);
 
   it('starts a failing version, which the integration test then rejects', async () => {
-    const deployed = await edmCtl([
-      'deploy',
-      '--agent',
-      agentUrl(),
-      '--env',
-      'staging',
-      '--colour',
-      'green',
-      '--version',
-      '1.2.0+failing',
-    ]);
+    const deployed = await deploy('staging', 'green', '1.2.0+failing');
     expect(deployed.exitCode, deployed.stderr).toBe(0);
     expect(JSON.parse(deployed.stdout)).toMatchObject({ version: '1.2.0+failing', running: true });
     await status('staging');
@@ -149,21 +132,31 @@ describe('demo target with edm-web', () => {
     ]);
     expect(passing.exitCode, passing.stderr).toBe(0);
     expect(JSON.parse(passing.stdout)).toMatchObject({ passed: true });
+
+    // `check` is what a blue-green release runs on the idle colour before switching to it.
+    const [checkFailing, checkPassing] = await Promise.all([
+      edmCtl([
+        'check',
+        '--agent',
+        agentUrl(),
+        '--env',
+        'staging',
+        '--colour',
+        'green',
+        '--version',
+        '1.2.0+failing',
+      ]),
+      edmCtl(['check', '--agent', agentUrl(), '--env', 'staging', '--colour', 'blue', '--version', '1.0.0']),
+    ]);
+    expect(checkFailing.exitCode).toBe(1);
+    expect(checkFailing.stderr).toContain('green failed its checks: health');
+    expect(checkPassing.exitCode, checkPassing.stderr).toBe(0);
+    expect(JSON.parse(checkPassing.stdout)).toMatchObject({ colour: 'blue', passed: true });
   }, 30_000);
 
   it('replaces the failing instance with a slow one that answers after 500 ms or more', async () => {
     const before = await status('staging');
-    const deployed = await edmCtl([
-      'deploy',
-      '--agent',
-      agentUrl(),
-      '--env',
-      'staging',
-      '--colour',
-      'green',
-      '--version',
-      '1.2.0+slow',
-    ]);
+    const deployed = await deploy('staging', 'green', '1.2.0+slow');
     expect(deployed.exitCode, deployed.stderr).toBe(0);
     const after = await status('staging');
     expect(after.colours.green?.pid).not.toBe(before.colours.green?.pid);
@@ -189,8 +182,8 @@ describe('demo target with edm-web', () => {
   it('rejects bad input with a message', async () => {
     const [unknownEnv, badVersion, badColour] = await Promise.all([
       edmCtl(['switch', '--agent', agentUrl(), '--env', 'nowhere', '--colour', 'green']),
-      edmCtl(['deploy', '--agent', agentUrl(), '--env', 'test', '--colour', 'blue', '--version', 'v1.3']),
-      edmCtl(['deploy', '--agent', agentUrl(), '--env', 'test', '--colour', 'red', '--version', '1.3.0']),
+      deploy('test', 'blue', 'v1.3'),
+      deploy('test', 'red', '1.3.0'),
     ]);
     expect(unknownEnv.exitCode).toBe(1);
     expect(unknownEnv.stderr).toContain('unknown environment "nowhere"');
@@ -246,17 +239,7 @@ describe('demo target with edm-web', () => {
       .poll(async () => (await status('test')).colours.blue?.running, { timeout: 5_000 })
       .toBe(false);
 
-    const redeployed = await edmCtl([
-      'deploy',
-      '--agent',
-      agentUrl(),
-      '--env',
-      'test',
-      '--colour',
-      'blue',
-      '--version',
-      blue.version,
-    ]);
+    const redeployed = await deploy('test', 'blue', blue.version);
     expect(redeployed.exitCode, redeployed.stderr).toBe(0);
     expect(JSON.parse(redeployed.stdout)).toMatchObject({ version: blue.version, running: true });
     await status('test');
