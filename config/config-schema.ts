@@ -28,24 +28,44 @@ export const httpCheckSchema = z.strictObject({
   timeoutSeconds: seconds.default(5),
 });
 
-export const serviceSchema = z.strictObject({
-  name,
-  description: z.string().optional(),
-  deploy: z.strictObject({
-    strategy: z.literal('blue-green'),
-    driver: z.strictObject({
-      type: z.literal('command'),
-      actions: z.strictObject({
-        inspect: commandSchema,
-        deploy: commandSchema,
-        check: commandSchema,
-        switch: commandSchema,
+/** The driver actions that change traffic or instances, so the target must be able to refuse them. */
+const COMPARE_AND_SWAP_ACTIONS = ['deploy', 'switch', 'retire'] as const;
+const EXPECTED_ACTIVE_PLACEHOLDER = '{expectedActive}';
+
+export const serviceSchema = z
+  .strictObject({
+    name,
+    description: z.string().optional(),
+    deploy: z.strictObject({
+      strategy: z.literal('blue-green'),
+      driver: z.strictObject({
+        type: z.literal('command'),
+        actions: z.strictObject({
+          inspect: commandSchema,
+          deploy: commandSchema,
+          check: commandSchema,
+          switch: commandSchema,
+          retire: commandSchema,
+        }),
       }),
     }),
-  }),
-  commands: z.record(name, commandSchema).default({}),
-  verification: z.array(httpCheckSchema).min(1, 'expected at least one check'),
-});
+    commands: z.record(name, commandSchema).default({}),
+    verification: z.array(httpCheckSchema).min(1, 'expected at least one check'),
+  })
+  .superRefine((service, context) => {
+    // Without it a target cannot tell that someone switched traffic by hand, and the release would undo that.
+    for (const action of COMPARE_AND_SWAP_ACTIONS) {
+      // A missing action is already reported by its own issue; do not trip over it here.
+      const argv = service.deploy.driver.actions[action]?.argv ?? [];
+      if (!argv.some((arg) => arg.includes(EXPECTED_ACTIVE_PLACEHOLDER))) {
+        context.addIssue({
+          code: 'custom',
+          path: ['deploy', 'driver', 'actions', action, 'argv'],
+          message: `expected the ${EXPECTED_ACTIVE_PLACEHOLDER} placeholder, so the target can refuse to act when traffic is not where the release expects it`,
+        });
+      }
+    }
+  });
 
 export const environmentSchema = z.strictObject({
   name,

@@ -4,6 +4,13 @@
 //   deploy  → puts {version} on {colour} (idempotent), exit 0 when it runs
 //   check   → checks {colour} itself serves {version} healthily, before it takes traffic; non-zero if not
 //   switch  → sends traffic to {colour} (idempotent)
+//   retire  → takes {colour} out of service: stops its instance and, if it was active, leaves nothing
+//             serving (the environment is back to "nothing deployed"); idempotent, so retiring a
+//             colour that is not deployed succeeds. It undoes a first-ever deploy.
+// deploy, switch and retire are compare-and-swap: {expectedActive} is the colour the release saw
+// active when it inspected (blue, green, or none when nothing was), and the target refuses with exit
+// code 3 when that is no longer so, so a switch someone made by hand is never silently overwritten.
+// Exit codes: 0 done, 1 the operation or check failed, 2 bad usage, 3 the target was not as expected.
 import { z } from 'zod';
 import type { Colour, CommandDriverSpec } from '../../workflows/release-model.js';
 import { type CommandResult, runCommand, tail } from './command-runner.js';
@@ -17,10 +24,16 @@ export type TargetStatus = z.infer<typeof targetStatusSchema>;
 
 export interface BlueGreenDriver {
   inspect(): Promise<TargetStatus>;
-  deploy(colour: Colour, version: string): Promise<CommandResult>;
+  deploy(colour: Colour, version: string, expectedActive: Colour | null): Promise<CommandResult>;
   check(colour: Colour, version: string): Promise<CommandResult>;
-  switchTo(colour: Colour): Promise<CommandResult>;
+  switchTo(colour: Colour, expectedActive: Colour | null): Promise<CommandResult>;
+  retire(colour: Colour, expectedActive: Colour | null): Promise<CommandResult>;
 }
+
+/** How a target refuses a deploy, switch or retire because traffic is not where the release expected. */
+const TARGET_CHANGED_EXIT_CODE = 3;
+/** Only these actions carry {expectedActive}; for inspect and check, 3 is just another failure. */
+const COMPARE_AND_SWAP_ACTIONS: ReadonlySet<string> = new Set(['deploy', 'switch', 'retire']);
 
 export class DriverActionError extends Error {
   constructor(
@@ -32,8 +45,26 @@ export class DriverActionError extends Error {
   }
 }
 
+/**
+ * The target refused because its active colour is not the one the release saw: someone changed it
+ * (e.g. switched traffic by hand) while the release ran. Acting anyway would overwrite their change.
+ */
+export class TargetChangedError extends Error {
+  constructor(
+    readonly action: string,
+    readonly result: CommandResult,
+  ) {
+    super(
+      `${action} refused: the target was not as the release expected (e.g. traffic switched by hand): ${tail(result.stderr || result.stdout, 5)}`,
+    );
+  }
+}
+
 /** The target answered in a shape the blue-green contract does not allow. */
 export class DriverContractError extends Error {}
+
+/** Nothing active travels as `none`: a placeholder value must be a plain command-line token. */
+const expectedActiveValue = (expectedActive: Colour | null): string => expectedActive ?? 'none';
 
 export function createCommandDriver(
   spec: CommandDriverSpec,
@@ -42,6 +73,8 @@ export function createCommandDriver(
 ): BlueGreenDriver {
   const act = async (action: keyof CommandDriverSpec['actions'], extra: Record<string, string> = {}) => {
     const result = await runCommand(spec.actions[action], { ...values, ...extra }, options);
+    if (result.exitCode === TARGET_CHANGED_EXIT_CODE && COMPARE_AND_SWAP_ACTIONS.has(action))
+      throw new TargetChangedError(action, result);
     if (result.exitCode !== 0) throw new DriverActionError(action, result);
     return result;
   };
@@ -60,8 +93,12 @@ export function createCommandDriver(
         throw new DriverContractError(`inspect printed an unexpected shape: ${status.error.message}`);
       return status.data;
     },
-    deploy: (colour, version) => act('deploy', { colour, version }),
+    deploy: (colour, version, expectedActive) =>
+      act('deploy', { colour, version, expectedActive: expectedActiveValue(expectedActive) }),
     check: (colour, version) => act('check', { colour, version }),
-    switchTo: (colour) => act('switch', { colour }),
+    switchTo: (colour, expectedActive) =>
+      act('switch', { colour, expectedActive: expectedActiveValue(expectedActive) }),
+    retire: (colour, expectedActive) =>
+      act('retire', { colour, expectedActive: expectedActiveValue(expectedActive) }),
   };
 }

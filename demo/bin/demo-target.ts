@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { type DemoEnvironmentPorts, startDemoTarget } from '../target/demo-target.js';
 
 const USAGE = `usage: demo-target.ts [--control-port 4100] [--state-file .runway/demo/state.json]
-                      [--env NAME:PROXY_PORT:BLUE_PORT:GREEN_PORT ...] [--initial-version 1.0.0]`;
+                      [--env NAME:PROXY_PORT:BLUE_PORT:GREEN_PORT ...] [--initial-version 1.0.0]
+                      [--empty-env NAME ...]   (start NAME with nothing deployed, if it has no state yet)`;
 
 const DEFAULT_ENVIRONMENTS = ['test:4110:4111:4112', 'staging:4120:4121:4122', 'production:4130:4131:4132'];
 
@@ -43,15 +44,25 @@ function readOptions(argv: string[]) {
       'state-file': { type: 'string', default: '.runway/demo/state.json' },
       env: { type: 'string', multiple: true, default: DEFAULT_ENVIRONMENTS },
       'initial-version': { type: 'string' },
+      'empty-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  const environments = values.env.map(parseEnvironment);
+  const emptyNames = new Set(values['empty-env']);
+  for (const name of emptyNames) {
+    if (!environments.some((environment) => environment.name === name))
+      throw new UsageError(`--empty-env ${name} names no environment given with --env`);
+  }
   return {
     help: values.help,
     controlPort: parsePort(values['control-port'], '--control-port'),
     stateFile: values['state-file'],
-    environments: values.env.map(parseEnvironment),
+    environments: environments.map((environment) => ({
+      ...environment,
+      empty: emptyNames.has(environment.name),
+    })),
     initialVersion: values['initial-version'],
   };
 }

@@ -1,21 +1,38 @@
 /**
  * edm-ctl: the deploy tool a release's command driver runs against the demo target, as it
  * would run kubectl against a cluster. One JSON line on stdout on success; one plain line
- * on stderr on failure, with exit code 1 for a failed operation or check and 2 for bad usage.
+ * on stderr on failure. Exit codes:
+ *   0  done
+ *   1  the operation or check failed (or the agent could not be reached)
+ *   2  bad usage
+ *   3  the target was not as the caller expected: its active colour is not --expect-active
+ *      (someone changed it, e.g. switched traffic by hand), or deploy aimed at the live colour.
+ *      Nothing was changed.
+ * deploy, switch and retire take --expect-active blue|green|none (none: nothing takes traffic) and
+ * act only if that is still the active colour; deploy and switch without it check nothing. A switch
+ * to the colour already serving, or a retire of a colour not deployed, changes nothing and succeeds,
+ * so a retry after a lost answer is safe.
  */
 import { parseArgs } from 'node:util';
 import {
   AgentError,
+  AgentTargetChangedError,
   deployColour,
   environmentStatus,
-  stopColour,
+  retireColour,
   switchActiveColour,
 } from '../edm-ctl/agent-client.js';
 import { runIntegrationSuite } from '../edm-ctl/integration-suite.js';
 import { isStrictSemver, VERSION_HINT } from '../edm-web/version.js';
-import { COLOURS, type Colour, ENVIRONMENT_NAME_PATTERN, type EnvironmentStatus } from '../target/model.js';
+import {
+  COLOURS,
+  type Colour,
+  ENVIRONMENT_NAME_PATTERN,
+  type EnvironmentStatus,
+  type ExpectedActive,
+} from '../target/model.js';
 
-type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms';
+type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms' | 'expect-active';
 type Options = Partial<Record<OptionName, string>>;
 
 interface Outcome {
@@ -34,6 +51,9 @@ interface Command {
 class UsageError extends Error {}
 
 const DEFAULT_CHECK_TIMEOUT_MS = '5000';
+const TARGET_CHANGED_EXIT_CODE = 3;
+/** How --expect-active says "nothing is active": a command-line value cannot be empty or null. */
+const NOTHING_ACTIVE = 'none';
 
 function httpUrl(text: string): boolean {
   try {
@@ -56,6 +76,10 @@ const VALIDATORS: Record<OptionName, { valid(value: string): boolean; expected: 
     expected: COLOURS.join(' or '),
   },
   version: { valid: isStrictSemver, expected: VERSION_HINT },
+  'expect-active': {
+    valid: (value) => [...COLOURS, NOTHING_ACTIVE].includes(value),
+    expected: `${COLOURS.join(', ')} or ${NOTHING_ACTIVE}`,
+  },
   'timeout-ms': {
     valid: (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 60_000,
     expected: 'a number of milliseconds between 1 and 60000',
@@ -67,6 +91,13 @@ function given(options: Options, name: OptionName): string {
   const value = options[name];
   if (value === undefined) throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** Undefined when the option is absent: the agent then checks nothing. */
+function expectedActive(options: Options): ExpectedActive {
+  const value = options['expect-active'];
+  if (value === undefined) return undefined;
+  return value === NOTHING_ACTIVE ? null : (value as Colour);
 }
 
 /** Runs the integration suite against one URL; a failed check makes the command fail. */
@@ -88,17 +119,39 @@ async function suiteOutcome(url: string, o: Options, failurePrefix: string): Pro
 
 const COMMANDS: Record<string, Command> = {
   deploy: {
-    usage: 'deploy --agent URL --env ENV --colour blue|green --version SEMVER',
+    usage:
+      'deploy --agent URL --env ENV --colour blue|green --version SEMVER [--expect-active blue|green|none]',
     required: ['agent', 'env', 'colour', 'version'],
+    optional: ['expect-active'],
     run: async (o) => ({
-      output: await deployColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), given(o, 'version')),
+      output: await deployColour(
+        given(o, 'agent'),
+        given(o, 'env'),
+        given(o, 'colour'),
+        given(o, 'version'),
+        expectedActive(o),
+      ),
     }),
   },
   switch: {
-    usage: 'switch --agent URL --env ENV --colour blue|green',
+    usage: 'switch --agent URL --env ENV --colour blue|green [--expect-active blue|green|none]',
     required: ['agent', 'env', 'colour'],
+    optional: ['expect-active'],
     run: async (o) => ({
-      output: await switchActiveColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')),
+      output: await switchActiveColour(
+        given(o, 'agent'),
+        given(o, 'env'),
+        given(o, 'colour'),
+        expectedActive(o),
+      ),
+    }),
+  },
+  // Stops the colour; if it was active, nothing takes traffic. Idempotent: a colour not deployed is fine.
+  retire: {
+    usage: 'retire --agent URL --env ENV --colour blue|green --expect-active blue|green|none',
+    required: ['agent', 'env', 'colour', 'expect-active'],
+    run: async (o) => ({
+      output: await retireColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), expectedActive(o)),
     }),
   },
   status: {
@@ -106,10 +159,13 @@ const COMMANDS: Record<string, Command> = {
     required: ['agent', 'env'],
     run: async (o) => ({ output: await environmentStatus(given(o, 'agent'), given(o, 'env')) }),
   },
+  // For operators by hand: retire without an expectation.
   stop: {
     usage: 'stop --agent URL --env ENV --colour blue|green',
     required: ['agent', 'env', 'colour'],
-    run: async (o) => ({ output: await stopColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')) }),
+    run: async (o) => ({
+      output: await retireColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour')),
+    }),
   },
   check: {
     usage: 'check --agent URL --env ENV --colour blue|green --version SEMVER [--timeout-ms 5000]',
@@ -191,6 +247,7 @@ async function main(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`edm-ctl ${name}: ${message}\n`);
     if (error instanceof UsageError) return 2;
+    if (error instanceof AgentTargetChangedError) return TARGET_CHANGED_EXIT_CODE;
     if (error instanceof AgentError) return 1;
     // Anything else is a defect in edm-ctl itself; show where.
     process.stderr.write(`${(error as Error).stack ?? ''}\n`);

@@ -1,3 +1,5 @@
+import { type ExpectedActive, TARGET_CHANGED_CODE } from '../target/model.js';
+
 /**
  * Client for the demo target's control API. Timeouts cover the agent's worst case: a deploy
  * may stop the old instance (3 s grace) and then wait up to 20 s for the new one.
@@ -7,11 +9,18 @@ const QUERY_TIMEOUT_MS = 10_000;
 
 export class AgentError extends Error {}
 
+/** The agent refused because its active colour was not the one the caller expected (409 "target-changed"). */
+export class AgentTargetChangedError extends AgentError {}
+
 function errorMessageOf(body: unknown): string | undefined {
   if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string') {
     return body.error;
   }
   return undefined;
+}
+
+function errorCodeOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'code' in body ? body.code : undefined;
 }
 
 async function callAgent(agentUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -42,9 +51,10 @@ async function callAgent(agentUrl: string, method: string, path: string, body?: 
     );
   }
   if (!response.ok) {
-    throw new AgentError(
-      `demo target refused ${method} ${url.pathname} (${response.status}): ${errorMessageOf(json) ?? text}`,
-    );
+    const message = `demo target refused ${method} ${url.pathname} (${response.status}): ${errorMessageOf(json) ?? text}`;
+    if (response.status === 409 && errorCodeOf(json) === TARGET_CHANGED_CODE)
+      throw new AgentTargetChangedError(message);
+    throw new AgentError(message);
   }
   return json;
 }
@@ -57,23 +67,36 @@ function describeFetchError(error: unknown): string {
 
 const environmentPath = (env: string) => `/environments/${encodeURIComponent(env)}`;
 
+/** Without `expectActive` the agent checks nothing (see ExpectedActive). */
 export function deployColour(
   agentUrl: string,
   env: string,
   colour: string,
   version: string,
+  expectActive?: ExpectedActive,
 ): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/colours/${colour}`, { version });
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/colours/${colour}`, { version, expectActive });
 }
 
-export function switchActiveColour(agentUrl: string, env: string, colour: string): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, { colour });
+export function switchActiveColour(
+  agentUrl: string,
+  env: string,
+  colour: string,
+  expectActive?: ExpectedActive,
+): Promise<unknown> {
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, { colour, expectActive });
 }
 
 export function environmentStatus(agentUrl: string, env: string): Promise<unknown> {
   return callAgent(agentUrl, 'GET', environmentPath(env));
 }
 
-export function stopColour(agentUrl: string, env: string, colour: string): Promise<unknown> {
-  return callAgent(agentUrl, 'DELETE', `${environmentPath(env)}/colours/${colour}`);
+export function retireColour(
+  agentUrl: string,
+  env: string,
+  colour: string,
+  expectActive?: ExpectedActive,
+): Promise<unknown> {
+  const path = `${environmentPath(env)}/colours/${colour}`;
+  return callAgent(agentUrl, 'DELETE', path, expectActive === undefined ? undefined : { expectActive });
 }

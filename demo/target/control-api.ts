@@ -5,8 +5,11 @@ import type { DemoEnvironment } from './environment.js';
 import { readJsonBody, sendJson } from './http-server.js';
 import { COLOURS, type Colour, colourSchema, DemoTargetError } from './model.js';
 
-const deployBodySchema = z.strictObject({ version: versionSchema });
-const switchBodySchema = z.strictObject({ colour: colourSchema });
+/** Which colour the caller saw active (null: nothing); absent means "do not check", for older callers. */
+const expectActiveSchema = colourSchema.nullable().optional();
+const deployBodySchema = z.strictObject({ version: versionSchema, expectActive: expectActiveSchema });
+const switchBodySchema = z.strictObject({ colour: colourSchema, expectActive: expectActiveSchema });
+const retireBodySchema = z.strictObject({ expectActive: expectActiveSchema });
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -14,8 +17,8 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-async function readBody<T>(req: http.IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const parsed = schema.safeParse(await readJsonBody(req));
+async function readBody<T>(req: http.IncomingMessage, schema: z.ZodType<T>, whenEmpty?: unknown): Promise<T> {
+  const parsed = schema.safeParse(await readJsonBody(req, whenEmpty));
   if (!parsed.success)
     throw new DemoTargetError(400, `invalid request body: ${describeIssues(parsed.error)}`);
   return parsed.data;
@@ -45,6 +48,8 @@ function findColour(name: string): Colour {
 /**
  * The agent's control API. Every operation is idempotent so that a release's command
  * driver, which may retry after a timeout, can always safely repeat the last call.
+ * Deploy, switch and retire take an optional `expectActive` (blue, green, or null for nothing):
+ * when the active colour is not that, they answer 409 with code "target-changed" and change nothing.
  */
 export function createControlServer(
   environments: ReadonlyMap<string, DemoEnvironment>,
@@ -73,15 +78,19 @@ export function createControlServer(
     }
     if (resource === 'active' && colourName === undefined) {
       requireMethod(method, 'PUT');
-      const { colour } = await readBody(req, switchBodySchema);
-      return environment.switchTo(colour);
+      const { colour, expectActive } = await readBody(req, switchBodySchema);
+      return environment.switchTo(colour, expectActive);
     }
     if (resource === 'colours' && colourName !== undefined) {
       const colour = findColour(colourName);
       requireMethod(method, 'PUT', 'DELETE');
-      if (method === 'DELETE') return environment.stopColour(colour);
-      const { version } = await readBody(req, deployBodySchema);
-      return environment.deploy(colour, version);
+      if (method === 'DELETE') {
+        // The body is optional on DELETE: without one, retire checks nothing (like `edm-ctl stop`).
+        const { expectActive } = await readBody(req, retireBodySchema, {});
+        return environment.retire(colour, expectActive);
+      }
+      const { version, expectActive } = await readBody(req, deployBodySchema);
+      return environment.deploy(colour, version, expectActive);
     }
     throw new DemoTargetError(404, 'no such resource');
   }
@@ -96,8 +105,9 @@ export function createControlServer(
       log(`control: ${method} ${url.pathname} -> 200`);
     } catch (error) {
       const status = error instanceof DemoTargetError ? error.status : 500;
+      const details = error instanceof DemoTargetError ? error.details : {};
       const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent && !res.destroyed) sendJson(res, status, { error: message });
+      if (!res.headersSent && !res.destroyed) sendJson(res, status, { error: message, ...details });
       log(`control: ${method} ${url.pathname} -> ${status} ${message}`);
     }
   }

@@ -19,6 +19,11 @@ export interface DemoEnvironmentPorts {
   name: string;
   proxyPort: number;
   colourPorts: { blue: number; green: number };
+  /**
+   * Start with nothing deployed (no colour, nothing active) instead of `initialVersion` on blue, to
+   * try a service's first-ever release. Only on a first start: recorded state always wins.
+   */
+  empty?: boolean;
 }
 
 export interface DemoTargetOptions {
@@ -57,6 +62,7 @@ const optionsSchema = z
           name: environmentNameSchema,
           proxyPort: servicePortSchema,
           colourPorts: z.object({ blue: servicePortSchema, green: servicePortSchema }),
+          empty: z.boolean().default(false),
         }),
       )
       .min(1),
@@ -90,6 +96,8 @@ function firstDeployment(initialVersion: string): PersistedEnvironment {
   return { activeColour: 'blue', colours: { blue: { version: initialVersion, pid: null }, green: null } };
 }
 
+const NOTHING_DEPLOYED: PersistedEnvironment = { activeColour: null, colours: { blue: null, green: null } };
+
 /** A crashed agent leaves its instances running and holding their ports; clear them before spawning. */
 async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
   const recorded = Object.entries(saved.environments).flatMap(([name, environment]) =>
@@ -108,7 +116,7 @@ async function killOrphans(saved: PersistedState, log: (line: string) => void): 
 
 /** The environments as recorded, or as on a first start; every change is written to `stateFile`. */
 function createEnvironments(
-  ports: DemoEnvironmentPorts[],
+  ports: ValidOptions['environments'],
   saved: PersistedState | null,
   initialVersion: string,
   stateFile: string,
@@ -130,8 +138,9 @@ function createEnvironments(
     stopGraceMs: STOP_GRACE_MS,
     log,
   };
-  for (const { name, proxyPort, colourPorts } of ports) {
-    const recorded = saved?.environments[name] ?? firstDeployment(initialVersion);
+  for (const { name, proxyPort, colourPorts, empty } of ports) {
+    const recorded =
+      saved?.environments[name] ?? (empty ? NOTHING_DEPLOYED : firstDeployment(initialVersion));
     environments.set(
       name,
       new DemoEnvironment(name, { proxyPort, colourPorts }, recorded, { launch, persist, log }),

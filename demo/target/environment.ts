@@ -6,8 +6,10 @@ import {
   DemoTargetError,
   type DeployResult,
   type EnvironmentStatus,
-  type StopResult,
+  type ExpectedActive,
+  type RetireResult,
   type SwitchResult,
+  targetChanged,
 } from './model.js';
 import type { PersistedColour, PersistedEnvironment } from './state-file.js';
 
@@ -30,14 +32,17 @@ interface ColourSlot {
 }
 
 export interface ActiveBackend {
-  colour: Colour;
-  /** Null while the active colour has no running instance. */
+  /** Null while nothing is deployed to take traffic. */
+  colour: Colour | null;
+  /** Null while the active colour has no running instance (or there is none). */
   port: number | null;
 }
 
+const describeActive = (colour: Colour | null): string => colour ?? 'nothing';
+
 /** One environment's two colours and which of them takes traffic. */
 export class DemoEnvironment {
-  private activeColour: Colour;
+  private activeColour: Colour | null;
   private readonly slots: Record<Colour, ColourSlot | null>;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,11 +92,23 @@ export class DemoEnvironment {
   }
 
   activeBackend(): ActiveBackend {
-    const instance = this.slots[this.activeColour]?.instance;
-    return {
-      colour: this.activeColour,
-      port: instance?.running ? this.ports.colourPorts[this.activeColour] : null,
-    };
+    const colour = this.activeColour;
+    if (colour === null) return { colour, port: null };
+    const instance = this.slots[colour]?.instance;
+    return { colour, port: instance?.running ? this.ports.colourPorts[colour] : null };
+  }
+
+  /**
+   * Compare-and-swap: a release says which colour it saw active, and is refused when that is no
+   * longer so, because acting would overwrite what someone changed meanwhile (e.g. a hand switch).
+   */
+  private requireActive(expected: ExpectedActive, action: string): void {
+    if (expected === undefined || expected === this.activeColour) return;
+    throw targetChanged(
+      `${action} refused: ${this.name} has ${describeActive(this.activeColour)} active, but the caller ` +
+        `expected ${describeActive(expected)}; someone changed it (e.g. switched traffic by hand)`,
+      this.activeColour,
+    );
   }
 
   snapshot(): PersistedEnvironment {
@@ -126,8 +143,16 @@ export class DemoEnvironment {
     });
   }
 
-  deploy(colour: Colour, version: string): Promise<DeployResult> {
+  deploy(colour: Colour, version: string, expectActive?: ExpectedActive): Promise<DeployResult> {
     return this.exclusive(async () => {
+      this.requireActive(expectActive, `deploy ${version} to ${colour}`);
+      // A caller that states an expectation deploys blue-green: onto the idle colour, never live traffic.
+      if (expectActive !== undefined && colour === this.activeColour) {
+        throw targetChanged(
+          `deploy ${version} to ${colour} refused: ${colour} is taking traffic in ${this.name}; deploy to the idle colour`,
+          this.activeColour,
+        );
+      }
       const slot = this.slots[colour];
       if (slot?.version === version && slot.instance?.running) return this.deployResult(colour);
       if (slot?.instance) {
@@ -171,20 +196,44 @@ export class DemoEnvironment {
     this.deps.persist().catch((error: Error) => this.deps.log(`could not persist state: ${error.message}`));
   }
 
-  stopColour(colour: Colour): Promise<StopResult> {
+  /**
+   * Takes a colour out of service: its instance stops and, if it took traffic, nothing does any more.
+   * Retiring a colour that is not deployed succeeds whatever the expectation, since it changes
+   * nothing: a retry after a lost answer must not fail because the first attempt worked.
+   */
+  retire(colour: Colour, expectActive?: ExpectedActive): Promise<RetireResult> {
     return this.exclusive(async () => {
       const slot = this.slots[colour];
-      const stoppedPid = slot?.instance?.running ? slot.instance.pid : null;
-      if (slot?.instance) await slot.instance.stop();
+      const result = (stoppedPid: number | null): RetireResult => ({
+        environment: this.name,
+        colour,
+        stoppedVersion: slot?.version ?? null,
+        stoppedPid,
+        activeColour: this.activeColour,
+      });
+      if (slot === null) return result(null);
+      this.requireActive(expectActive, `retire ${colour}`);
+      const stoppedPid = slot.instance?.running ? slot.instance.pid : null;
+      if (slot.instance) await slot.instance.stop();
       this.slots[colour] = null;
+      const wasActive = this.activeColour === colour;
+      if (wasActive) this.activeColour = null;
       await this.deps.persist();
-      if (slot !== null) this.deps.log(`${this.name}/${colour}: stopped ${slot.version}`);
-      return { environment: this.name, colour, stoppedVersion: slot?.version ?? null, stoppedPid };
+      this.deps.log(`${this.name}/${colour}: retired ${slot.version}`);
+      if (wasActive) this.deps.log(`${this.name}: nothing takes traffic now`);
+      return result(stoppedPid);
     });
   }
 
-  switchTo(colour: Colour): Promise<SwitchResult> {
+  /**
+   * Switching to the colour that already serves changes nothing, so it succeeds whatever the
+   * expectation: a retry after a lost answer must not fail because the first attempt worked.
+   */
+  switchTo(colour: Colour, expectActive?: ExpectedActive): Promise<SwitchResult> {
     return this.exclusive(async () => {
+      if (this.activeColour === colour && this.slots[colour]?.instance?.running)
+        return { environment: this.name, activeColour: colour, previousColour: colour };
+      this.requireActive(expectActive, `switch to ${colour}`);
       if (!this.slots[colour]?.instance?.running) {
         throw new DemoTargetError(
           409,
@@ -195,7 +244,7 @@ export class DemoEnvironment {
       this.activeColour = colour;
       await this.deps.persist();
       if (previousColour !== colour)
-        this.deps.log(`${this.name}: traffic switched from ${previousColour} to ${colour}`);
+        this.deps.log(`${this.name}: traffic switched from ${describeActive(previousColour)} to ${colour}`);
       return { environment: this.name, activeColour: colour, previousColour };
     });
   }

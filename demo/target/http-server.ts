@@ -44,7 +44,8 @@ export function sendJson(
   res.end(text);
 }
 
-export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+/** `whenEmpty` is what an empty body means; without it an empty body is refused. */
+export async function readJsonBody(req: http.IncomingMessage, whenEmpty?: unknown): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -54,6 +55,7 @@ export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> 
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '' && whenEmpty !== undefined) return whenEmpty;
   if (text.trim() === '') throw new DemoTargetError(400, 'request body is empty; expected a JSON object');
   try {
     return JSON.parse(text);

@@ -18,9 +18,16 @@ export interface ColourStatus {
 
 export interface EnvironmentStatus {
   environment: string;
-  activeColour: Colour;
+  /** Null while nothing takes traffic: nothing was ever deployed, or the active colour was retired. */
+  activeColour: Colour | null;
   colours: Record<Colour, ColourStatus | null>;
 }
+
+/**
+ * The active colour a caller expects, for compare-and-swap: null means "nothing active", undefined
+ * means the caller does not say (older callers, or an operator by hand) and nothing is checked.
+ */
+export type ExpectedActive = Colour | null | undefined;
 
 export interface DeployResult extends ColourStatus {
   environment: string;
@@ -30,14 +37,16 @@ export interface DeployResult extends ColourStatus {
 export interface SwitchResult {
   environment: string;
   activeColour: Colour;
-  previousColour: Colour;
+  previousColour: Colour | null;
 }
 
-export interface StopResult {
+export interface RetireResult {
   environment: string;
   colour: Colour;
   stoppedVersion: string | null;
   stoppedPid: number | null;
+  /** After the retire: null when the retired colour was the active one. */
+  activeColour: Colour | null;
 }
 
 export type ControlErrorStatus = 400 | 404 | 405 | 409 | 500;
@@ -47,8 +56,18 @@ export class DemoTargetError extends Error {
   constructor(
     readonly status: ControlErrorStatus,
     message: string,
+    /** Machine-readable fields sent beside `error`, so a caller can tell this refusal from others. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'DemoTargetError';
   }
+}
+
+/** The `code` of a 409 whose cause is that the environment is not as the caller expected it. */
+export const TARGET_CHANGED_CODE = 'target-changed';
+
+/** Refused because acting would overwrite someone else's change, or deploy onto live traffic. */
+export function targetChanged(message: string, activeColour: Colour | null): DemoTargetError {
+  return new DemoTargetError(409, message, { code: TARGET_CHANGED_CODE, activeColour });
 }

@@ -11,7 +11,8 @@ const persistedColourSchema = z.object({
 });
 
 const persistedEnvironmentSchema = z.object({
-  activeColour: colourSchema,
+  // Null since retire and empty environments: nothing takes traffic. Files without it still load.
+  activeColour: colourSchema.nullable(),
   colours: z.object({
     blue: persistedColourSchema.nullable(),
     green: persistedColourSchema.nullable(),

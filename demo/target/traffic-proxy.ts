@@ -62,6 +62,11 @@ function forward(
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): void {
+  if (backend.colour === null) {
+    // 503, not 502: nothing is broken, the environment simply has nothing deployed (or it was retired).
+    sendJson(res, 503, { error: `nothing is deployed in ${environment}` });
+    return;
+  }
   const colourHeader = { [COLOUR_HEADER]: backend.colour };
   if (backend.port === null) {
     sendJson(

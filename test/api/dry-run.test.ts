@@ -54,14 +54,115 @@ describe('POST /api/v1/releases with dryRun', () => {
     ]);
   });
 
-  it('fills the service, environment and version into the commands', () => {
-    const deploy = body.plan.steps.find((step) => step.id === 'deploy-production') as unknown as {
-      driver: { actions: { deploy: { argv: string[] } } };
-    };
-    const argv = deploy.driver.actions.deploy.argv;
-    expect(argv).toEqual(expect.arrayContaining(['--env', 'production', '--version', '2.0.0-rc.1+build.7']));
-    // {colour} stays a placeholder: only the deploy knows which colour is idle.
-    expect(argv).toContain('{colour}');
+  it('shows every driver action of a deploy, with the values filled in and the deploy-time ones left open', () => {
+    // Spelled out from config/services/edm-web.yml and config/environments/production.yml, not computed,
+    // so a change to what a dry run shows is a change to this test. {colour} and {expectedActive} stay
+    // placeholders: only the deploy knows which colour is idle and which one it saw active.
+    expect(body.plan.steps.find((step) => step.id === 'deploy-production')).toEqual({
+      id: 'deploy-production',
+      name: 'Deploy to PROD (blue-green)',
+      environment: 'production',
+      kind: 'deploy',
+      strategy: 'blue-green',
+      driver: {
+        type: 'command',
+        actions: {
+          inspect: {
+            argv: [
+              'node',
+              '--import',
+              'tsx',
+              'demo/bin/edm-ctl.ts',
+              'status',
+              '--agent',
+              'http://127.0.0.1:4100',
+              '--env',
+              'production',
+            ],
+            timeoutMs: 30_000,
+            envFrom: {},
+          },
+          deploy: {
+            argv: [
+              'node',
+              '--import',
+              'tsx',
+              'demo/bin/edm-ctl.ts',
+              'deploy',
+              '--agent',
+              'http://127.0.0.1:4100',
+              '--env',
+              'production',
+              '--colour',
+              '{colour}',
+              '--version',
+              '2.0.0-rc.1+build.7',
+              '--expect-active',
+              '{expectedActive}',
+            ],
+            timeoutMs: 120_000,
+            envFrom: {},
+          },
+          check: {
+            argv: [
+              'node',
+              '--import',
+              'tsx',
+              'demo/bin/edm-ctl.ts',
+              'check',
+              '--agent',
+              'http://127.0.0.1:4100',
+              '--env',
+              'production',
+              '--colour',
+              '{colour}',
+              '--version',
+              '2.0.0-rc.1+build.7',
+            ],
+            timeoutMs: 60_000,
+            envFrom: {},
+          },
+          switch: {
+            argv: [
+              'node',
+              '--import',
+              'tsx',
+              'demo/bin/edm-ctl.ts',
+              'switch',
+              '--agent',
+              'http://127.0.0.1:4100',
+              '--env',
+              'production',
+              '--colour',
+              '{colour}',
+              '--expect-active',
+              '{expectedActive}',
+            ],
+            timeoutMs: 30_000,
+            envFrom: {},
+          },
+          retire: {
+            argv: [
+              'node',
+              '--import',
+              'tsx',
+              'demo/bin/edm-ctl.ts',
+              'retire',
+              '--agent',
+              'http://127.0.0.1:4100',
+              '--env',
+              'production',
+              '--colour',
+              '{colour}',
+              '--expect-active',
+              '{expectedActive}',
+            ],
+            timeoutMs: 30_000,
+            envFrom: {},
+          },
+        },
+      },
+    });
   });
 
   it('shows the approval quorum and the verification target', () => {

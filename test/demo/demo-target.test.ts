@@ -245,13 +245,26 @@ describe('demo target with edm-web', () => {
     await status('test');
   }, 30_000);
 
-  it('answers 502 through the proxy while the active colour is stopped', async () => {
-    const stopped = await edmCtl(['stop', '--agent', agentUrl(), '--env', 'staging', '--colour', 'blue']);
-    expect(stopped.exitCode, stopped.stderr).toBe(0);
+  it('answers 502 through the proxy while the active colour has died', async () => {
+    const blue = (await status('staging')).colours.blue;
+    if (blue?.pid == null) throw new Error('staging/blue is not running');
+    process.kill(blue.pid, 'SIGKILL');
+    await expect
+      .poll(async () => (await status('staging')).colours.blue?.running, { timeout: 5_000 })
+      .toBe(false);
     const answer = await requestJson(`${proxyUrl('staging')}/version`);
     expect(answer.status).toBe(502);
     expect(answer.headers.get('x-edm-colour')).toBe('blue');
     expect(answer.body).toMatchObject({ error: expect.stringContaining('no running instance') });
+  }, 30_000);
+
+  it('stops the active colour like a retire without expectation: nothing serves, 503', async () => {
+    const stopped = await edmCtl(['stop', '--agent', agentUrl(), '--env', 'staging', '--colour', 'blue']);
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ colour: 'blue', activeColour: null });
+    const answer = await requestJson(`${proxyUrl('staging')}/version`);
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({ error: 'nothing is deployed in staging' });
   }, 30_000);
 
   it('leaves no instance behind when stopped', async () => {

@@ -88,6 +88,35 @@ describe('configuration', () => {
     expect(error.problems[0]).toMatchObject({ path: 'identities.1.tokenEnv' });
   });
 
+  it('requires a retire action, the undo of a first-ever deploy', async () => {
+    const file = await edit('config/services/edm-web.yml', (text) =>
+      text.replace('      retire:', '      retired:'),
+    );
+    const error = await configError(() => loadConfig(join(dir, 'config')));
+    expect(error.file).toBe(file);
+    expect(error.problems.map((problem) => problem.path)).toEqual(
+      expect.arrayContaining(['deploy.driver.actions.retire']),
+    );
+  });
+
+  it('requires {expectedActive} in deploy, switch and retire, so the target can refuse a changed state', async () => {
+    const file = await edit('config/services/edm-web.yml', (text) =>
+      text.replace(
+        '"{version}",\n            --expect-active,\n            "{expectedActive}",',
+        '"{version}",',
+      ),
+    );
+    const error = await configError(() => loadConfig(join(dir, 'config')));
+    expect(error.file).toBe(file);
+    expect(error.problems).toEqual([
+      {
+        path: 'deploy.driver.actions.deploy.argv',
+        message:
+          'expected the {expectedActive} placeholder, so the target can refuse to act when traffic is not where the release expects it',
+      },
+    ]);
+  });
+
   it('reports YAML syntax errors with the file', async () => {
     const file = await edit('config/services/edm-web.yml', (text) => `${text}\n  bad: [unclosed\n`);
     const error = await configError(() => loadConfig(join(dir, 'config')));
@@ -134,5 +163,9 @@ describe('runbooks', () => {
     const deploy = plan.steps.find((step) => step.kind === 'deploy' && step.environment === 'production');
     expect(deploy?.kind === 'deploy' && deploy.driver.actions.deploy.argv).toContain('2.0.0');
     expect(deploy?.kind === 'deploy' && deploy.driver.actions.deploy.argv).toContain('{colour}');
+    // Only the deploy knows which colour it saw active, so retire (its undo) keeps both placeholders too.
+    expect(deploy?.kind === 'deploy' && deploy.driver.actions.retire.argv).toEqual(
+      expect.arrayContaining(['--env', 'production', '{colour}', '{expectedActive}']),
+    );
   });
 });
