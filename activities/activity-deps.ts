@@ -2,10 +2,13 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { DecisionKeys } from '../security/decision-signature.js';
 
 export interface ActivityDeps {
   pool: pg.Pool;
   logger: Logger;
   /** Where configured commands run (relative paths in commands resolve against it). */
   workingDirectory: string;
+  /** The keys that verify signed decisions; they stay in the worker, never in a history. */
+  decisionKeys: DecisionKeys;
 }

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { CommandSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { runCommand, tail } from './drivers/command-runner.js';
-import { withHeartbeat } from './heartbeat.js';
+import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
 
 export interface CommandStepInput {
   releaseId: string;
@@ -28,7 +28,9 @@ export function createCommandActivities(deps: ActivityDeps) {
         (signal) => runCommand(input.command, {}, { cwd: deps.workingDirectory, signal }),
       );
       const output = tail(result.stdout || result.stderr, 20);
-      // Cut short by a stopping worker: let the next worker run it again rather than judge it.
+      // Cut short: a cancelled release ends cancelled; a stopping worker's command runs again
+      // on the next worker rather than being judged.
+      throwIfCancelled();
       if (result.cancelled) throw new Error(`${input.command.argv[0]} was stopped before it finished`);
       if (result.exitCode !== 0) {
         log.warn({ exitCode: result.exitCode, timedOut: result.timedOut }, 'command failed');

@@ -1,6 +1,8 @@
 // The activities of a release, built by one factory over their dependencies (see STYLE: samples' saga).
 import type { ActivityDeps } from './activity-deps.js';
 import { createCommandActivities } from './command-activities.js';
+import { createDecisionActivities } from './decision-activities.js';
+import { createLegacyV1Activities } from './legacy-v1-activities.js';
 import { createRecordActivities } from './record-activities.js';
 import { createTargetActivities } from './target-activities.js';
 import { createVerificationActivities } from './verification-activities.js';
@@ -13,6 +15,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createCommandActivities(deps),
     ...createVerificationActivities(deps),
     ...createRecordActivities(deps),
+    ...createDecisionActivities(deps),
+    ...createLegacyV1Activities(deps),
   };
 }
 

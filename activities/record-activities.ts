@@ -1,29 +1,42 @@
-// Writes the release record (R-RECORD). Every write is an upsert or a guarded update, so a retried
-// activity changes nothing the first attempt already wrote.
+// Writes the release record (R-RECORD): one transaction per transition of the release. Retried
+// while PostgreSQL is unreachable; an error no retry can mend (a constraint, bad data) is
+// non-retryable, after the release row alone has been written so the record still says where the
+// release stands.
+import { ApplicationFailure } from '@temporalio/activity';
 import {
-  type ApprovalRecord,
-  insertApproval,
-  type ReleaseStateUpdate,
-  updateReleaseState,
-  upsertStep,
+  applyReleaseRowOnly,
+  applyTransition,
+  isPermanentDatabaseError,
+  type ReleaseTransition,
 } from '../db/release-records.js';
-import type { StepRecord } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
+
+export type { ReleaseTransition } from '../db/release-records.js';
 
 export function createRecordActivities(deps: ActivityDeps) {
   return {
-    async recordStep(releaseId: string, step: StepRecord): Promise<void> {
-      await upsertStep(deps.pool, releaseId, step);
-    },
-    async recordReleaseState(update: ReleaseStateUpdate): Promise<void> {
-      await updateReleaseState(deps.pool, update);
-      deps.logger.info(
-        { releaseId: update.releaseId, status: update.status, step: update.currentStep },
-        'release state recorded',
-      );
-    },
-    async recordApproval(approval: ApprovalRecord): Promise<void> {
-      await insertApproval(deps.pool, approval);
+    async recordTransition(transition: ReleaseTransition): Promise<{ applied: boolean }> {
+      const log = deps.logger.child({ releaseId: transition.releaseId, seq: transition.seq });
+      try {
+        const applied = await applyTransition(deps.pool, transition);
+        if (!applied) log.warn('record already closed; transition not applied');
+        return { applied };
+      } catch (error) {
+        if (!isPermanentDatabaseError(error)) throw error;
+        const message = (error as Error).message;
+        log.error({ err: message, code: (error as { code?: string }).code }, 'record refused the transition');
+        // What can still be written is written; then the workflow hears why the rest could not be.
+        try {
+          await applyReleaseRowOnly(deps.pool, transition);
+        } catch (rowError) {
+          if (!isPermanentDatabaseError(rowError)) throw rowError;
+          throw ApplicationFailure.nonRetryable(
+            `${message} (the release row could not be written either)`,
+            'RecordRejected',
+          );
+        }
+        throw ApplicationFailure.nonRetryable(message, 'RecordRejected');
+      }
     },
   };
 }

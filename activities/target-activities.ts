@@ -1,26 +1,35 @@
 // Blue-green deployment over a target's driver (R-RB-BLUEGREEN). Each action is its own activity so
-// the release's history in Temporal Web reads as the runbook: inspect, deploy to the idle colour, switch.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+// the release's history in Temporal Web reads as the runbook: inspect, deploy to the idle colour,
+// check, switch. Deploy, switch and retire are compare-and-swap: they carry the colour the release
+// expects to be active, and the target refuses when someone changed it meanwhile.
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Colour, DriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
 import {
   createCommandDriver,
   DriverActionError,
   DriverContractError,
+  TargetChangedError,
   type TargetStatus,
 } from './drivers/blue-green-driver.js';
-import { withHeartbeat } from './heartbeat.js';
+import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
+
+/** A v1 release's driver, resolved before `retire` existed; it never retires. */
+type V1DriverSpec = { type: 'command'; actions: Omit<DriverSpec['actions'], 'retire'> };
 
 export interface TargetRef {
   releaseId: string;
   service: string;
   environment: string;
-  driver: DriverSpec;
+  driver: DriverSpec | V1DriverSpec;
 }
+
+/** The colour the release found active; null when nothing was (a first deploy). Absent for v1 callers. */
+type Expectation = { expectActive?: Colour | null };
 
 function driverFor(deps: ActivityDeps, target: TargetRef, signal: AbortSignal) {
   return createCommandDriver(
-    target.driver,
+    target.driver as DriverSpec,
     { service: target.service, environment: target.environment },
     { cwd: deps.workingDirectory, signal },
   );
@@ -28,11 +37,13 @@ function driverFor(deps: ActivityDeps, target: TargetRef, signal: AbortSignal) {
 
 /**
  * Driver failures are retried (the actions are idempotent, and a target may be briefly unreachable);
- * output that breaks the driver contract is a configuration fault no retry can mend. An action cut
- * short because the worker is stopping is retried on the next worker, never counted as a verdict.
+ * a target changed by someone else, or output that breaks the driver contract, is final. An action
+ * cut short by a cancellation ends as cancelled, so a cancelled release ends `cancelled`.
  */
 function asFailure(error: unknown): never {
-  if (Context.current().cancellationSignal.aborted) throw error;
+  throwIfCancelled();
+  if (error instanceof TargetChangedError)
+    throw ApplicationFailure.nonRetryable(error.message, 'TargetChanged');
   if (error instanceof DriverActionError)
     throw ApplicationFailure.retryable(error.message, 'DriverActionFailed');
   if (error instanceof DriverContractError)
@@ -51,13 +62,16 @@ export function createTargetActivities(deps: ActivityDeps) {
 
     /** Idempotent by the driver's contract: deploying the version a colour already runs changes nothing. */
     async deployToColour(
-      target: TargetRef & { colour: Colour; version: string },
+      target: TargetRef & Expectation & { colour: Colour; version: string },
     ): Promise<{ durationMs: number }> {
       const log = deps.logger.child({ releaseId: target.releaseId, environment: target.environment });
       log.info({ colour: target.colour, version: target.version }, 'deploying to idle colour');
       const result = await withHeartbeat(
         () => ({ action: 'deploy', colour: target.colour }),
-        (signal) => driverFor(deps, target, signal).deploy(target.colour, target.version).catch(asFailure),
+        (signal) =>
+          driverFor(deps, target, signal)
+            .deploy(target.colour, target.version, target.expectActive ?? null)
+            .catch(asFailure),
       );
       log.info({ colour: target.colour, durationMs: result.durationMs }, 'deployed');
       return { durationMs: result.durationMs };
@@ -73,6 +87,7 @@ export function createTargetActivities(deps: ActivityDeps) {
           driverFor(deps, target, signal)
             .check(target.colour, target.version)
             .catch((error: unknown) => {
+              throwIfCancelled();
               // A check that ran and failed is the verdict on this version: no retry changes it.
               if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
                 throw ApplicationFailure.nonRetryable(error.message, 'TargetCheckFailed');
@@ -83,14 +98,37 @@ export function createTargetActivities(deps: ActivityDeps) {
       return { durationMs: result.durationMs };
     },
 
-    async switchTraffic(target: TargetRef & { colour: Colour }): Promise<{ durationMs: number }> {
+    async switchTraffic(
+      target: TargetRef & Expectation & { colour: Colour },
+    ): Promise<{ durationMs: number }> {
       const result = await withHeartbeat(
         () => ({ action: 'switch', colour: target.colour }),
-        (signal) => driverFor(deps, target, signal).switchTo(target.colour).catch(asFailure),
+        (signal) =>
+          driverFor(deps, target, signal)
+            .switchTo(target.colour, target.expectActive ?? null)
+            .catch(asFailure),
       );
       deps.logger.info(
         { releaseId: target.releaseId, environment: target.environment, colour: target.colour },
         'traffic switched',
+      );
+      return { durationMs: result.durationMs };
+    },
+
+    /** Takes a colour out of service: the undo of a first-ever deploy. */
+    async retireColour(
+      target: TargetRef & Expectation & { colour: Colour },
+    ): Promise<{ durationMs: number }> {
+      const result = await withHeartbeat(
+        () => ({ action: 'retire', colour: target.colour }),
+        (signal) =>
+          driverFor(deps, target, signal)
+            .retire(target.colour, target.expectActive ?? null)
+            .catch(asFailure),
+      );
+      deps.logger.info(
+        { releaseId: target.releaseId, environment: target.environment, colour: target.colour },
+        'colour taken out of service',
       );
       return { durationMs: result.durationMs };
     },

@@ -8,7 +8,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../logging/logger.js';
 import { PlanError } from '../runbooks/resolve-release-plan.js';
 import type { AppEnv } from './app-env.js';
-import { ConflictError, ForbiddenError, NotFoundError } from './release-service.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnavailableError } from './service-errors.js';
 
 export const ERROR_CODES = [
   'invalid_request',
@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -60,6 +61,7 @@ export const errorResponses = {
   404: errorContent('No such release.'),
   409: errorContent('The release is not in a state that allows this.'),
   500: errorContent('Unexpected failure; the body carries the request id.'),
+  503: errorContent('A dependency (a worker, Temporal, PostgreSQL) did not answer in time; retry later.'),
 } as const;
 
 export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, body: ErrorBody): Response {
@@ -109,6 +111,8 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
         ...(error.activeReleaseId ? { activeReleaseId: error.activeReleaseId } : {}),
       });
     }
+    if (error instanceof UnavailableError)
+      return errorJson(c, 503, { code: 'unavailable', message: error.message });
     if (error instanceof HTTPException) {
       const code = HTTP_EXCEPTION_CODES[error.status];
       if (code) return errorJson(c, error.status as ContentfulStatusCode, { code, message: error.message });

@@ -5,6 +5,7 @@ import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
+import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
 import { readinessCheck } from './readiness.js';
@@ -18,7 +19,12 @@ async function main(): Promise<void> {
   const pool = createPool(databaseUrl, logger);
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({ connection, namespace: config.settings.temporal.namespace });
-  const service = new ReleaseService({ client, pool, config, logger });
+  const service = new ReleaseService({ client, pool, config, logger, decisionKeys: loadDecisionKeys() });
+  // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
+  void service.reconciler
+    .reconcileAll()
+    .then((closed) => logger.info({ closed }, 'start-up reconciliation done'))
+    .catch((error: unknown) => logger.warn({ err: String(error) }, 'start-up reconciliation failed'));
   const app = createApp({
     service,
     config,

@@ -1,7 +1,7 @@
 // Releases as the API shows them. Every field is named here, so a column or plan field added later
 // does not reach clients (or leak) until someone decides it should.
 import type { ReleaseRow } from '../db/release-records.js';
-import type { CommandSpec, PlanStep, ReleasePlan } from '../workflows/release-model.js';
+import type { CommandSpec, PlanStep, ReleasePlan, Role } from '../workflows/release-model.js';
 import type { PlanJson, ReleaseJson, ReleaseSummaryJson } from './release-schemas.js';
 import type { ReleaseView } from './release-service.js';
 
@@ -26,7 +26,9 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
           actions: {
             inspect: commandJson(actions.inspect),
             deploy: commandJson(actions.deploy),
+            check: commandJson(actions.check),
             switch: commandJson(actions.switch),
+            retire: commandJson(actions.retire),
           },
         },
       };
@@ -49,7 +51,12 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
         intervalMs: step.intervalMs,
       };
     case 'approval':
-      return { ...base, kind: 'approval', quorum: [...step.quorum] };
+      return {
+        ...base,
+        kind: 'approval',
+        quorum: [...step.quorum],
+        roster: step.roster.map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
+      };
   }
 }
 
@@ -74,6 +81,8 @@ export function releaseSummaryJson(
     requestedBy: release.requestedBy,
     status: release.status,
     currentStep: release.currentStep,
+    currentEnvironment: release.currentEnvironment,
+    environments: [...release.environments],
     failure: release.failure && { step: release.failure.step, reason: release.failure.reason },
     temporalUrl: release.temporalUrl ?? temporalUrlFor(release.id),
     createdAt: iso(release.createdAt),
@@ -114,13 +123,38 @@ export function releaseJson(
       error: step.error ?? null,
       detail: step.detail ?? null,
     })),
-    approvals: release.approvals.map((approval) => ({
-      gateId: approval.gateId,
-      approver: approval.approver,
-      roles: [...approval.roles],
-      decision: approval.decision,
-      comment: approval.comment,
-      decidedAt: iso(approval.decidedAt),
+    approvals: release.decisions
+      .filter((decision) => decision.outcome === 'counted')
+      .map((decision) => ({
+        gateId: decision.gateId,
+        approver: decision.actor,
+        roles: decision.roles as Role[],
+        decision: decision.decision as 'approve' | 'reject',
+        comment: decision.comment ?? null,
+        decidedAt: iso(decision.at),
+      })),
+    decisions: release.decisions.map((decision) => ({
+      seq: decision.seq,
+      gateId: decision.gateId,
+      actor: decision.actor,
+      claimedRoles: [...decision.roles],
+      decision: decision.decision,
+      comment: decision.comment ?? null,
+      outcome: decision.outcome,
+      refusal: decision.refusal ?? null,
+      reason: decision.reason ?? null,
+      seat: decision.seat ?? null,
+      via: decision.via,
+      decidedAt: iso(decision.at),
+    })),
+    rollbackPlan: release.rollbackPlan.map((entry) => ({
+      id: entry.id,
+      stepId: entry.stepId,
+      environment: entry.environment,
+      description: entry.description,
+      action: { ...entry.action },
+      status: entry.status,
+      detail: entry.detail ?? null,
     })),
     plan: planJson(release.plan),
   };

@@ -6,6 +6,9 @@ import { NAME_PATTERN } from '../config/config-schema.js';
 import {
   ACCESS_ROLES,
   APPROVER_ROLES,
+  COLOURS,
+  COMPENSATION_STATUSES,
+  DECISION_REFUSALS,
   RELEASE_STATUSES,
   RELEASE_TYPES,
   type ReleaseStatus,
@@ -21,7 +24,9 @@ const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
   succeeded: 'Every step passed.',
   failed: 'A step failed and the release stopped; `failure` names the step and the reason.',
   rejected: 'An approver rejected it at a gate; the steps after the gate never ran.',
-  cancelled: 'Stopped before its end: aborted, or its workflow ended outside Runway.',
+  cancelled: 'Cancelled before its end; what it had changed in the environment it was in was compensated.',
+  abandoned:
+    'Its workflow ended outside Runway (terminated, timed out) or never started; nothing was compensated.',
 };
 
 export const ReleaseStatusSchema = z.enum(RELEASE_STATUSES).openapi('ReleaseStatus', {
@@ -115,7 +120,13 @@ export const PlanStepSchema = z
       strategy: z.literal('blue-green'),
       driver: z.object({
         type: z.literal('command'),
-        actions: z.object({ inspect: CommandSchema, deploy: CommandSchema, switch: CommandSchema }),
+        actions: z.object({
+          inspect: CommandSchema,
+          deploy: CommandSchema,
+          check: CommandSchema,
+          switch: CommandSchema,
+          retire: CommandSchema,
+        }),
       }),
     }),
     z.object({
@@ -140,7 +151,14 @@ export const PlanStepSchema = z
       attempts: z.number().int(),
       intervalMs: z.number().int(),
     }),
-    z.object({ ...planStepBase, kind: z.literal('approval'), quorum: z.array(approverRole) }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('approval'),
+      quorum: z.array(approverRole),
+      roster: z
+        .array(z.object({ identity: z.string(), roles: z.array(approverRole) }))
+        .openapi({ description: 'Who may fill the seats, frozen when the release started.' }),
+    }),
   ])
   .openapi('PlanStep');
 
@@ -162,6 +180,8 @@ export const ReleaseSummarySchema = z
     requestedBy: z.string(),
     status: ReleaseStatusSchema,
     currentStep: z.string().nullable(),
+    currentEnvironment: z.string().nullable(),
+    environments: z.array(z.string()).openapi({ description: 'Every environment the release touches.' }),
     failure: FailureSchema.nullable(),
     temporalUrl: z.string().openapi({ description: 'The release workflow in Temporal Web.' }),
     createdAt: isoDate,
@@ -214,10 +234,50 @@ export const ApprovalSchema = z
   })
   .openapi('Approval');
 
+export const DecisionRecordSchema = z
+  .object({
+    seq: z.number().int(),
+    gateId: z.string(),
+    actor: z.string().openapi({ description: 'Who the decision claimed to come from, verified or not.' }),
+    claimedRoles: z.array(z.string()),
+    decision: z.string(),
+    comment: z.string().nullable(),
+    outcome: z.enum(['counted', 'refused']),
+    refusal: z.enum(DECISION_REFUSALS).nullable(),
+    reason: z.string().nullable(),
+    seat: approverRole.nullable(),
+    via: z.enum(['update', 'signal']),
+    decidedAt: isoDate,
+  })
+  .openapi('DecisionRecord', {
+    description: 'A decision the workflow received, counted or refused (a forged one included), and why.',
+  });
+
+export const CompensationSchema = z
+  .object({
+    id: z.string(),
+    stepId: z.string(),
+    environment: z.string(),
+    description: z.string(),
+    action: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('switch-traffic-back'), to: z.enum(COLOURS), from: z.enum(COLOURS) }),
+      z.object({ kind: z.literal('retire-colour'), colour: z.enum(COLOURS) }),
+    ]),
+    status: z.enum(COMPENSATION_STATUSES),
+    detail: z.string().nullable(),
+  })
+  .openapi('Compensation');
+
 export const ReleaseSchema = ReleaseSummarySchema.extend({
   pendingGate: PendingGateSchema.nullable(),
   steps: z.array(StepSchema).openapi({ description: 'Steps as they ran, with their timings.' }),
-  approvals: z.array(ApprovalSchema).openapi({ description: 'Every decision recorded, in order.' }),
+  approvals: z.array(ApprovalSchema).openapi({ description: 'The decisions that counted, in order.' }),
+  decisions: z
+    .array(DecisionRecordSchema)
+    .openapi({ description: 'Every decision received, counted or refused, in order.' }),
+  rollbackPlan: z.array(CompensationSchema).openapi({
+    description: 'The compensations recorded so far, in the order they would run, with what ran.',
+  }),
   plan: PlanSchema,
 }).openapi('Release');
 

@@ -1,21 +1,32 @@
 // Release records in PostgreSQL (R-RECORD): written by the workflow's activities, read by the API.
 import type pg from 'pg';
 import type {
+  CompensationEntry,
+  DecisionRecord,
+  PendingGate,
   ReleaseFailure,
   ReleaseInput,
   ReleasePlan,
   ReleaseStatus,
   ReleaseType,
-  Role,
   StepRecord,
 } from '../workflows/release-model.js';
 
-/** The request's record, written before its workflow starts. */
-export type NewRelease = Omit<ReleaseInput, 'releaseId'> & { id: string; temporalUrl: string };
+/** The workflow types a record may belong to: the frozen v1 engine and the current one. */
+export type WorkflowType = 'releaseWorkflow' | 'releaseWorkflowV2';
+
+/** The request's record, written before its workflow starts; it takes the service's lock. */
+export type NewRelease = Omit<ReleaseInput, 'releaseId'> & {
+  id: string;
+  temporalUrl: string;
+  environments: string[];
+  workflowType: WorkflowType;
+};
 
 export interface ReleaseRow {
   id: string;
   runId: string | null;
+  workflowType: WorkflowType;
   type: ReleaseType;
   service: string;
   version: string;
@@ -23,26 +34,23 @@ export interface ReleaseRow {
   requestedBy: string;
   status: ReleaseStatus;
   currentStep: string | null;
+  currentEnvironment: string | null;
   failure: ReleaseFailure | null;
   plan: ReleasePlan;
+  environments: string[];
+  pendingGate: PendingGate | null;
+  rollbackPlan: CompensationEntry[];
+  holdsLock: boolean;
+  claimedAt: Date | null;
   temporalUrl: string | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
 }
 
-export interface ApprovalRow {
-  gateId: string;
-  approver: string;
-  roles: Role[];
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  decidedAt: Date;
-}
-
 export interface ReleaseDetail extends ReleaseRow {
   steps: StepRecord[];
-  approvals: ApprovalRow[];
+  decisions: DecisionRecord[];
 }
 
 export interface ReleaseFilter {
@@ -50,23 +58,36 @@ export interface ReleaseFilter {
   service?: string;
   type?: ReleaseType;
   limit: number;
+  /** Only releases that touch at least one of these environments (per-environment reads, R-AUTH). */
+  readableEnvironments: string[];
 }
 
-/** Another release of the same service is still in flight (one active release per service). */
+/** Another release of the same service holds the lock (one release per service). */
 export class ActiveReleaseConflict extends Error {
-  constructor(readonly activeReleaseId: string) {
-    super(`release ${activeReleaseId} of this service is still in flight`);
+  constructor(readonly active: ReleaseRow | undefined) {
+    super(`release ${active?.id ?? 'unknown'} of this service is still in flight`);
   }
 }
 
+/** SQLSTATE classes no retry can mend: bad data, constraints, the schema, program limits. */
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '42', '2B', '2F', '54']);
+
+/** True for a database error that a retry would only repeat (R-RECORD: never retry for ever). */
+export function isPermanentDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.length === 5 && PERMANENT_SQLSTATE_CLASSES.has(code.slice(0, 2));
+}
+
 const UNIQUE_VIOLATION = '23505';
-const RELEASE_COLUMNS = `id, run_id, type, service, version, change_ref, requested_by, status, current_step,
-  failure, runbook, temporal_url, created_at, updated_at, finished_at`;
+const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
+  current_step, current_environment, failure, runbook, environments, pending_gate, rollback_plan, holds_lock,
+  claimed_at, temporal_url, created_at, updated_at, finished_at`;
 
 function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
   return {
     id: row.id as string,
     runId: row.run_id as string | null,
+    workflowType: row.workflow_type as WorkflowType,
     type: row.type as ReleaseType,
     service: row.service as string,
     version: row.version as string,
@@ -74,8 +95,14 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     requestedBy: row.requested_by as string,
     status: row.status as ReleaseStatus,
     currentStep: row.current_step as string | null,
+    currentEnvironment: row.current_environment as string | null,
     failure: row.failure as ReleaseFailure | null,
     plan: row.runbook as ReleasePlan,
+    environments: row.environments as string[],
+    pendingGate: row.pending_gate as PendingGate | null,
+    rollbackPlan: (row.rollback_plan as CompensationEntry[] | null) ?? [],
+    holdsLock: row.holds_lock as boolean,
+    claimedAt: row.claimed_at as Date | null,
     temporalUrl: row.temporal_url as string | null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
@@ -83,75 +110,162 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
   };
 }
 
-export async function findActiveRelease(pool: pg.Pool, service: string): Promise<ReleaseRow | undefined> {
+export async function findLockHolder(pool: pg.Pool, service: string): Promise<ReleaseRow | undefined> {
   const { rows } = await pool.query(
-    `SELECT ${RELEASE_COLUMNS} FROM releases WHERE service = $1 AND finished_at IS NULL ORDER BY created_at LIMIT 1`,
+    `SELECT ${RELEASE_COLUMNS} FROM releases WHERE service = $1 AND holds_lock`,
     [service],
   );
   return rows[0] ? toReleaseRow(rows[0]) : undefined;
 }
 
-/** Inserts the request's record; the partial unique index turns a concurrent second release into a conflict. */
+/**
+ * Inserts the request's record holding the service's lock. The partial unique index makes this
+ * atomic: of two concurrent starts, exactly one inserts; the other gets ActiveReleaseConflict.
+ */
 export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise<void> {
   try {
     await pool.query(
-      `INSERT INTO releases (id, type, service, version, change_ref, requested_by, status, runbook, temporal_url)
-       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8)`,
+      `INSERT INTO releases (id, workflow_type, type, service, version, change_ref, requested_by, status, runbook,
+         environments, holds_lock, temporal_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9, true, $10)`,
       [
         release.id,
+        release.workflowType,
         release.type,
         release.service,
         release.version,
         release.changeRef ?? null,
         release.requestedBy,
         JSON.stringify(release.plan),
+        release.environments,
         release.temporalUrl,
       ],
     );
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-    const active = await findActiveRelease(pool, release.service);
-    throw new ActiveReleaseConflict(active?.id ?? 'unknown');
+    throw new ActiveReleaseConflict(await findLockHolder(pool, release.service));
   }
 }
 
 export async function deleteRelease(pool: pg.Pool, id: string): Promise<void> {
-  await pool.query('DELETE FROM releases WHERE id = $1', [id]);
+  await pool.query('DELETE FROM releases WHERE id = $1 AND claimed_at IS NULL', [id]);
 }
 
 export async function setRunId(pool: pg.Pool, id: string, runId: string): Promise<void> {
   await pool.query('UPDATE releases SET run_id = $2 WHERE id = $1', [id, runId]);
 }
 
-export interface ReleaseStateUpdate {
+/** One transition of a v2 release, as its workflow sends it: the release row and what changed. */
+export interface ReleaseTransition {
   releaseId: string;
+  /** Increases with every write of the workflow; an older write never overwrites a newer one. */
+  seq: number;
   status: ReleaseStatus;
-  currentStep?: string;
-  failure?: ReleaseFailure;
+  currentStep: string | null;
+  environment: string | null;
+  failure: ReleaseFailure | null;
+  pendingGate: PendingGate | null;
+  rollbackPlan: CompensationEntry[];
+  holdsLock: boolean;
   finished: boolean;
+  steps: StepRecord[];
+  decisions: DecisionRecord[];
 }
 
-export async function updateReleaseState(pool: pg.Pool, update: ReleaseStateUpdate): Promise<void> {
-  await pool.query(
-    `UPDATE releases SET status = $2, current_step = $3, failure = $4, updated_at = now(),
-       finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE NULL END
-     WHERE id = $1`,
-    [
-      update.releaseId,
-      update.status,
-      update.currentStep ?? null,
-      update.failure ? JSON.stringify(update.failure) : null,
-      update.finished,
-    ],
+const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, current_environment = $4,
+    failure = $5, pending_gate = $6, rollback_plan = $7, holds_lock = $8,
+    finished_at = CASE WHEN $9 THEN now() ELSE NULL END, record_seq = $10,
+    claimed_at = COALESCE(claimed_at, now()), updated_at = now()
+  WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
+
+function releaseRowValues(transition: ReleaseTransition): unknown[] {
+  return [
+    transition.releaseId,
+    transition.status,
+    transition.currentStep,
+    transition.environment,
+    transition.failure && JSON.stringify(transition.failure),
+    transition.pendingGate && JSON.stringify(transition.pendingGate),
+    JSON.stringify(transition.rollbackPlan),
+    transition.holdsLock,
+    transition.finished,
+    transition.seq,
+  ];
+}
+
+/**
+ * Applies one transition in a transaction. Not applied (false) when the record is already finished
+ * — closed by reconciliation, or by this same write retried — which for a first write means the
+ * record was taken from this workflow before it ran.
+ */
+export async function applyTransition(pool: pg.Pool, transition: ReleaseTransition): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(transition));
+    if (updated.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    for (const step of transition.steps) await upsertStep(client, transition.releaseId, step);
+    for (const decision of transition.decisions) await insertDecision(client, transition.releaseId, decision);
+    await client.query('COMMIT');
+    return true;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The release row alone: what is left to write when the steps or decisions are refused for good. */
+export async function applyReleaseRowOnly(pool: pg.Pool, transition: ReleaseTransition): Promise<boolean> {
+  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(transition));
+  return updated.rowCount === 1;
+}
+
+/**
+ * Closes the record of a release whose workflow has ended without writing its end (terminated,
+ * timed out, or the database was down for its last write). Never reopens a finished record.
+ */
+export async function closeRelease(
+  pool: pg.Pool,
+  id: string,
+  status: ReleaseStatus,
+  failure: ReleaseFailure | null,
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE releases SET status = $2, failure = COALESCE($3, failure), holds_lock = false, pending_gate = NULL,
+       finished_at = now(), updated_at = now()
+     WHERE id = $1 AND finished_at IS NULL`,
+    [id, status, failure && JSON.stringify(failure)],
   );
+  return rowCount === 1;
 }
 
-export async function upsertStep(pool: pg.Pool, releaseId: string, step: StepRecord): Promise<void> {
-  await pool.query(
+/**
+ * Closes a record whose workflow never claimed it (the API died between insert and start), once it
+ * is older than `graceSeconds`. Atomic with the workflow's claim: exactly one of them wins.
+ */
+export async function abandonUnclaimed(pool: pg.Pool, id: string, graceSeconds: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE releases SET status = 'abandoned', holds_lock = false, finished_at = now(), updated_at = now(),
+       failure = $3
+     WHERE id = $1 AND finished_at IS NULL AND claimed_at IS NULL AND created_at < now() - make_interval(secs => $2)`,
+    [id, graceSeconds, JSON.stringify({ step: 'start', reason: 'its workflow never started' })],
+  );
+  return rowCount === 1;
+}
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+export async function upsertStep(db: Queryable, releaseId: string, step: StepRecord): Promise<void> {
+  await db.query(
     `INSERT INTO release_steps (release_id, step_id, name, environment, kind, status, started_at, finished_at, detail, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (release_id, step_id) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
-       detail = EXCLUDED.detail, error = EXCLUDED.error`,
+     ON CONFLICT (release_id, step_id) DO UPDATE SET status = EXCLUDED.status, started_at = EXCLUDED.started_at,
+       finished_at = EXCLUDED.finished_at, detail = EXCLUDED.detail, error = EXCLUDED.error`,
     [
       releaseId,
       step.id,
@@ -167,28 +281,26 @@ export async function upsertStep(pool: pg.Pool, releaseId: string, step: StepRec
   );
 }
 
-export interface ApprovalRecord {
-  releaseId: string;
-  gateId: string;
-  approver: string;
-  roles: Role[];
-  decision: 'approve' | 'reject';
-  comment?: string;
-  decidedAt: string;
-}
-
-export async function insertApproval(pool: pg.Pool, approval: ApprovalRecord): Promise<void> {
-  await pool.query(
-    `INSERT INTO release_approvals (release_id, gate_id, approver, roles, decision, comment, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+async function insertDecision(db: Queryable, releaseId: string, decision: DecisionRecord): Promise<void> {
+  await db.query(
+    `INSERT INTO release_decisions (release_id, seq, decision_id, gate_id, actor, roles, decision, comment, outcome,
+       refusal, reason, seat, via, decided_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
     [
-      approval.releaseId,
-      approval.gateId,
-      approval.approver,
-      approval.roles,
-      approval.decision,
-      approval.comment ?? null,
-      approval.decidedAt,
+      releaseId,
+      decision.seq,
+      decision.decisionId,
+      decision.gateId,
+      decision.actor,
+      decision.roles,
+      decision.decision,
+      decision.comment ?? null,
+      decision.outcome,
+      decision.refusal ?? null,
+      decision.reason ?? null,
+      decision.seat ?? null,
+      decision.via,
+      decision.at,
     ],
   );
 }
@@ -196,15 +308,15 @@ export async function insertApproval(pool: pg.Pool, approval: ApprovalRecord): P
 export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDetail | undefined> {
   const { rows } = await pool.query(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE id = $1`, [id]);
   if (!rows[0]) return undefined;
-  const [steps, approvals] = await Promise.all([
+  const [steps, decisions] = await Promise.all([
     pool.query(
       `SELECT step_id, name, environment, kind, status, started_at, finished_at, detail, error
        FROM release_steps WHERE release_id = $1 ORDER BY started_at, step_id`,
       [id],
     ),
     pool.query(
-      `SELECT gate_id, approver, roles, decision, comment, decided_at
-       FROM release_approvals WHERE release_id = $1 ORDER BY decided_at`,
+      `SELECT seq, decision_id, gate_id, actor, roles, decision, comment, outcome, refusal, reason, seat, via, decided_at
+       FROM release_decisions WHERE release_id = $1 ORDER BY seq`,
       [id],
     ),
   ]);
@@ -221,20 +333,27 @@ export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDeta
       detail: row.detail ?? undefined,
       error: row.error ?? undefined,
     })),
-    approvals: approvals.rows.map((row) => ({
+    decisions: decisions.rows.map((row) => ({
+      seq: row.seq,
+      decisionId: row.decision_id,
       gateId: row.gate_id,
-      approver: row.approver,
+      actor: row.actor,
       roles: row.roles,
       decision: row.decision,
-      comment: row.comment,
-      decidedAt: row.decided_at,
+      ...(row.comment === null ? {} : { comment: row.comment }),
+      at: (row.decided_at as Date).toISOString(),
+      outcome: row.outcome,
+      ...(row.refusal === null ? {} : { refusal: row.refusal }),
+      ...(row.reason === null ? {} : { reason: row.reason }),
+      ...(row.seat === null ? {} : { seat: row.seat }),
+      via: row.via,
     })),
   };
 }
 
 export async function listReleases(pool: pg.Pool, filter: ReleaseFilter): Promise<ReleaseRow[]> {
-  const conditions: string[] = [];
-  const values: unknown[] = [];
+  const values: unknown[] = [filter.readableEnvironments];
+  const conditions = ['environments && $1::text[]'];
   for (const [column, value] of [
     ['status', filter.status],
     ['service', filter.service],
@@ -245,10 +364,19 @@ export async function listReleases(pool: pg.Pool, filter: ReleaseFilter): Promis
     conditions.push(`${column} = $${values.length}`);
   }
   values.push(filter.limit);
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const { rows } = await pool.query(
-    `SELECT ${RELEASE_COLUMNS} FROM releases ${where} ORDER BY created_at DESC LIMIT $${values.length}`,
+    `SELECT ${RELEASE_COLUMNS} FROM releases WHERE ${conditions.join(' AND ')}
+     ORDER BY created_at DESC LIMIT $${values.length}`,
     values,
+  );
+  return rows.map(toReleaseRow);
+}
+
+/** Records still open: what start-up reconciliation compares with Temporal. */
+export async function listUnfinished(pool: pg.Pool, limit = 500): Promise<ReleaseRow[]> {
+  const { rows } = await pool.query(
+    `SELECT ${RELEASE_COLUMNS} FROM releases WHERE finished_at IS NULL ORDER BY created_at LIMIT $1`,
+    [limit],
   );
   return rows.map(toReleaseRow);
 }

@@ -4,6 +4,7 @@
 import { fillPlaceholders } from '../config/command-template.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
 import type { CommandSpec, HttpCheck, PlanStep, ReleasePlan } from '../workflows/release-model.js';
+import { approvalRoster } from './approval-roster.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
 
 /** The request cannot be planned (unknown service in an environment, missing command…): a 400 for the caller. */
@@ -32,13 +33,17 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
   if (!environment)
     throw new PlanError(`runbook step ${step.id} names unknown environment ${step.environment}`);
   const base = { id: step.id, name: step.name ?? step.id, environment: step.environment };
-  if (step.kind === 'approval') return { ...base, kind: 'approval', quorum: step.quorum };
+  if (step.kind === 'approval') {
+    const roster = approvalRoster(config, step.environment, step.quorum);
+    return { ...base, kind: 'approval', quorum: step.quorum, roster };
+  }
 
   const target = environment.services[service];
   const serviceConfig = config.services[service];
   if (!target || !serviceConfig)
     throw new PlanError(`service ${service} is not deployed in ${step.environment}`);
-  // {colour} stays a placeholder: only the deploy itself knows which colour is idle.
+  // {colour} and {expectedActive} stay placeholders (fillPlaceholders leaves names without a value):
+  // only the deploy itself knows which colour is idle and which one it saw active.
   const values = { ...target.vars, service, version, environment: step.environment, url: target.url };
   switch (step.kind) {
     case 'deploy': {
@@ -54,6 +59,7 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
             deploy: toCommandSpec(actions.deploy, values),
             check: toCommandSpec(actions.check, values),
             switch: toCommandSpec(actions.switch, values),
+            retire: toCommandSpec(actions.retire, values),
           },
         },
       };

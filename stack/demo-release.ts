@@ -12,7 +12,7 @@ const DEMO_REQUESTER = 'ops-wang';
 
 async function productionVersion(controlUrl: string): Promise<string> {
   const status = (await environmentStatus(controlUrl, 'production')) as EnvironmentStatus;
-  return status.colours[status.activeColour]?.version ?? '1.0.0';
+  return (status.activeColour && status.colours[status.activeColour]?.version) || '1.0.0';
 }
 
 export async function startDemoRelease(

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { DECISION_KEYS_ENV, generateDecisionKeyEntry } from '../security/decision-signature.js';
 
 const LINE = /^export ([A-Z_][A-Z0-9_]*)=(\S+)$/;
 
@@ -32,10 +33,15 @@ export function provideDemoTokens(
     env[identity.tokenEnv] = token;
     byIdentity.set(identity.name, token);
   }
+  // The key that signs approval decisions, shared by the API and the worker of the local stack.
+  const decisionKeys =
+    env[DECISION_KEYS_ENV] ?? saved.get(DECISION_KEYS_ENV) ?? generateDecisionKeyEntry('local-1');
+  saved.set(DECISION_KEYS_ENV, decisionKeys);
+  env[DECISION_KEYS_ENV] = decisionKeys;
   const lines = [...saved].map(([name, value]) => `export ${name}=${value}`);
   writeFileSync(
     file,
-    `# Demo tokens for the local stack: source this file to use them with curl.\n${lines.join('\n')}\n`,
+    `# Demo tokens and the decision-signing key of the local stack: source this file to use the tokens with curl.\n${lines.join('\n')}\n`,
     { mode: 0o600 },
   );
   return byIdentity;

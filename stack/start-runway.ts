@@ -12,6 +12,7 @@ import type { RunwayConfig } from '../config/config-schema.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
+import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from '../worker/create-release-worker.js';
 
 export interface RunwayOptions {
@@ -37,6 +38,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
   const { config, logger } = options;
   await checkRunbooks(config, options.runbookDir);
   const { address, namespace, taskQueue } = config.settings.temporal;
+  const decisionKeys = loadDecisionKeys(options.env);
   const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
@@ -49,6 +51,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     pool,
     logger: logger.child({ component: 'worker' }),
     workingDirectory: options.workingDirectory,
+    decisionKeys,
     workflowBundle: options.workflowBundle,
   });
   const workerRun = worker.run();
@@ -58,8 +61,13 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     pool,
     config,
     logger: logger.child({ component: 'api' }),
+    decisionKeys,
     runbookDir: options.runbookDir,
   });
+  // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
+  await service.reconciler
+    .reconcileAll()
+    .catch((error: unknown) => logger.warn({ err: String(error) }, 'start-up reconciliation failed'));
   const app = createApp({
     service,
     config,

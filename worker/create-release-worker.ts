@@ -5,6 +5,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logging/logger.js';
+import type { DecisionKeys } from '../security/decision-signature.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -15,6 +16,7 @@ export interface ReleaseWorkerOptions {
   pool: pg.Pool;
   logger: Logger;
   workingDirectory: string;
+  decisionKeys: DecisionKeys;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -24,6 +26,7 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     pool: options.pool,
     logger: options.logger,
     workingDirectory: options.workingDirectory,
+    decisionKeys: options.decisionKeys,
   });
   return Worker.create({
     connection: options.connection,
@@ -32,6 +35,9 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     activities,
     // A stopping worker lets running deploys and commands finish rather than cut them off.
     shutdownGraceTime: '30 seconds',
+    // Heartbeats reach the server at least every second, so a cancelled release stops a running
+    // deploy within about a second rather than at the SDK's default throttle (most of 30 s).
+    maxHeartbeatThrottleInterval: '1 second',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
+import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from './create-release-worker.js';
 import { temporalSdkLogger } from './temporal-sdk-logger.js';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     pool,
     logger,
     workingDirectory: process.cwd(),
+    decisionKeys: loadDecisionKeys(),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
   });
   logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');

@@ -1,17 +1,16 @@
-// Activity stubs with their timeouts and retry policies, one place for all of them.
+// Activity stubs of the v2 engine with their timeouts and retry policies, one place for all of them.
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RunwayActivities } from '../activities/index.js';
 
 type TargetActivities = Pick<
   RunwayActivities,
-  'inspectTarget' | 'deployToColour' | 'checkColour' | 'switchTraffic'
+  'inspectTarget' | 'deployToColour' | 'checkColour' | 'switchTraffic' | 'retireColour'
 >;
-type RecordActivities = Pick<RunwayActivities, 'recordStep' | 'recordReleaseState' | 'recordApproval'>;
 
 /** Driver actions: a deploy may take minutes; a lost worker is noticed by the missing heartbeat. */
 export const targetActivities = proxyActivities<TargetActivities>({
   startToCloseTimeout: '10 minutes',
-  // A cancelled release waits for a running switch to end before compensating, so the undo comes last.
+  // A cancelled release waits for a running action to stop before compensating, so the undo comes last.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '30 seconds',
   retry: {
@@ -19,12 +18,14 @@ export const targetActivities = proxyActivities<TargetActivities>({
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 5,
+    nonRetryableErrorTypes: ['TargetChanged', 'TargetCheckFailed', 'DriverContractViolated'],
   },
 });
 
 /** Commands and verifications set their own timeouts and attempts from the step at the call site. */
 export const stepActivities = proxyActivities<Pick<RunwayActivities, 'runStepCommand' | 'verifyService'>>({
   startToCloseTimeout: '30 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '5 seconds',
@@ -35,10 +36,18 @@ export const stepActivities = proxyActivities<Pick<RunwayActivities, 'runStepCom
 });
 
 /**
- * Record writes are short idempotent upserts: local activities keep them out of the way in the
- * history while still retrying until PostgreSQL is back.
+ * Record writes: one per transition of the release, a short idempotent transaction. Local, so each is
+ * one marker in the history; retried with backoff until PostgreSQL answers (a database that is down
+ * pauses the release at its next transition, it does not lose it). Errors that no retry mends
+ * (constraint violations, bad data) are non-retryable and fail the step that caused them.
  */
-export const recordActivities = proxyLocalActivities<RecordActivities>({
+export const recordActivities = proxyLocalActivities<Pick<RunwayActivities, 'recordTransition'>>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** Signature checks run locally with the worker's keys, so no key ever enters the history. */
+export const decisionActivities = proxyLocalActivities<Pick<RunwayActivities, 'verifyDecision'>>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 3 },
 });

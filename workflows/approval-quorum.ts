@@ -1,20 +1,21 @@
-// Who may fill which seat of an approval gate (R-APPROVE, R-SOD, R-TWO-PERSON).
-// Pure functions: the workflow decides with them, and the API uses the same ones to answer a caller
-// before it signals, so both always agree.
-import type { ApprovalDecision, ApproverRole, RecordedApproval, Role } from './release-model.js';
+// Who may fill which seat of an approval gate (R-APPROVE, R-SOD, R-TWO-PERSON). Pure functions:
+// the workflow judges every verified decision with them; the API uses them to show a gate.
+import type {
+  ApprovalPlanStep,
+  ApproverRole,
+  DecisionRefusal,
+  RecordedApproval,
+  Role,
+} from './release-model.js';
 
-export type ApprovalVerdict =
-  | { accepted: true; kind: 'approval'; seats: Record<string, ApproverRole> }
-  | { accepted: true; kind: 'rejection' }
-  | { accepted: false; refusal: Refusal; reason: string };
-
-/** Why a decision did not count: the first two are about who decides, the others about timing. */
-export type Refusal = 'requester' | 'not-eligible' | 'wrong-gate' | 'already-approved' | 'seats-taken';
+export type ApprovalJudgement =
+  | { counted: true; kind: 'approval'; seats: Record<string, ApproverRole> }
+  | { counted: true; kind: 'rejection' }
+  | { counted: false; refusal: DecisionRefusal; reason: string };
 
 interface GateView {
-  gateId: string;
-  quorum: ApproverRole[];
-  approvals: RecordedApproval[];
+  quorum: readonly ApproverRole[];
+  approvals: readonly RecordedApproval[];
 }
 
 /**
@@ -58,55 +59,54 @@ export function missingSeats(
   return missing;
 }
 
-/** Decides whether one approve/reject decision counts toward the gate. */
+/**
+ * The roles a person may use at this gate: those the gate's quorum asks for, that the roster frozen
+ * at start gives them, and that the API found them holding when they decided. A role granted after
+ * the start, or revoked since, does not count.
+ */
+export function verifiedGateRoles(
+  step: Pick<ApprovalPlanStep, 'quorum' | 'roster'>,
+  actor: string,
+  claimedRoles: readonly string[],
+): ApproverRole[] {
+  const rostered = step.roster.find((entry) => entry.identity === actor)?.roles ?? [];
+  return rostered.filter((role) => step.quorum.includes(role) && claimedRoles.includes(role));
+}
+
+/** Judges one verified decision by `actor`, holding `roles` (already verified), on an open gate. */
 export function judgeDecision(
   gate: GateView,
-  decision: ApprovalDecision,
+  actor: string,
+  roles: readonly ApproverRole[],
+  decision: 'approve' | 'reject',
   requestedBy: string,
-): ApprovalVerdict {
-  if (decision.gateId !== gate.gateId) {
-    return {
-      accepted: false,
-      refusal: 'wrong-gate',
-      reason: `gate ${decision.gateId} is not the pending gate (${gate.gateId})`,
-    };
+): ApprovalJudgement {
+  if (actor === requestedBy) {
+    return { counted: false, refusal: 'requester', reason: 'the requester of a release cannot decide on it' };
   }
-  if (decision.approver === requestedBy) {
+  if (roles.length === 0) {
     return {
-      accepted: false,
-      refusal: 'requester',
-      reason: 'the requester of a release cannot approve or reject it',
-    };
-  }
-  const eligibleRoles = decision.roles.filter((role): role is ApproverRole =>
-    (gate.quorum as Role[]).includes(role),
-  );
-  if (eligibleRoles.length === 0) {
-    return {
-      accepted: false,
+      counted: false,
       refusal: 'not-eligible',
-      reason: `approver holds none of the roles this gate needs (${gate.quorum.join(', ')})`,
+      reason: `${actor} holds none of the roles this gate needs (${gate.quorum.join(', ')}) on its roster`,
     };
   }
-  if (decision.decision === 'reject') return { accepted: true, kind: 'rejection' };
-  if (gate.approvals.some((approval) => approval.approver === decision.approver)) {
+  if (gate.approvals.some((approval) => approval.approver === actor)) {
     return {
-      accepted: false,
-      refusal: 'already-approved',
-      reason: `${decision.approver} has already approved; one person counts once`,
+      counted: false,
+      refusal: 'already-decided',
+      reason: `${actor} has already approved; one person counts once`,
     };
   }
-  const seats = assignSeats(gate.quorum, [
-    ...gate.approvals,
-    { approver: decision.approver, roles: decision.roles },
-  ]);
+  if (decision === 'reject') return { counted: true, kind: 'rejection' };
+  const seats = assignSeats(gate.quorum, [...gate.approvals, { approver: actor, roles }]);
   if (seats === undefined) {
     return {
-      accepted: false,
+      counted: false,
       refusal: 'seats-taken',
       reason: 'every seat this approver could fill is already taken',
     };
   }
   // Earlier approvers may move to another seat they qualify for, so all seats are returned.
-  return { accepted: true, kind: 'approval', seats: Object.fromEntries(seats) };
+  return { counted: true, kind: 'approval', seats: Object.fromEntries(seats) };
 }

@@ -1,2 +1,4 @@
-// Entry point of the workflow bundle: every workflow type the worker registers.
-export { releaseWorkflow } from './release-workflow.js';
+// Entry point of the workflow bundle: every workflow type the worker registers. Old types stay
+// registered for as long as releases may run on them (see "Changing workflow code" in the README).
+export { releaseWorkflow } from './legacy/release-workflow-v1.js';
+export { releaseWorkflowV2 } from './release-workflow.js';

@@ -7,6 +7,8 @@ export type ReleaseType = (typeof RELEASE_TYPES)[number];
 /**
  * The closed set of release statuses. A release is `running` while it walks its steps,
  * `awaiting-approval` while a gate waits for people, and ends in exactly one of the others.
+ * `abandoned`: its workflow ended outside Runway (terminated, timed out) or never started; nothing
+ * was compensated, unlike `cancelled`.
  */
 export const RELEASE_STATUSES = [
   'running',
@@ -15,11 +17,19 @@ export const RELEASE_STATUSES = [
   'failed',
   'rejected',
   'cancelled',
+  'abandoned',
 ] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
 export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = ['running', 'awaiting-approval'];
 export const isActiveStatus = (status: ReleaseStatus): boolean => ACTIVE_RELEASE_STATUSES.includes(status);
+
+/**
+ * The statuses that hold the service's lock (one release per service): those of releases that can
+ * still change a target. A status added later that only waits for paperwork must not be listed.
+ */
+export const LOCK_HOLDING_STATUSES: readonly ReleaseStatus[] = ['running', 'awaiting-approval'];
+export const holdsServiceLock = (status: ReleaseStatus): boolean => LOCK_HOLDING_STATUSES.includes(status);
 
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'compensated'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -45,7 +55,18 @@ export interface CommandSpec {
 
 export interface CommandDriverSpec {
   type: 'command';
-  actions: { inspect: CommandSpec; deploy: CommandSpec; check: CommandSpec; switch: CommandSpec };
+  /**
+   * deploy, switch and retire carry `{expectedActive}` (blue, green or none): the target refuses
+   * (exit code 3) when traffic is not where the release expects, so a hand-made switch is never
+   * overwritten. `retire` takes a colour out of service: the undo of a first-ever deploy.
+   */
+  actions: {
+    inspect: CommandSpec;
+    deploy: CommandSpec;
+    check: CommandSpec;
+    switch: CommandSpec;
+    retire: CommandSpec;
+  };
 }
 export type DriverSpec = CommandDriverSpec;
 
@@ -80,10 +101,20 @@ export interface VerifyPlanStep extends PlanStepBase {
   attempts: number;
   intervalMs: number;
 }
+/** Who may sit at a gate, frozen into the plan at start (R-APPROVE): identity → roles held there. */
+export interface RosterEntry {
+  identity: string;
+  roles: ApproverRole[];
+}
 export interface ApprovalPlanStep extends PlanStepBase {
   kind: 'approval';
   /** Each entry is one seat that a distinct person holding that role must fill. */
   quorum: ApproverRole[];
+  /**
+   * The people who held one of the quorum's roles in the gate's environment when the release
+   * started. A decision counts only for someone on it who still holds the role when deciding.
+   */
+  roster: RosterEntry[];
 }
 export type PlanStep = DeployPlanStep | CommandPlanStep | VerifyPlanStep | ApprovalPlanStep;
 export type StepKind = PlanStep['kind'];
@@ -105,17 +136,84 @@ export interface ReleaseInput {
   plan: ReleasePlan;
 }
 
-export interface ApprovalDecision {
+/** The environments a plan touches, in the order it first reaches them. */
+export function environmentsOf(plan: ReleasePlan): string[] {
+  return [...new Set(plan.steps.map((step) => step.environment))];
+}
+
+// ---- Decisions (R-APPROVE, R-SOD) ---------------------------------------------------------------
+
+/**
+ * What the API vouches for: who decided what, on which release and gate, when, once (decisionId).
+ * `roles` are the roles the API found for the actor in the gate's environment at that moment.
+ */
+export interface DecisionClaim {
+  v: 1;
+  decisionId: string;
+  releaseId: string;
   gateId: string;
-  approver: string;
-  /** Roles the approver holds in the gate's environment, as established by the API's authentication. */
+  actor: string;
   roles: Role[];
   decision: 'approve' | 'reject';
   comment?: string;
+  issuedAt: string;
+}
+
+/**
+ * A claim as the API signed it: `claim` is the exact JSON text that was signed (HMAC-SHA256 with
+ * the key `keyId`), so no re-serialisation can change what is verified. The workflow verifies it in
+ * a local activity: the key never enters the history.
+ */
+export interface SignedDecision {
+  claim: string;
+  keyId: string;
+  signature: string;
+}
+
+/** Why a decision did not count. */
+export const DECISION_REFUSALS = [
+  'malformed',
+  'unverified',
+  'stale',
+  'replayed',
+  'wrong-release',
+  'gate-closed',
+  'requester',
+  'not-eligible',
+  'already-decided',
+  'seats-taken',
+] as const;
+export type DecisionRefusal = (typeof DECISION_REFUSALS)[number];
+
+export type DecisionVerdict =
+  | { outcome: 'counted'; decision: 'approve' | 'reject'; seat?: ApproverRole; missing: ApproverRole[] }
+  | { outcome: 'refused'; refusal: DecisionRefusal; reason: string };
+
+/** Every decision the workflow received, counted or refused, as the record keeps it. */
+export interface DecisionRecord {
+  /** Position in the release's decisions, from 1. */
+  seq: number;
+  decisionId: string | null;
+  gateId: string;
+  /** Who the claim said decided, verified or not. */
+  actor: string;
+  /** The roles it claimed. */
+  roles: string[];
+  decision: string;
+  comment?: string;
+  at: string;
+  outcome: 'counted' | 'refused';
+  refusal?: DecisionRefusal;
+  reason?: string;
+  /** The seat it filled, for a counted approval. */
+  seat?: ApproverRole;
+  /** Through an update (the caller got the verdict) or a bare signal. */
+  via: 'update' | 'signal';
 }
 
 export interface RecordedApproval {
   approver: string;
+  /** The verified roles: the claim's, the roster's and the quorum's in common. */
   roles: Role[];
   seat: ApproverRole;
   at: string;
@@ -130,6 +228,31 @@ export interface PendingGate {
   approvals: RecordedApproval[];
   missing: ApproverRole[];
 }
+
+// ---- Compensations (R-COMPENSATE) ---------------------------------------------------------------
+
+/** What undoes a change to a target: data, so the API can show it and anyone can read it. */
+export type CompensationAction =
+  /** Blue-green: send traffic back to `to`, but only while `from` (the release's colour) is active. */
+  | { kind: 'switch-traffic-back'; to: Colour; from: Colour }
+  /** A first-ever deploy: take `colour` out of service again, only while it is the active one. */
+  | { kind: 'retire-colour'; colour: Colour };
+
+export const COMPENSATION_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
+export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
+
+export interface CompensationEntry {
+  id: string;
+  /** The step whose change this undoes. */
+  stepId: string;
+  environment: string;
+  description: string;
+  action: CompensationAction;
+  status: CompensationStatus;
+  detail?: string;
+}
+
+// ---- State ----------------------------------------------------------------------------------------
 
 export interface StepRecord {
   id: string;
@@ -152,11 +275,15 @@ export interface ReleaseState {
   releaseId: string;
   status: ReleaseStatus;
   currentStep?: string;
+  /** The environment the current step works in. */
+  environment?: string;
   pendingGate?: PendingGate;
   steps: StepRecord[];
   failure?: ReleaseFailure;
-  /** Approval signals that did not count, and why (R-SOD): kept so the history explains itself. */
-  refusedApprovals: { approver: string; reason: string; at: string }[];
+  /** Every decision received, counted or refused, and why (R-SOD): the history explains itself. */
+  decisions: DecisionRecord[];
+  /** The compensations recorded so far, in the order they would run. */
+  rollbackPlan: CompensationEntry[];
 }
 
 export interface ReleaseOutcome {

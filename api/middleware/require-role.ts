@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AccessRole } from '../../workflows/release-model.js';
 import type { AppEnv } from '../app-env.js';
-import { ForbiddenError } from '../release-service.js';
+import { ForbiddenError } from '../service-errors.js';
 
 export function requireRoleAnywhere(role: AccessRole): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

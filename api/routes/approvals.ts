@@ -12,7 +12,7 @@ const decide = createRoute({
   tags: ['releases'],
   summary: 'Approve or reject the pending gate of a release',
   description:
-    'Nobody decides on their own release, and one person fills at most one seat (R-SOD). The decision reaches the workflow as a signal; the release view shows it once the workflow has recorded it.',
+    'The API signs the decision and asks the workflow, which verifies the signature and judges it against the roster frozen at start: 202 when counted, 403 when the caller may fill no seat (the requester, or no approver role there), 409 when the gate is closed or the caller already decided, 503 when no worker answered in time. Nobody decides on their own release, and one person fills at most one seat (R-SOD).',
   security: [{ bearer: [] }],
   request: {
     params: ReleaseIdParamsSchema,
@@ -20,7 +20,8 @@ const decide = createRoute({
   },
   responses: {
     202: {
-      description: 'The decision counts and was passed to the workflow.',
+      description:
+        'The workflow counted the decision (its own verdict); `missing` lists the seats still empty.',
       content: { 'application/json': { schema: DecisionResultSchema } },
     },
     400: errorResponses[400],
@@ -29,6 +30,7 @@ const decide = createRoute({
     404: errorResponses[404],
     409: errorResponses[409],
     500: errorResponses[500],
+    503: errorResponses[503],
   },
 });
 

@@ -12,7 +12,7 @@ import {
   ReleaseSchema,
   StartReleaseSchema,
 } from '../release-schemas.js';
-import { NotFoundError, type ReleaseService } from '../release-service.js';
+import type { ReleaseService } from '../release-service.js';
 
 const security = [{ bearer: [] }];
 
@@ -96,14 +96,13 @@ export function releaseRoutes(service: ReleaseService) {
   });
 
   router.openapi(listReleases, async (c) => {
-    const rows = await service.list(c.req.valid('query'));
+    const rows = await service.list(c.req.valid('query'), c.get('principal'));
     return c.json({ releases: rows.map((row) => releaseSummaryJson(row, temporalUrlFor)) }, 200);
   });
 
   router.openapi(getRelease, async (c) => {
     const { id } = c.req.valid('param');
-    const release = await service.get(id);
-    if (!release) throw new NotFoundError(`no release ${id}`);
+    const release = await service.get(id, c.get('principal'));
     return c.json(releaseJson(release, temporalUrlFor), 200);
   });
 

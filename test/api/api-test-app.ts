@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { type AppDeps, createApp } from '../../api/create-app.js';
 import { ReleaseService } from '../../api/release-service.js';
 import { loadConfig } from '../../config/load-config.js';
+import { parseDecisionKeys } from '../../security/decision-signature.js';
 
 export const TOKENS = {
   opsWang: 'ops-wang-0f3c9a7d51e2b846',
@@ -51,6 +52,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     pool: untouchable<pg.Pool>('the PostgreSQL pool'),
     config,
     logger,
+    decisionKeys: parseDecisionKeys(`test:${Buffer.alloc(32, 7).toString('base64url')}`, 'test keys'),
     ...(options.runbookDir ? { runbookDir: options.runbookDir } : {}),
   });
   const tokens = new Map<string, string>([

@@ -52,7 +52,13 @@ describe('docker-compose.yml', () => {
 
   it('registers the search attributes the workflows set', () => {
     const script = readFileSync(join(projectRoot, 'deploy/compose/create-namespace.sh'), 'utf8');
-    const registered = /for attribute in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
-    expect(registered.sort()).toEqual(Object.keys(RUNWAY_SEARCH_ATTRIBUTES).sort());
+    const registered = [...script.matchAll(/for attribute in ([^;]+);[\s\S]*?--type (\w+)/g)].flatMap(
+      (match) =>
+        (match[1] ?? '')
+          .trim()
+          .split(/\s+/)
+          .map((name) => [name, match[2]]),
+    );
+    expect(Object.fromEntries(registered)).toEqual(RUNWAY_SEARCH_ATTRIBUTES);
   });
 });

@@ -1,6 +1,7 @@
 // End to end through the HTTP API: a real Temporal dev server, a real PostgreSQL, the worker and the
 // demo target's real processes. A regular release walks TEST and STAGING, waits for two approvers,
 // and production then serves the new version; a failing version is stopped and switched back.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -10,7 +11,7 @@ import type { z } from 'zod';
 import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
 import { resolveTemporalCli } from '../../stack/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
-import { serviceKey, statusKey } from '../../workflows/search-attributes.js';
+import { environmentKey, environmentsKey, serviceKey, statusKey } from '../../workflows/search-attributes.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 type ReleaseJson = z.infer<typeof ReleaseSchema>;
@@ -57,9 +58,14 @@ async function waitForStatus(id: string, wanted: string[], timeoutMs = 90_000) {
   throw new Error(`release ${id} did not reach ${wanted.join('/')}: ${JSON.stringify(last)}`);
 }
 
-/** With RUNWAY_RECORD_HISTORY=1, keeps the release's history for the replay suite. */
+/**
+ * With RUNWAY_RECORD_HISTORY=1, keeps the release's history for the replay suite. Recorded histories
+ * are kept for ever: an existing file is never overwritten.
+ */
 async function recordHistoryForReplay(id: string, name: string): Promise<void> {
   if (!process.env.RUNWAY_RECORD_HISTORY) return;
+  const file = join(import.meta.dirname, '../replay/histories', `${name}.json`);
+  if (existsSync(file)) return;
   // The CLI writes the same JSON as `temporal workflow show`, which `historyFromJSON` reads back.
   const cli = resolveTemporalCli();
   if (!cli)
@@ -74,7 +80,7 @@ async function recordHistoryForReplay(id: string, name: string): Promise<void> {
     '--output',
     'json',
   ]);
-  await writeFile(join(import.meta.dirname, '../replay/histories', `${name}.json`), stdout);
+  await writeFile(file, stdout);
 }
 
 async function servedVersion(environment: string): Promise<string> {
@@ -143,6 +149,13 @@ describe('a regular release through the API', () => {
     expect(done.status).toBe('succeeded');
     expect(await servedVersion('production')).toBe('1.1.0');
     expect(done.approvals.map((approval) => approval.approver).sort()).toEqual(['pm-li', 'tl-zhang']);
+    expect(done.decisions.map((decision) => [decision.actor, decision.outcome, decision.refusal])).toEqual([
+      ['ops-wang', 'refused', 'requester'],
+      ['dev-chen', 'refused', 'not-eligible'],
+      ['pm-li', 'counted', null],
+      ['pm-li', 'refused', 'already-decided'],
+      ['tl-zhang', 'counted', null],
+    ]);
     for (const step of done.steps) {
       expect(step.status).toBe('succeeded');
       expect(Date.parse(step.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
@@ -154,16 +167,27 @@ describe('a regular release through the API', () => {
     expect(description.typedSearchAttributes.get(serviceKey)).toBe('edm-web');
     expect(description.typedSearchAttributes.get(statusKey)).toBe('succeeded');
     const history = await handle.fetchHistory();
-    await recordHistoryForReplay(id, 'regular-release-approved');
-    const signals = history.events?.filter((event) => event.workflowExecutionSignaledEventAttributes) ?? [];
-    // Two approvals; the duplicate was refused by the API before any signal.
-    expect(signals).toHaveLength(2);
+    await recordHistoryForReplay(id, 'v2-regular-release-approved');
+    const updates =
+      history.events?.filter((event) => event.workflowExecutionUpdateCompletedEventAttributes) ?? [];
+    // Every decision reached the workflow as an update, and it answered each: the requester and
+    // dev-chen (403), pm-li (202), pm-li again (409), tl-zhang (202).
+    expect(updates).toHaveLength(5);
+    // The timeline reads like the runbook: bookkeeping is one marker per transition.
+    const events = history.events?.length ?? 0;
+    const markers = history.events?.filter((event) => event.markerRecordedEventAttributes).length ?? 0;
+    console.log(`history of a 7-step release: ${events} events, ${markers} record and verification markers`);
+    // One record write per transition (claim, 7 step starts, the gate, the end) and, per decision,
+    // one signature check and one record write.
+    expect(markers).toBeLessThanOrEqual(10 + 2 * updates.length);
+    expect(description.typedSearchAttributes.get(environmentKey)).toBe('production');
+    expect(description.typedSearchAttributes.get(environmentsKey)).toEqual(['test', 'staging', 'production']);
 
     const listed = await api('GET', '/releases?service=edm-web&status=succeeded', 'dev-chen');
     expect(ReleaseListSchema.parse(listed.body).releases.map((release) => release.id)).toContain(id);
   });
 
-  it('ends rejected with production untouched, recording an approval and a later rejection by the same person', async () => {
+  it('ends rejected with production untouched; one person decides once', async () => {
     const started = await requestRelease('1.3.0');
     const id = ReleaseSchema.parse(started.body).id;
     await waitForStatus(id, ['awaiting-approval']);
@@ -173,18 +197,28 @@ describe('a regular release through the API', () => {
     await expect
       .poll(async () => (await getRelease(id)).pendingGate?.approvals.length, { timeout: 10_000 })
       .toBe(1);
-    const rejection = await api('POST', `/releases/${id}/approvals`, 'pm-li', {
+    const changedMind = await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'reject' });
+    expect(changedMind).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    const rejection = await api('POST', `/releases/${id}/approvals`, 'tl-zhang', {
       decision: 'reject',
       comment: 'legal hold',
     });
-    expect(rejection.status).toBe(202);
+    expect(rejection).toMatchObject({ status: 202, body: { counted: true } });
     const rejected = await waitForStatus(id, ['rejected', 'succeeded', 'failed']);
     expect(rejected.status).toBe('rejected');
-    expect(rejected.failure?.reason).toBe('rejected by pm-li: legal hold');
-    expect(rejected.approvals.map((approval) => approval.decision)).toEqual(['approve', 'reject']);
+    expect(rejected.failure?.reason).toBe('rejected by tl-zhang: legal hold');
+    expect(rejected.approvals.map((approval) => [approval.approver, approval.decision])).toEqual([
+      ['pm-li', 'approve'],
+      ['tl-zhang', 'reject'],
+    ]);
+    expect(rejected.decisions.map((decision) => [decision.actor, decision.outcome])).toEqual([
+      ['pm-li', 'counted'],
+      ['pm-li', 'refused'],
+      ['tl-zhang', 'counted'],
+    ]);
     expect(await servedVersion('production')).toBe('1.1.0');
     expect(await servedVersion('staging')).toBe('1.3.0');
-    await recordHistoryForReplay(id, 'regular-release-rejected');
+    await recordHistoryForReplay(id, 'v2-regular-release-rejected');
   });
 
   it('carries on after the worker, the API and the Temporal server restart in the middle of a deploy', async () => {
@@ -224,7 +258,7 @@ describe('a regular release through the API', () => {
     const execution = await stack.runway.client.workflow.getHandle(id).describe();
     expect(execution.status.name).toBe('FAILED');
     expect(execution.typedSearchAttributes.get(statusKey)).toBe('failed');
-    await recordHistoryForReplay(id, 'regular-release-failed-check');
+    await recordHistoryForReplay(id, 'v2-regular-release-failed-check');
   });
 
   it('does not let a release terminated outside Runway block its service', async () => {
@@ -240,9 +274,10 @@ describe('a regular release through the API', () => {
     expect(next.status).toBe(201);
     const closed = await getRelease(id);
     expect(closed).toMatchObject({
-      status: 'cancelled',
-      failure: { reason: 'workflow ended outside Runway' },
+      status: 'abandoned',
+      failure: { reason: 'its workflow was terminated outside Runway' },
     });
+    await recordHistoryForReplay(id, 'v2-regular-release-abandoned');
     await waitForStatus(ReleaseSchema.parse(next.body).id, ['awaiting-approval']);
   });
 });

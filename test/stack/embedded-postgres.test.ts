@@ -43,6 +43,7 @@ describe('embedded PostgreSQL with migrations', () => {
       expect(first.dataDir).toBe(dataDir);
       expect(await migrateDatabase(first.connectionString)).toEqual([
         expect.stringMatching(/^\d+_release-records$/),
+        expect.stringMatching(/^\d+_release-lock-and-decisions$/),
       ]);
       expect(await migrateDatabase(first.connectionString)).toEqual([]);
 
@@ -52,7 +53,7 @@ describe('embedded PostgreSQL with migrations', () => {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         'pgmigrations',
-        'release_approvals',
+        'release_decisions',
         'release_steps',
         'releases',
       ]);
@@ -96,7 +97,65 @@ describe('embedded PostgreSQL with migrations', () => {
     }
   });
 
-  it('rolls the first migration back cleanly', async () => {
+  it('upgrades v1 records: approvals become counted decisions, open releases keep their service lock', async () => {
+    const port = await getFreePort();
+    const server = await startEmbeddedPostgres({
+      dataDir: join(dir, 'upgrade'),
+      port,
+      database: 'upgrade_test',
+    });
+    try {
+      const { runner } = await import('node-pg-migrate');
+      const { migrationsDir } = await import('../../db/migrate-database.js');
+      const migrate = (count: number) =>
+        runner({
+          databaseUrl: server.connectionString,
+          dir: migrationsDir,
+          direction: 'up',
+          count,
+          migrationsTable: 'pgmigrations',
+          logger: { info() {}, warn() {}, error() {} },
+        });
+      await migrate(1);
+      const plan = {
+        steps: [
+          { id: 'deploy-test', environment: 'test' },
+          { id: 'gate', environment: 'production' },
+        ],
+      };
+      await query(
+        server.connectionString,
+        `INSERT INTO releases (id, type, service, version, requested_by, status, runbook)
+         VALUES ('r1', 'regular', 'edm-web', '1.4.0', 'ops-wang', 'awaiting-approval', $1)`,
+        [JSON.stringify(plan)],
+      );
+      await query(
+        server.connectionString,
+        `INSERT INTO release_approvals (release_id, gate_id, approver, roles, decision, decided_at)
+         VALUES ('r1', 'gate', 'pm-li', '{read,pm}', 'approve', now())`,
+      );
+      await migrateDatabase(server.connectionString);
+      expect(
+        await query(server.connectionString, 'SELECT holds_lock, environments FROM releases WHERE id = $1', [
+          'r1',
+        ]),
+      ).toEqual([{ holds_lock: true, environments: ['test', 'production'] }]);
+      expect(
+        await query(server.connectionString, 'SELECT seq, actor, decision, outcome FROM release_decisions'),
+      ).toEqual([{ seq: 1, actor: 'pm-li', decision: 'approve', outcome: 'counted' }]);
+      await expect(
+        query(
+          server.connectionString,
+          `INSERT INTO releases (id, type, service, version, requested_by, status, runbook, holds_lock)
+           VALUES ('r2', 'regular', 'edm-web', '1.5.0', 'ops-wang', 'running', '{}', true)`,
+        ),
+      ).rejects.toThrow(/releases_service_lock_idx/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('rolls the migrations back cleanly', async () => {
     const port = await getFreePort();
     const server = await startEmbeddedPostgres({ dataDir: join(dir, 'down'), port, database: 'down_test' });
     try {

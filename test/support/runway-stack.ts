@@ -10,6 +10,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { migrateDatabase } from '../../db/migrate-database.js';
 import { type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
 import { createLogger } from '../../logging/logger.js';
+import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
 import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
 import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort, isPortFree } from '../../stack/free-port.js';
@@ -17,12 +18,14 @@ import { type RunningRunway, startRunway } from '../../stack/start-runway.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { TEST_DECISION_KEY_ENTRY } from './signed-decisions.js';
 
 export interface TestStack {
   config: RunwayConfig;
   runway: RunningRunway;
   demo: DemoTarget;
   temporal: DevServer;
+  databaseUrl: string;
   /** Identity name → bearer token. */
   tokens: Record<string, string>;
   /** Environment name → the demo service's URL there. */
@@ -96,7 +99,7 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
     stops.push(demo.stop);
 
     const tokens: Record<string, string> = {};
-    const env: NodeJS.ProcessEnv = {};
+    const env: NodeJS.ProcessEnv = { [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY };
     for (const identity of config.settings.identities) {
       tokens[identity.name] = `rw_test_${randomBytes(12).toString('hex')}`;
       env[identity.tokenEnv] = tokens[identity.name];
@@ -124,6 +127,7 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
       runway,
       demo,
       temporal,
+      databaseUrl: postgres.connectionString,
       tokens,
       serviceUrls,
       async restartRunwayAndTemporal() {

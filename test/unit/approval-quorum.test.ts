@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { assignSeats, judgeDecision, missingSeats } from '../../workflows/approval-quorum.js';
-import type { ApprovalDecision, RecordedApproval } from '../../workflows/release-model.js';
+import {
+  assignSeats,
+  judgeDecision,
+  missingSeats,
+  verifiedGateRoles,
+} from '../../workflows/approval-quorum.js';
+import type { ApproverRole, RecordedApproval } from '../../workflows/release-model.js';
 
 const gate = (approvals: RecordedApproval[] = []) => ({
-  gateId: 'change-approval',
-  quorum: ['pm', 'tech-lead'] as ('pm' | 'tech-lead')[],
+  quorum: ['pm', 'tech-lead'] as ApproverRole[],
   approvals,
-});
-const decision = (
-  approver: string,
-  roles: ApprovalDecision['roles'],
-  extra: Partial<ApprovalDecision> = {},
-) => ({
-  gateId: 'change-approval',
-  approver,
-  roles,
-  decision: 'approve' as const,
-  ...extra,
 });
 
 describe('approval quorum', () => {
@@ -43,36 +36,51 @@ describe('approval quorum', () => {
     ).toBeUndefined();
   });
 
-  it('refuses the requester, the ineligible, the same person twice and a stale gate', () => {
+  it('counts only roles that the gate needs, the roster grants and the claim carries', () => {
+    const step = {
+      quorum: ['pm', 'tech-lead'] as ApproverRole[],
+      roster: [
+        { identity: 'pm-li', roles: ['pm'] as ApproverRole[] },
+        { identity: 'both', roles: ['pm', 'tech-lead'] as ApproverRole[] },
+      ],
+    };
+    expect(verifiedGateRoles(step, 'pm-li', ['read', 'pm', 'tech-lead'])).toEqual(['pm']);
+    expect(verifiedGateRoles(step, 'both', ['tech-lead'])).toEqual(['tech-lead']);
+    // Not on the roster frozen at start: a role claimed (or granted later) does not count.
+    expect(verifiedGateRoles(step, 'mallory', ['pm', 'tech-lead'])).toEqual([]);
+  });
+
+  it('refuses the requester, the ineligible, the same person twice and a taken seat', () => {
     const seated: RecordedApproval = { approver: 'pm-li', roles: ['pm'], seat: 'pm', at: '' };
-    expect(judgeDecision(gate(), decision('ops-wang', ['pm']), 'ops-wang')).toMatchObject({
-      accepted: false,
+    expect(judgeDecision(gate(), 'ops-wang', ['pm'], 'approve', 'ops-wang')).toMatchObject({
+      counted: false,
       refusal: 'requester',
     });
-    expect(judgeDecision(gate(), decision('dev-chen', ['read', 'deploy']), 'ops-wang')).toMatchObject({
-      accepted: false,
+    expect(judgeDecision(gate(), 'dev-chen', [], 'approve', 'ops-wang')).toMatchObject({
+      counted: false,
       refusal: 'not-eligible',
     });
-    expect(judgeDecision(gate([seated]), decision('pm-li', ['pm']), 'ops-wang')).toMatchObject({
-      accepted: false,
-      refusal: 'already-approved',
+    expect(judgeDecision(gate([seated]), 'pm-li', ['pm'], 'approve', 'ops-wang')).toMatchObject({
+      counted: false,
+      refusal: 'already-decided',
     });
-    expect(judgeDecision(gate([seated]), decision('pm-wu', ['pm']), 'ops-wang')).toMatchObject({
-      accepted: false,
+    expect(judgeDecision(gate([seated]), 'pm-li', ['pm'], 'reject', 'ops-wang')).toMatchObject({
+      counted: false,
+      refusal: 'already-decided',
+    });
+    expect(judgeDecision(gate([seated]), 'pm-wu', ['pm'], 'approve', 'ops-wang')).toMatchObject({
+      counted: false,
       refusal: 'seats-taken',
-    });
-    expect(judgeDecision(gate(), decision('pm-li', ['pm'], { gateId: 'other' }), 'ops-wang')).toMatchObject({
-      accepted: false,
-      refusal: 'wrong-gate',
     });
   });
 
-  it('accepts a rejection from anyone eligible, and an approval with its seat', () => {
-    expect(
-      judgeDecision(gate(), decision('tl-zhang', ['tech-lead'], { decision: 'reject' }), 'ops-wang'),
-    ).toEqual({ accepted: true, kind: 'rejection' });
-    expect(judgeDecision(gate(), decision('tl-zhang', ['tech-lead']), 'ops-wang')).toEqual({
-      accepted: true,
+  it('counts a rejection from anyone eligible, and an approval with its seat', () => {
+    expect(judgeDecision(gate(), 'tl-zhang', ['tech-lead'], 'reject', 'ops-wang')).toEqual({
+      counted: true,
+      kind: 'rejection',
+    });
+    expect(judgeDecision(gate(), 'tl-zhang', ['tech-lead'], 'approve', 'ops-wang')).toEqual({
+      counted: true,
       kind: 'approval',
       seats: { 'tl-zhang': 'tech-lead' },
     });

@@ -1,65 +1,140 @@
-// The release engine on the time-skipping test server, with the real runbook resolved against the
-// real configuration. Target, command and verification activities are stand-ins that record what
-// the workflow asked for: this suite is about the workflow's decisions (the end-to-end suite runs
-// the real activities against the demo target).
-
+// The v2 release engine on the time-skipping test server, with the real runbook resolved against the
+// real configuration. Target, command, verification and record activities are stand-ins that
+// record what the workflow asked for (the end-to-end suite runs the real ones against the demo
+// target); signature verification is the real one, with a test key.
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDecisionActivities } from '../../activities/decision-activities.js';
 import type { RunwayActivities } from '../../activities/index.js';
+import type { ReleaseTransition } from '../../activities/record-activities.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
-import { approvalSignal, releaseStateQuery } from '../../workflows/release-messages.js';
+import { approvalSignal, decideUpdate, releaseStateQuery } from '../../workflows/release-messages.js';
 import type {
-  ApprovalDecision,
+  ApprovalPlanStep,
+  DecisionVerdict,
   ReleaseInput,
   ReleaseOutcome,
   ReleaseState,
   Role,
+  SignedDecision,
 } from '../../workflows/release-model.js';
-import { releaseWorkflow } from '../../workflows/release-workflow.js';
+import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
+import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
 import { createTimeSkippingTestEnv } from '../support/temporal-test-env.js';
 
 interface Call {
   activity: string;
   environment?: string;
   colour?: string;
+  expectActive?: string | null;
+}
+
+interface StandInOptions {
+  failVerificationIn?: string;
+  failCheckIn?: string;
+  /** Environments where nothing is deployed yet. */
+  emptyIn?: string[];
+  /** A step whose record write PostgreSQL refuses for good. */
+  rejectRecordOf?: string;
+  /** The first write finds the record already closed. */
+  recordClosed?: boolean;
+  /**
+   * How long each write of a decision takes (a slow database). Only those: the test server skips
+   * time while it waits for a result, which must not overtake a write in progress.
+   */
+  recordDelayMs?: number;
+  /** The environment whose switch hangs until the activity is cancelled. */
+  hangSwitchIn?: string;
 }
 
 /** Stand-in activities over an in-memory blue-green target per environment. */
-function recordingActivities(options: { failVerificationIn?: string; failCheckIn?: string } = {}) {
+function standInActivities(options: StandInOptions = {}) {
   const calls: Call[] = [];
-  const active: Record<string, 'blue' | 'green'> = { test: 'blue', staging: 'blue', production: 'blue' };
-  const statuses: string[] = [];
+  const active: Record<string, 'blue' | 'green' | null> = {
+    test: 'blue',
+    staging: 'blue',
+    production: 'blue',
+  };
+  for (const environment of options.emptyIn ?? []) active[environment] = null;
+  const transitions: ReleaseTransition[] = [];
+  // Like the database: a write retried with the same sequence number lands once.
+  const keep = (transition: ReleaseTransition) => {
+    const index = transitions.findIndex((written) => written.seq === transition.seq);
+    if (index >= 0) transitions[index] = transition;
+    else transitions.push(transition);
+  };
+  let hung = false;
   const activities: RunwayActivities = {
+    ...createDecisionActivities({ decisionKeys: testDecisionKeys } as never),
     async inspectTarget(target) {
       calls.push({ activity: 'inspectTarget', environment: target.environment });
-      return {
-        activeColour: active[target.environment] ?? null,
-        colours: { blue: { version: '1.0.0' }, green: null },
-      };
+      const colour = active[target.environment] ?? null;
+      return { activeColour: colour, colours: { blue: colour ? { version: '1.0.0' } : null, green: null } };
     },
     async deployToColour(target) {
-      calls.push({ activity: 'deployToColour', environment: target.environment, colour: target.colour });
+      calls.push({
+        activity: 'deployToColour',
+        environment: target.environment,
+        colour: target.colour,
+        expectActive: target.expectActive,
+      });
       return { durationMs: 1 };
     },
     async checkColour(target) {
       calls.push({ activity: 'checkColour', environment: target.environment, colour: target.colour });
       if (target.environment === options.failCheckIn) {
         throw ApplicationFailure.nonRetryable(
-          'check exited with 1: green failed its checks: health (status 503)',
+          'check exited with 1: health (status 503)',
           'TargetCheckFailed',
         );
       }
       return { durationMs: 1 };
     },
     async switchTraffic(target) {
-      calls.push({ activity: 'switchTraffic', environment: target.environment, colour: target.colour });
+      calls.push({
+        activity: 'switchTraffic',
+        environment: target.environment,
+        colour: target.colour,
+        expectActive: target.expectActive,
+      });
+      if (target.environment === options.hangSwitchIn && !hung) {
+        hung = true;
+        // A switch that takes its time, heartbeating, until the release is cancelled.
+        const context = Context.current();
+        const beat = setInterval(() => context.heartbeat(), 100);
+        try {
+          await context.cancelled;
+        } finally {
+          clearInterval(beat);
+        }
+        throw new CancelledFailure('cancelled');
+      }
+      // The driver contract: already as wanted is done; otherwise traffic must be where the caller expects.
+      if (active[target.environment] === target.colour) return { durationMs: 1 };
+      if (target.expectActive !== undefined && target.expectActive !== (active[target.environment] ?? null)) {
+        throw ApplicationFailure.nonRetryable(
+          `target not as expected: active is ${active[target.environment]}`,
+          'TargetChanged',
+        );
+      }
       active[target.environment] = target.colour;
+      return { durationMs: 1 };
+    },
+    async retireColour(target) {
+      calls.push({
+        activity: 'retireColour',
+        environment: target.environment,
+        colour: target.colour,
+        expectActive: target.expectActive,
+      });
+      if (active[target.environment] === target.colour) active[target.environment] = null;
       return { durationMs: 1 };
     },
     async runStepCommand(input) {
@@ -76,13 +151,26 @@ function recordingActivities(options: { failVerificationIn?: string; failCheckIn
       }
       return { attempt: 1, checks: [] };
     },
-    async recordStep() {},
-    async recordReleaseState(update) {
-      statuses.push(update.status);
+    async recordTransition(transition) {
+      if (options.recordDelayMs && transition.decisions.length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, options.recordDelayMs));
+      }
+      if (options.recordClosed) return { applied: false };
+      if (transition.steps.some((step) => step.id === options.rejectRecordOf)) {
+        keep({ ...transition, steps: [], decisions: [] });
+        throw ApplicationFailure.nonRetryable(
+          'new row for relation "release_steps" violates check constraint "no_integration_tests"',
+          'RecordRejected',
+        );
+      }
+      keep(transition);
+      return { applied: true };
     },
+    async recordStep() {},
+    async recordReleaseState() {},
     async recordApproval() {},
   };
-  return { activities, calls, active, statuses };
+  return { activities, calls, active, transitions };
 }
 
 let env: TestWorkflowEnvironment;
@@ -100,6 +188,9 @@ beforeAll(async () => {
     service: 'edm-web',
     version: '1.1.0',
   });
+  // Two more people on the gate's roster, for races and double roles.
+  const gate = plan.steps.find((step) => step.id === 'change-approval') as ApprovalPlanStep;
+  gate.roster.push({ identity: 'pm-wu', roles: ['pm'] }, { identity: 'both-he', roles: ['pm', 'tech-lead'] });
   input = { type: 'regular', service: 'edm-web', version: '1.1.0', requestedBy: 'ops-wang', plan };
 });
 
@@ -107,17 +198,25 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+interface Drive {
+  releaseId: string;
+  /** Now, by the test server's clock (which skips ahead), as an API's issuedAt would be. */
+  issuedAt: () => Promise<string>;
+  /** A decision as the API would sign it, through the update: the workflow's verdict. */
+  decide: (actor: string, roles: Role[], decision?: 'approve' | 'reject') => Promise<DecisionVerdict>;
+  update: (signed: SignedDecision) => Promise<DecisionVerdict>;
+  signal: (signed: SignedDecision) => Promise<void>;
+  state: () => Promise<ReleaseState>;
+  untilStatus: (status: ReleaseState['status']) => Promise<ReleaseState>;
+  until: (check: (state: ReleaseState) => boolean) => Promise<ReleaseState>;
+  cancel: () => Promise<void>;
+}
+
 let sequence = 0;
 async function runRelease(
   activities: RunwayActivities,
-  drive: (release: {
-    decide: (approver: string, roles: Role[], decision?: ApprovalDecision['decision']) => Promise<void>;
-    state: () => Promise<ReleaseState>;
-    untilStatus: (status: ReleaseState['status']) => Promise<ReleaseState>;
-    cancel: () => Promise<void>;
-  }) => Promise<void>,
-  requestedBy = 'ops-wang',
-): Promise<ReleaseOutcome> {
+  drive: (release: Drive) => Promise<void>,
+): Promise<ReleaseOutcome & { state: ReleaseState }> {
   const taskQueue = `release-test-${++sequence}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -127,25 +226,39 @@ async function runRelease(
   });
   return worker.runUntil(async () => {
     const releaseId = `edm-web-regular-1.1.0-test${sequence}`;
-    const handle = await env.client.workflow.start(releaseWorkflow, {
+    const handle = await env.client.workflow.start(releaseWorkflowV2, {
       taskQueue,
       workflowId: releaseId,
-      args: [{ ...input, releaseId, requestedBy }],
+      args: [{ ...input, releaseId }],
     });
     const state = () => handle.query(releaseStateQuery);
-    const untilStatus = async (status: ReleaseState['status']) => {
-      for (let attempt = 0; attempt < 200; attempt++) {
+    const until = async (check: (current: ReleaseState) => boolean) => {
+      for (let attempt = 0; attempt < 300; attempt++) {
         const current = await state();
-        if (current.status === status) return current;
+        if (check(current)) return current;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`release never reached ${status}`);
+      throw new Error(`release never reached the expected state: ${JSON.stringify(await state())}`);
     };
-    const decide = (approver: string, roles: Role[], decision: ApprovalDecision['decision'] = 'approve') =>
-      handle.signal(approvalSignal, { gateId: 'change-approval', approver, roles, decision });
-    await drive({ decide, state, untilStatus, cancel: async () => void (await handle.cancel()) });
-    // A release that does not go out ends its execution Failed or Canceled; its own status and
-    // failure stay readable through the query.
+    const update = (signed: SignedDecision) => handle.executeUpdate(decideUpdate, { args: [signed] });
+    const issuedAt = async () => new Date(await env.currentTimeMs()).toISOString();
+    await drive({
+      releaseId,
+      issuedAt,
+      decide: async (actor, roles, decision = 'approve') =>
+        update(
+          signedBy(
+            testDecisionKeys,
+            claimFor(releaseId, actor, roles, decision, { issuedAt: await issuedAt() }),
+          ),
+        ),
+      update,
+      signal: (signed) => handle.signal(approvalSignal, signed),
+      state,
+      until,
+      untilStatus: (status) => until((current) => current.status === status),
+      cancel: async () => void (await handle.cancel()),
+    });
     const result = await handle.result().then(
       (outcome) => ({ outcome, error: undefined }),
       (error: unknown) => ({ outcome: undefined, error }),
@@ -157,39 +270,66 @@ async function runRelease(
     );
     if (result.outcome) expect(result.outcome.status).toBe(final.status);
     else expect(result.error).toBeInstanceOf(WorkflowFailedError);
-    return { status: final.status, failure: final.failure };
+    return { status: final.status, failure: final.failure, state: final };
   });
 }
 
 const productionCalls = (calls: Call[]) =>
   calls.filter((call) => call.environment === 'production' && call.activity !== 'inspectTarget');
 
-describe('regular release', () => {
-  it('deploys to production once a PM and a tech lead, two people, approve', async () => {
-    const target = recordingActivities();
+describe('a regular release on the v2 engine', () => {
+  it('deploys to production once a PM and a tech lead, two people, approve; the API gets the verdicts', async () => {
+    const target = standInActivities();
     const outcome = await runRelease(target.activities, async ({ decide, untilStatus }) => {
       const waiting = await untilStatus('awaiting-approval');
       expect(waiting.pendingGate?.missing).toEqual(['pm', 'tech-lead']);
       expect(productionCalls(target.calls)).toEqual([]);
-      await decide('pm-li', ['read', 'pm']);
-      await decide('tl-zhang', ['read', 'tech-lead']);
+      expect(await decide('pm-li', ['read', 'pm'])).toEqual({
+        outcome: 'counted',
+        decision: 'approve',
+        seat: 'pm',
+        missing: ['tech-lead'],
+      });
+      expect(await decide('tl-zhang', ['read', 'tech-lead'])).toEqual({
+        outcome: 'counted',
+        decision: 'approve',
+        seat: 'tech-lead',
+        missing: [],
+      });
     });
     expect(outcome.status).toBe('succeeded');
     expect(productionCalls(target.calls)).toEqual([
-      { activity: 'deployToColour', environment: 'production', colour: 'green' },
+      { activity: 'deployToColour', environment: 'production', colour: 'green', expectActive: 'blue' },
       { activity: 'checkColour', environment: 'production', colour: 'green' },
-      { activity: 'switchTraffic', environment: 'production', colour: 'green' },
+      { activity: 'switchTraffic', environment: 'production', colour: 'green', expectActive: 'blue' },
     ]);
     expect(target.active.production).toBe('green');
-    expect(target.statuses.at(-1)).toBe('succeeded');
+    const last = target.transitions.at(-1);
+    expect(last).toMatchObject({ status: 'succeeded', finished: true, holdsLock: false });
+    // The record got every step's end and both decisions; one write per transition.
+    const written = new Map(
+      target.transitions.flatMap((transition) => transition.steps).map((step) => [step.id, step.status]),
+    );
+    expect([...written.values()].every((status) => status === 'succeeded')).toBe(true);
+    expect(written.size).toBe(7);
+    expect(target.transitions.flatMap((transition) => transition.decisions).map((d) => d.actor)).toEqual([
+      'pm-li',
+      'tl-zhang',
+    ]);
+    expect(target.transitions.map((transition) => transition.seq)).toEqual(
+      target.transitions.map((_, index) => index + 1),
+    );
   });
 
   it('ends rejected with production untouched when an approver rejects', async () => {
-    const target = recordingActivities();
+    const target = standInActivities();
     const outcome = await runRelease(target.activities, async ({ decide, untilStatus }) => {
       await untilStatus('awaiting-approval');
       await decide('pm-li', ['pm']);
-      await decide('tl-zhang', ['tech-lead'], 'reject');
+      expect(await decide('tl-zhang', ['tech-lead'], 'reject')).toMatchObject({
+        outcome: 'counted',
+        decision: 'reject',
+      });
     });
     expect(outcome.status).toBe('rejected');
     expect(outcome.failure?.reason).toContain('rejected by tl-zhang');
@@ -197,69 +337,236 @@ describe('regular release', () => {
     expect(target.active.production).toBe('blue');
   });
 
-  it('does not count self-approval, the same person twice, or one person in two seats', async () => {
-    const target = recordingActivities();
+  it('refuses forged decisions — unsigned, signed with another key, off the roster, replayed — and records each', async () => {
+    const target = standInActivities();
     const outcome = await runRelease(
       target.activities,
-      async ({ decide, untilStatus, state }) => {
+      async ({ releaseId, update, signal, decide, untilStatus, until, issuedAt }) => {
         await untilStatus('awaiting-approval');
-        await decide('ops-wang', ['pm', 'tech-lead']); // the requester
-        await decide('pm-li', ['pm', 'tech-lead']); // holds both roles: fills one seat only
-        await decide('pm-li', ['pm', 'tech-lead']); // the same person again
-        await decide('dev-chen', ['read']); // no approver role
-        let current = await state();
-        for (let attempt = 0; attempt < 100 && current.refusedApprovals.length < 3; attempt++) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          current = await state();
-        }
+        const at = { issuedAt: await issuedAt() };
+        const forgedKey = signedBy(
+          foreignDecisionKeys,
+          claimFor(releaseId, 'mallory', ['pm'], 'approve', at),
+        );
+        expect(await update(forgedKey)).toMatchObject({ outcome: 'refused', refusal: 'unverified' });
+        // A valid signature for a person the gate's roster does not know: roles in the claim do not help.
+        expect(
+          await update(signedBy(testDecisionKeys, claimFor(releaseId, 'eve', ['tech-lead'], 'approve', at))),
+        ).toMatchObject({
+          outcome: 'refused',
+          refusal: 'not-eligible',
+        });
+        // The v1 shape sent straight to Temporal, as with `temporal workflow signal`.
+        await signal({
+          gateId: 'change-approval',
+          approver: 'mallory',
+          roles: ['pm'],
+          decision: 'approve',
+        } as never);
+        await signal({
+          gateId: 'change-approval',
+          approver: 'eve',
+          roles: ['tech-lead'],
+          decision: 'reject',
+        } as never);
+        // A genuine signed approval, replayed as a signal.
+        const genuine = signedBy(testDecisionKeys, claimFor(releaseId, 'pm-li', ['pm'], 'approve', at));
+        expect(await update(genuine)).toMatchObject({ outcome: 'counted' });
+        await signal(genuine);
+        const stale = claimFor(releaseId, 'tl-zhang', ['tech-lead'], 'approve', {
+          issuedAt: '2020-01-01T00:00:00.000Z',
+        });
+        expect(await update(signedBy(testDecisionKeys, stale))).toMatchObject({
+          outcome: 'refused',
+          refusal: 'stale',
+        });
+        expect(await decide('ops-wang', ['pm', 'tech-lead'])).toMatchObject({
+          outcome: 'refused',
+          refusal: 'requester',
+        });
+        expect(await decide('pm-li', ['pm'], 'reject')).toMatchObject({
+          outcome: 'refused',
+          refusal: 'already-decided',
+        });
+        const current = await until((state) => state.decisions.length === 9);
         expect(current.status).toBe('awaiting-approval');
         expect(current.pendingGate?.approvals.map((approval) => approval.approver)).toEqual(['pm-li']);
-        expect(current.pendingGate?.missing).toHaveLength(1);
-        expect(current.refusedApprovals.map((refusal) => refusal.approver)).toEqual([
-          'ops-wang',
-          'pm-li',
-          'dev-chen',
+        expect(current.decisions.map((d) => [d.actor, d.outcome, d.refusal ?? null])).toEqual([
+          ['mallory', 'refused', 'unverified'],
+          ['eve', 'refused', 'not-eligible'],
+          ['?', 'refused', 'malformed'],
+          ['?', 'refused', 'malformed'],
+          ['pm-li', 'counted', null],
+          ['pm-li', 'refused', 'replayed'],
+          ['tl-zhang', 'refused', 'stale'],
+          ['ops-wang', 'refused', 'requester'],
+          ['pm-li', 'refused', 'already-decided'],
         ]);
         expect(productionCalls(target.calls)).toEqual([]);
         await decide('tl-zhang', ['tech-lead']);
       },
-      'ops-wang',
     );
     expect(outcome.status).toBe('succeeded');
+    const recorded = target.transitions.flatMap((transition) => transition.decisions);
+    expect(recorded.filter((decision) => decision.outcome === 'refused')).toHaveLength(8);
   });
 
-  it('ends cancelled when cancelled at the gate, production untouched and the record closed', async () => {
-    const target = recordingActivities();
+  it('answers every decision racing the last seat with the workflow verdict: none is acknowledged and dropped', async () => {
+    const target = standInActivities({ recordDelayMs: 300 });
+    let verdicts: DecisionVerdict[] = [];
+    const outcome = await runRelease(target.activities, async ({ decide, untilStatus }) => {
+      await untilStatus('awaiting-approval');
+      verdicts = await Promise.all([
+        decide('pm-li', ['pm']),
+        decide('tl-zhang', ['tech-lead']),
+        decide('pm-wu', ['pm'], 'reject'),
+      ]);
+    });
+    const rejection = verdicts[2] as DecisionVerdict;
+    if (outcome.status === 'succeeded') {
+      expect(rejection).toMatchObject({ outcome: 'refused', refusal: 'gate-closed' });
+    } else {
+      expect(outcome.status).toBe('rejected');
+      expect(rejection).toMatchObject({ outcome: 'counted', decision: 'reject' });
+    }
+    // Whatever the order, every decision is in the record with the verdict its sender got.
+    const recorded = target.transitions.flatMap((transition) => transition.decisions);
+    expect(recorded.map((decision) => decision.actor).sort()).toEqual(['pm-li', 'pm-wu', 'tl-zhang']);
+    for (const [index, actor] of ['pm-li', 'tl-zhang', 'pm-wu'].entries()) {
+      const record = recorded.find((decision) => decision.actor === actor);
+      expect(record?.outcome).toBe((verdicts[index] as DecisionVerdict).outcome);
+    }
+  });
+
+  it('never lets one person fill two seats', async () => {
+    const target = standInActivities();
+    await runRelease(target.activities, async ({ decide, untilStatus, cancel }) => {
+      await untilStatus('awaiting-approval');
+      expect(await decide('both-he', ['pm', 'tech-lead'])).toMatchObject({
+        outcome: 'counted',
+        missing: [expect.any(String)],
+      });
+      expect(await decide('both-he', ['pm', 'tech-lead'])).toMatchObject({
+        outcome: 'refused',
+        refusal: 'already-decided',
+      });
+      await cancel();
+    });
+  });
+
+  it('ends cancelled when cancelled at the gate, production untouched', async () => {
+    const target = standInActivities();
     const outcome = await runRelease(target.activities, async ({ untilStatus, cancel }) => {
       await untilStatus('awaiting-approval');
       await cancel();
     });
     expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'change-approval' } });
     expect(productionCalls(target.calls)).toEqual([]);
-    expect(target.statuses.at(-1)).toBe('cancelled');
+    expect(target.transitions.at(-1)).toMatchObject({
+      status: 'cancelled',
+      holdsLock: false,
+      finished: true,
+    });
+  });
+
+  it('ends cancelled, not failed, when cancelled in the middle of a switch, and switches back', async () => {
+    const target = standInActivities({ hangSwitchIn: 'staging' });
+    const outcome = await runRelease(target.activities, async ({ until, cancel }) => {
+      await until(() =>
+        target.calls.some((call) => call.activity === 'switchTraffic' && call.environment === 'staging'),
+      );
+      await cancel();
+    });
+    expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'deploy-staging' } });
+    const staging = target.calls.filter(
+      (call) => call.environment === 'staging' && call.activity === 'switchTraffic',
+    );
+    expect(staging).toEqual([
+      { activity: 'switchTraffic', environment: 'staging', colour: 'green', expectActive: 'blue' },
+      { activity: 'switchTraffic', environment: 'staging', colour: 'blue', expectActive: 'green' },
+    ]);
+    expect(outcome.state.rollbackPlan).toMatchObject([
+      { id: 'deploy-staging.switch-back', status: 'done' },
+      { id: 'deploy-test.switch-back', status: 'pending' },
+    ]);
   });
 
   it('never switches traffic to a colour that fails its check', async () => {
-    const target = recordingActivities({ failCheckIn: 'test' });
+    const target = standInActivities({ failCheckIn: 'test' });
     const outcome = await runRelease(target.activities, async () => {});
     expect(outcome).toMatchObject({ status: 'failed', failure: { step: 'deploy-test' } });
-    expect(outcome.failure?.reason).toContain('failed its checks');
     expect(target.calls.filter((call) => call.activity === 'switchTraffic')).toEqual([]);
     expect(target.active.test).toBe('blue');
   });
 
-  it('fails at the failing step and switches that environment back to the colour it served', async () => {
-    const target = recordingActivities({ failVerificationIn: 'verify-staging' });
+  it('switches a failing environment back to the colour it served, and shows the rollback plan', async () => {
+    const target = standInActivities({ failVerificationIn: 'verify-staging' });
     const outcome = await runRelease(target.activities, async () => {});
     expect(outcome).toMatchObject({ status: 'failed', failure: { step: 'verify-staging' } });
     expect(outcome.failure?.reason).toContain('health: status 503');
-    const staging = target.calls.filter(
-      (call) => call.environment === 'staging' && call.activity === 'switchTraffic',
-    );
-    expect(staging.map((call) => call.colour)).toEqual(['green', 'blue']);
     expect(target.active.staging).toBe('blue');
     expect(target.active.test).toBe('green');
-    expect(target.calls.some((call) => call.activity === 'runStepCommand')).toBe(true);
-    expect(productionCalls(target.calls)).toEqual([]);
+    expect(outcome.state.rollbackPlan.map((entry) => [entry.id, entry.action.kind, entry.status])).toEqual([
+      ['deploy-staging.switch-back', 'switch-traffic-back', 'done'],
+      ['deploy-test.switch-back', 'switch-traffic-back', 'pending'],
+    ]);
+    expect(outcome.state.steps.find((step) => step.id === 'deploy-staging.switch-back')?.status).toBe(
+      'compensated',
+    );
+  });
+
+  it('takes a first-ever deploy out of service again when a later step in its environment fails', async () => {
+    const target = standInActivities({ emptyIn: ['staging'], failVerificationIn: 'verify-staging' });
+    const outcome = await runRelease(target.activities, async () => {});
+    expect(outcome.status).toBe('failed');
+    expect(
+      target.calls.filter((call) => call.environment === 'staging' && call.activity !== 'inspectTarget'),
+    ).toEqual([
+      { activity: 'deployToColour', environment: 'staging', colour: 'blue', expectActive: null },
+      { activity: 'checkColour', environment: 'staging', colour: 'blue' },
+      { activity: 'switchTraffic', environment: 'staging', colour: 'blue', expectActive: null },
+      { activity: 'retireColour', environment: 'staging', colour: 'blue', expectActive: 'blue' },
+    ]);
+    expect(target.active.staging).toBeNull();
+  });
+
+  it('leaves a target alone that someone changed since the release did, and says so', async () => {
+    const target = standInActivities({ failVerificationIn: 'verify-staging' });
+    const { verifyService } = target.activities;
+    // Someone takes STAGING out of service by hand while the release verifies it.
+    target.activities.verifyService = async (request) => {
+      if (request.stepId === 'verify-staging') target.active.staging = null;
+      return verifyService(request);
+    };
+    const outcome = await runRelease(target.activities, async () => {});
+    expect(outcome.status).toBe('failed');
+    const entry = outcome.state.rollbackPlan.find(
+      (candidate) => candidate.id === 'deploy-staging.switch-back',
+    );
+    expect(entry).toMatchObject({ status: 'skipped' });
+    expect(entry?.detail).toContain('left as it is');
+    expect(target.active.staging).toBeNull();
+    expect(outcome.state.steps.find((step) => step.id === 'deploy-staging.switch-back')?.status).toBe(
+      'skipped',
+    );
+  });
+
+  it('fails the step whose record PostgreSQL refuses for good, instead of retrying for ever', async () => {
+    const target = standInActivities({ rejectRecordOf: 'integration-tests' });
+    const outcome = await runRelease(target.activities, async () => {});
+    expect(outcome).toMatchObject({ status: 'failed', failure: { step: 'integration-tests' } });
+    expect(outcome.failure?.reason).toContain('the release record could not be written');
+    expect(outcome.failure?.reason).toContain('no_integration_tests');
+    expect(target.calls.some((call) => call.activity === 'runStepCommand')).toBe(false);
+    // TEST was compensated, and the record still learned how the release ended.
+    expect(target.active.test).toBe('blue');
+    expect(target.transitions.at(-1)).toMatchObject({ status: 'failed', finished: true });
+  });
+
+  it('ends abandoned, touching nothing, when its record was closed before it started', async () => {
+    const target = standInActivities({ recordClosed: true });
+    const outcome = await runRelease(target.activities, async () => {});
+    expect(outcome).toMatchObject({ status: 'abandoned', failure: { step: 'start' } });
+    expect(target.calls).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+// Frozen with the v1 engine (release-workflow-v1.ts); never change what it does.
 // The compensations of a release, last in first out (the saga pattern, R-COMPENSATE).
 // Each entry is recorded right after the step that changed a target succeeds, so a reader sees at
 // the point of each deploy what undoes it.

@@ -1,6 +1,8 @@
-// The one engine for every release type: it walks the resolved runbook step by step, keeps the
-// compensation stack, waits at gates, and records each step in PostgreSQL through activities.
-// Deterministic: no I/O, no wall-clock reads beyond the workflow clock, no Node modules.
+// FROZEN — the v1 release engine, workflow type `releaseWorkflow`. New releases start the v2 engine
+// (`releaseWorkflowV2`, ../release-workflow.ts); releases started before it finish here, and the
+// histories recorded from this code (test/replay/histories/regular-release-*.json) must keep
+// replaying. Never change what this file does: see "Changing workflow code" in the README.
+// Known limit, kept for compatibility: v1 trusts the approver and roles an approval signal claims.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -12,10 +14,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { recordActivities, stepActivities, targetActivities } from './activity-proxies.js';
-import { ApprovalGate } from './approval-gate.js';
-import { CompensationStack } from './compensation-stack.js';
-import { approvalSignal, releaseStateQuery } from './release-messages.js';
+import { statusKey } from '../search-attributes.js';
+import { recordActivities, stepActivities, targetActivities } from './activity-proxies-v1.js';
+import { ApprovalGate } from './approval-gate-v1.js';
+import { CompensationStack } from './compensation-stack-v1.js';
+import { approvalSignal, releaseStateQuery } from './release-messages-v1.js';
 import {
   type ApprovalPlanStep,
   type CommandPlanStep,
@@ -30,8 +33,7 @@ import {
   type ReleaseStatus,
   type StepRecord,
   type VerifyPlanStep,
-} from './release-model.js';
-import { statusKey } from './search-attributes.js';
+} from './release-model-v1.js';
 
 /** Thrown inside the workflow when an approver rejects: the release ends `rejected`, not `failed`. */
 class ReleaseRejected extends Error {}

@@ -1,8 +1,9 @@
+// Frozen with the v1 engine (release-workflow-v1.ts); never change what it does.
 // A gate is a status plus a condition (the `expense` sample's shape): signals fill the seats of the
 // quorum, `condition` waits until it is met or someone rejects.
 import { condition, log } from '@temporalio/workflow';
-import { judgeDecision, missingSeats } from './approval-quorum.js';
-import type { ApprovalDecision, ApprovalPlanStep, ApproverRole, PendingGate } from './release-model.js';
+import { judgeDecision, missingSeats } from './approval-quorum-v1.js';
+import type { ApprovalDecision, ApprovalPlanStep, ApproverRole, PendingGate } from './release-model-v1.js';
 
 export type GateOutcome = { approved: true } | { approved: false; rejectedBy: string; comment?: string };
 

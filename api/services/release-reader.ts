@@ -1,0 +1,127 @@
+// Reading releases (R-RECORD, R-AUTH): from PostgreSQL, so a release reads even while no worker
+// runs; reconciled with Temporal on the way when its record is still open. Reading is per
+// environment: a release is visible to whoever reads one of the environments it touches, and shows
+// them only the steps, plan, gates, decisions and compensations of the environments they read.
+import type pg from 'pg';
+import { getRelease, listReleases, type ReleaseDetail, type ReleaseRow } from '../../db/release-records.js';
+import { assignSeats, missingSeats } from '../../workflows/approval-quorum.js';
+import type {
+  ApprovalPlanStep,
+  ApproverRole,
+  PendingGate,
+  ReleaseStatus,
+  ReleaseType,
+} from '../../workflows/release-model.js';
+import type { Principal } from '../principal.js';
+import { NotFoundError } from '../service-errors.js';
+import type { ReleaseReconciler } from './release-reconciler.js';
+
+export interface ReleaseView extends ReleaseDetail {
+  pendingGate: PendingGate | null;
+}
+
+export interface ListQuery {
+  status?: ReleaseStatus;
+  service?: string;
+  type?: ReleaseType;
+  limit: number;
+}
+
+export function readableEnvironments(principal: Principal, environments: readonly string[]): string[] {
+  return environments.filter((environment) => principal.rolesIn(environment).includes('read'));
+}
+
+export class ReleaseReader {
+  constructor(
+    private readonly deps: { pool: pg.Pool; reconciler: ReleaseReconciler; environments: string[] },
+  ) {}
+
+  /** The release as `principal` may see it; NotFoundError when it may see none of it. */
+  async get(id: string, principal: Principal): Promise<ReleaseView> {
+    let release = await getRelease(this.deps.pool, id);
+    const readable = release ? readableEnvironments(principal, release.environments) : [];
+    if (!release || readable.length === 0) throw new NotFoundError(`no release ${id}`);
+    if (!release.finishedAt && (await this.deps.reconciler.reconcile(release))) {
+      release = (await getRelease(this.deps.pool, id)) as ReleaseDetail;
+    }
+    return visibleView({ ...release, pendingGate: pendingGateOf(release) }, new Set(readable));
+  }
+
+  /** The unrestricted view, for the services that act on a release (never returned to a caller as is). */
+  async getForAction(id: string): Promise<ReleaseView | undefined> {
+    const release = await getRelease(this.deps.pool, id);
+    return release && { ...release, pendingGate: pendingGateOf(release) };
+  }
+
+  async list(query: ListQuery, principal: Principal): Promise<ReleaseRow[]> {
+    const readable = readableEnvironments(principal, this.deps.environments);
+    if (readable.length === 0) return [];
+    const rows = await listReleases(this.deps.pool, { ...query, readableEnvironments: readable });
+    const open = rows.filter((row) => !row.finishedAt);
+    if (open.length === 0) return rows;
+    const closed = await Promise.all(open.map((row) => this.deps.reconciler.reconcile(row)));
+    if (!closed.some(Boolean)) return rows;
+    return listReleases(this.deps.pool, { ...query, readableEnvironments: readable });
+  }
+}
+
+/** Hides what belongs to environments the reader may not read (R-AUTH). */
+export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): ReleaseView {
+  const sees = (environment: string | null | undefined) => environment != null && readable.has(environment);
+  const stepEnvironment = new Map(view.plan.steps.map((step) => [step.id, step.environment]));
+  // What names no step of the plan (the workflow itself, its start, a malformed decision) belongs
+  // to every reader of the release.
+  const seesStep = (stepId: string) => {
+    const environment = stepEnvironment.get(stepId);
+    return environment === undefined || sees(environment);
+  };
+  const failureVisible = view.failure === null || seesStep(view.failure.step);
+  return {
+    ...view,
+    failure:
+      failureVisible || !view.failure
+        ? view.failure
+        : { step: view.failure.step, reason: 'in an environment you cannot read' },
+    plan: { ...view.plan, steps: view.plan.steps.filter((step) => sees(step.environment)) },
+    steps: view.steps.filter((step) => sees(step.environment)),
+    decisions: view.decisions.filter((decision) => seesStep(decision.gateId)),
+    pendingGate: view.pendingGate && sees(view.pendingGate.environment) ? view.pendingGate : null,
+    rollbackPlan: view.rollbackPlan.filter((entry) => sees(entry.environment)),
+  };
+}
+
+/**
+ * The gate a release waits at: as the v2 workflow last recorded it, or, for a v1 release, rebuilt
+ * from its counted decisions.
+ */
+function pendingGateOf(release: ReleaseDetail): PendingGate | null {
+  if (release.status !== 'awaiting-approval') return null;
+  if (release.workflowType === 'releaseWorkflowV2') return release.pendingGate;
+  const step = release.plan.steps.find((candidate) => candidate.id === release.currentStep);
+  if (step?.kind !== 'approval') return null;
+  const gateStep = step as ApprovalPlanStep;
+  const approved = release.decisions
+    .filter((row) => row.gateId === gateStep.id && row.decision === 'approve' && row.outcome === 'counted')
+    .map((row) => ({
+      approver: row.actor,
+      roles: row.roles as ApproverRole[],
+      at: row.at,
+      comment: row.comment,
+    }));
+  const seats = assignSeats(gateStep.quorum, approved) ?? new Map<string, ApproverRole>();
+  const approvals = approved.map((row) => ({
+    approver: row.approver,
+    roles: row.roles,
+    seat: seats.get(row.approver) as ApproverRole,
+    at: row.at,
+    ...(row.comment ? { comment: row.comment } : {}),
+  }));
+  return {
+    gateId: gateStep.id,
+    name: gateStep.name,
+    environment: gateStep.environment,
+    quorum: gateStep.quorum,
+    approvals,
+    missing: missingSeats(gateStep.quorum, approvals),
+  };
+}

@@ -1,0 +1,93 @@
+// Keeps records honest about workflows that ended without saying so (R-RECORD): terminated or timed
+// out in Temporal (the record becomes `abandoned`, not `cancelled`, which would claim a
+// compensation), ended while PostgreSQL was down (the record takes the workflow's own outcome), or
+// never started at all (the API died between the record and the start). Runs on read and at start-up.
+
+import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import { abandonUnclaimed, closeRelease, listUnfinished, type ReleaseRow } from '../../db/release-records.js';
+import type { Logger } from '../../logging/logger.js';
+import type { ReleaseFailure, ReleaseOutcome, ReleaseStatus } from '../../workflows/release-model.js';
+
+/**
+ * How long a record may wait for its workflow's first write before it counts as never started. The
+ * workflow's claim and this take-over are atomic in PostgreSQL, so a start slower than this ends its
+ * workflow `abandoned` without effects, never a second release at once.
+ */
+export const START_GRACE_SECONDS = 120;
+const DESCRIBE_TIMEOUT_MS = 3_000;
+
+type Closing = { status: ReleaseStatus; failure: ReleaseFailure | null } | undefined;
+
+export class ReleaseReconciler {
+  constructor(private readonly deps: { client: Client; pool: pg.Pool; logger: Logger }) {}
+
+  /** Brings one open record in line with its workflow; true when the record was closed. */
+  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt'>): Promise<boolean> {
+    if (row.finishedAt) return false;
+    let closing: Closing;
+    try {
+      closing = await this.#closingFor(row.id);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) {
+        this.deps.logger.warn({ releaseId: row.id, err: String(error) }, 'could not reconcile a release');
+        return false;
+      }
+      const abandoned = await abandonUnclaimed(this.deps.pool, row.id, START_GRACE_SECONDS);
+      if (abandoned)
+        this.deps.logger.warn({ releaseId: row.id }, 'closed the record of a release that never started');
+      return abandoned;
+    }
+    if (!closing) return false;
+    const closed = await closeRelease(this.deps.pool, row.id, closing.status, closing.failure);
+    if (closed)
+      this.deps.logger.warn({ releaseId: row.id, status: closing.status }, 'reconciled a release record');
+    return closed;
+  }
+
+  /** Start-up pass over every open record; a record that cannot be checked now is left for later. */
+  async reconcileAll(): Promise<number> {
+    let closed = 0;
+    for (const row of await listUnfinished(this.deps.pool)) {
+      if (await this.reconcile(row)) closed += 1;
+    }
+    return closed;
+  }
+
+  async #closingFor(id: string): Promise<Closing> {
+    const { client } = this.deps;
+    const handle = client.workflow.getHandle(id);
+    const description = await client.withDeadline(Date.now() + DESCRIBE_TIMEOUT_MS, () => handle.describe());
+    switch (description.status.name) {
+      case 'RUNNING':
+      case 'CONTINUED_AS_NEW':
+        return undefined;
+      case 'TERMINATED':
+        return {
+          status: 'abandoned',
+          failure: { step: 'workflow', reason: 'its workflow was terminated outside Runway' },
+        };
+      case 'TIMED_OUT':
+        return { status: 'abandoned', failure: { step: 'workflow', reason: 'its workflow timed out' } };
+      case 'CANCELLED':
+        return { status: 'cancelled', failure: null };
+      default:
+        return this.#outcomeOf(handle);
+    }
+  }
+
+  /** A workflow that completed or failed on its own says how its release ended. */
+  async #outcomeOf(handle: ReturnType<Client['workflow']['getHandle']>): Promise<Closing> {
+    try {
+      const outcome = (await handle.result()) as ReleaseOutcome;
+      return { status: outcome.status, failure: outcome.failure ?? null };
+    } catch (error) {
+      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      const outcome =
+        cause instanceof ApplicationFailure ? (cause.details?.[0] as ReleaseOutcome | undefined) : undefined;
+      if (outcome?.status) return { status: outcome.status, failure: outcome.failure ?? null };
+      return { status: 'failed', failure: { step: 'workflow', reason: cause?.message ?? String(error) } };
+    }
+  }
+}

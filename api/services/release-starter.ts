@@ -1,0 +1,158 @@
+// Starting a release: resolve the plan, take the service's lock, start the workflow (R-AUTH,
+// one release per service). The lock is the record itself: a partial unique index lets exactly one
+// of any number of concurrent starts insert it; the workflow's first write then claims it, and a
+// record whose workflow never claims it can only be taken over once it is old (see the reconciler).
+import { randomBytes } from 'node:crypto';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type pg from 'pg';
+import type { RunwayConfig } from '../../config/config-schema.js';
+import {
+  ActiveReleaseConflict,
+  deleteRelease,
+  insertRelease,
+  type NewRelease,
+  setRunId,
+} from '../../db/release-records.js';
+import type { Logger } from '../../logging/logger.js';
+import { loadRunbook } from '../../runbooks/load-runbook.js';
+import { environmentsDeployedBy, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import {
+  environmentsOf,
+  type ReleaseInput,
+  type ReleasePlan,
+  type ReleaseType,
+} from '../../workflows/release-model.js';
+import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
+import {
+  environmentKey,
+  environmentsKey,
+  releaseTypeKey,
+  serviceKey,
+  statusKey,
+  versionKey,
+} from '../../workflows/search-attributes.js';
+import type { Principal } from '../principal.js';
+import { ConflictError, ForbiddenError } from '../service-errors.js';
+import type { ReleaseReconciler } from './release-reconciler.js';
+
+export interface StartRequest {
+  type: ReleaseType;
+  service: string;
+  version: string;
+  changeRef?: string;
+}
+
+export interface ReleaseStarterDeps {
+  client: Client;
+  pool: pg.Pool;
+  config: RunwayConfig;
+  logger: Logger;
+  reconciler: ReleaseReconciler;
+  temporalUrl: (releaseId: string) => string;
+  runbookDir?: string;
+}
+
+export class ReleaseStarter {
+  constructor(private readonly deps: ReleaseStarterDeps) {}
+
+  /**
+   * Resolves the runbook for a request and checks the requester may deploy everywhere it goes, so
+   * a dry run predicts the real answer. Throws PlanError for a request that cannot run.
+   */
+  async plan(request: StartRequest, requester: Principal): Promise<ReleasePlan> {
+    const runbook = await loadRunbook(request.type, this.deps.runbookDir);
+    const plan = resolveReleasePlan({
+      runbook,
+      config: this.deps.config,
+      service: request.service,
+      version: request.version,
+    });
+    const lacking = environmentsDeployedBy(plan).filter(
+      (environment) => !requester.rolesIn(environment).includes('deploy'),
+    );
+    if (lacking.length > 0) {
+      throw new ForbiddenError(`${requester.name} lacks the deploy role in ${lacking.join(', ')}`);
+    }
+    return plan;
+  }
+
+  /** Starts the release and returns its id; ConflictError (409) while another holds the service. */
+  async start(request: StartRequest, requester: Principal): Promise<string> {
+    const plan = await this.plan(request, requester);
+    const releaseId = `${request.service}-${request.type}-${request.version}-${randomBytes(3).toString('hex')}`;
+    const environments = environmentsOf(plan);
+    const record: NewRelease = {
+      id: releaseId,
+      ...request,
+      requestedBy: requester.name,
+      plan,
+      environments,
+      workflowType: 'releaseWorkflowV2',
+      temporalUrl: this.deps.temporalUrl(releaseId),
+    };
+    await this.#takeLock(record);
+    const input: ReleaseInput = { releaseId, ...request, requestedBy: requester.name, plan };
+    let runId: string;
+    try {
+      const handle = await this.deps.client.workflow.start(releaseWorkflowV2, {
+        taskQueue: this.deps.config.settings.temporal.taskQueue,
+        workflowId: releaseId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `${request.type} release of ${request.service} ${request.version}`,
+        staticDetails: `Requested by ${requester.name}${request.changeRef ? `, change ${request.changeRef}` : ''}`,
+        typedSearchAttributes: [
+          { key: serviceKey, value: request.service },
+          { key: releaseTypeKey, value: request.type },
+          { key: versionKey, value: request.version },
+          { key: statusKey, value: 'running' },
+          { key: environmentsKey, value: environments },
+          { key: environmentKey, value: environments[0] ?? '' },
+        ],
+      });
+      runId = handle.firstExecutionRunId;
+    } catch (error) {
+      // Never a half-started release (R-INPUT): without its workflow, the record goes too. A start
+      // whose answer was lost may still have happened, so ask before deleting.
+      if (!(await this.#workflowExists(releaseId))) await deleteRelease(this.deps.pool, releaseId);
+      throw error;
+    }
+    // Only a convenience for links: the workflow runs whether or not this write succeeds.
+    await setRunId(this.deps.pool, releaseId, runId).catch((error: unknown) =>
+      this.deps.logger.warn({ releaseId, err: String(error) }, 'could not record the run id'),
+    );
+    this.deps.logger.info({ releaseId, requestedBy: requester.name }, 'release started');
+    return releaseId;
+  }
+
+  /**
+   * Inserts the record holding the service's lock. A holder whose workflow has ended without
+   * closing its record (terminated, say) is reconciled first, and the insert tried once more.
+   */
+  async #takeLock(record: NewRelease): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await insertRelease(this.deps.pool, record);
+        return;
+      } catch (error) {
+        if (!(error instanceof ActiveReleaseConflict)) throw error;
+        const holder = error.active;
+        const released = holder === undefined || (await this.deps.reconciler.reconcile(holder));
+        if (!released || attempt >= 2) {
+          const id = holder?.id ?? 'another release';
+          throw new ConflictError(`release ${id} of ${record.service} is still in flight`, holder?.id);
+        }
+      }
+    }
+  }
+
+  async #workflowExists(releaseId: string): Promise<boolean> {
+    return this.deps.client.workflow
+      .getHandle(releaseId)
+      .describe()
+      .then(
+        () => true,
+        (error: unknown) => !(error instanceof WorkflowNotFoundError),
+      );
+  }
+}

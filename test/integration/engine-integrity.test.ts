@@ -1,0 +1,386 @@
+// The engine's promises against the real stack (real Temporal dev server, real PostgreSQL, the worker,
+// the API and the demo target's processes): decisions that cannot be forged or dropped, one release
+// per service under concurrency, records that never retry for ever, truthful cancellation,
+// compare-and-swap on the target, and per-environment reads.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { createTargetActivities } from '../../activities/target-activities.js';
+import { principalFor } from '../../api/principal.js';
+import { ReleaseSchema } from '../../api/release-schemas.js';
+import { ReleaseService } from '../../api/release-service.js';
+import { createLogger } from '../../logging/logger.js';
+import { projectRoot, resolveTemporalCli } from '../../stack/temporal-binaries.js';
+import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
+import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
+import { startTestStack, type TestStack } from '../support/runway-stack.js';
+import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
+
+type ReleaseJson = z.infer<typeof ReleaseSchema>;
+
+let stack: TestStack;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+  db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
+});
+
+afterAll(async () => {
+  await db?.end();
+  await stack?.stop();
+});
+
+async function api(method: string, path: string, as: string, body?: unknown) {
+  const response = await fetch(`${stack.runway.apiUrl}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${stack.tokens[as]}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const requestRelease = (version: string) =>
+  api('POST', '/releases', 'ops-wang', { type: 'regular', service: 'edm-web', version });
+
+async function getRelease(id: string, as = 'dev-chen'): Promise<ReleaseJson> {
+  const { status, body } = await api('GET', `/releases/${encodeURIComponent(id)}`, as);
+  expect(status).toBe(200);
+  return ReleaseSchema.parse(body);
+}
+
+async function waitForStatus(id: string, wanted: string[], timeoutMs = 90_000): Promise<ReleaseJson> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReleaseJson | undefined;
+  while (Date.now() < deadline) {
+    last = await getRelease(id);
+    if (wanted.includes(last.status)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`release ${id} did not reach ${wanted.join('/')}: ${JSON.stringify(last)}`);
+}
+
+async function servedVersion(environment: string): Promise<string> {
+  const response = await fetch(`${stack.serviceUrls[environment]}/version`);
+  return ((await response.json()) as { version: string }).version;
+}
+
+/** Ends a release waiting at its gate, so the next test can start one (one per service). */
+async function rejectAtGate(id: string): Promise<void> {
+  await waitForStatus(id, ['awaiting-approval']);
+  expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'reject' })).status).toBe(
+    202,
+  );
+  await waitForStatus(id, ['rejected']);
+}
+
+/** With RUNWAY_RECORD_HISTORY=1, keeps a history for the replay suite; never overwrites one. */
+async function recordHistoryForReplay(id: string, name: string): Promise<void> {
+  if (!process.env.RUNWAY_RECORD_HISTORY) return;
+  const file = join(import.meta.dirname, '../replay/histories', `${name}.json`);
+  if (existsSync(file)) return;
+  const cli = resolveTemporalCli() as string;
+  const { stdout } = await execa(cli, [
+    'workflow',
+    'show',
+    '--workflow-id',
+    id,
+    '--address',
+    stack.temporal.address,
+    '--output',
+    'json',
+  ]);
+  await writeFile(file, stdout);
+}
+
+describe('decisions that cannot be forged', () => {
+  it('refuses approvals and rejections sent straight to Temporal, records who claimed what, and counts only the API’s', async () => {
+    const started = await requestRelease('2.0.0');
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    await waitForStatus(id, ['awaiting-approval']);
+    const handle = stack.runway.client.workflow.getHandle(id);
+    // What `temporal workflow signal --name approval --input '{…}'` sends: identities that do not exist.
+    await handle.signal(approvalSignal, {
+      gateId: 'change-approval',
+      approver: 'mallory',
+      roles: ['pm'],
+      decision: 'approve',
+    } as never);
+    await handle.signal(approvalSignal, {
+      gateId: 'change-approval',
+      approver: 'eve',
+      roles: ['tech-lead'],
+      decision: 'approve',
+    } as never);
+    // Well-formed claims for real approvers, signed with a key the workers do not hold.
+    const forgedApproval = signedBy(foreignDecisionKeys, claimFor(id, 'pm-li', ['pm']));
+    expect(await handle.executeUpdate(decideUpdate, { args: [forgedApproval] })).toMatchObject({
+      outcome: 'refused',
+      refusal: 'unverified',
+    });
+    await handle.signal(
+      approvalSignal,
+      signedBy(foreignDecisionKeys, claimFor(id, 'tl-zhang', ['tech-lead'], 'reject')),
+    );
+    // Signed correctly, but by someone the gate's roster does not know.
+    await handle.signal(
+      approvalSignal,
+      signedBy(testDecisionKeys, claimFor(id, 'mallory', ['pm', 'tech-lead'])),
+    );
+
+    await expect.poll(async () => (await getRelease(id)).decisions.length, { timeout: 15_000 }).toBe(5);
+    const waiting = await getRelease(id);
+    expect(waiting.status).toBe('awaiting-approval');
+    expect(waiting.pendingGate?.approvals).toEqual([]);
+    expect(waiting.decisions.map((d) => [d.actor, d.decision, d.outcome, d.refusal, d.via])).toEqual([
+      ['?', '?', 'refused', 'malformed', 'signal'],
+      ['?', '?', 'refused', 'malformed', 'signal'],
+      ['pm-li', 'approve', 'refused', 'unverified', 'update'],
+      ['tl-zhang', 'reject', 'refused', 'unverified', 'signal'],
+      ['mallory', 'approve', 'refused', 'not-eligible', 'signal'],
+    ]);
+    const rows = await db.query(
+      'SELECT actor, outcome, refusal FROM release_decisions WHERE release_id = $1 ORDER BY seq',
+      [id],
+    );
+    expect(rows.rows.map((row) => row.outcome)).toEqual([
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+    ]);
+    expect(await servedVersion('production')).not.toBe('2.0.0');
+
+    // The real approvers, through the API, still decide.
+    expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).body).toEqual({
+      counted: true,
+      missing: ['tech-lead'],
+    });
+    await rejectAtGate(id);
+    await recordHistoryForReplay(id, 'v2-regular-release-forged-decisions-refused');
+  });
+});
+
+describe('one release per service', () => {
+  it('lets exactly one of 20 concurrent starts through; the 19 others name it', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => requestRelease(`2.1.${index}`)),
+    );
+    const created = answers.filter((answer) => answer.status === 201);
+    const conflicts = answers.filter((answer) => answer.status === 409);
+    expect(created).toHaveLength(1);
+    expect(conflicts).toHaveLength(19);
+    const id = created[0]?.body.id as string;
+    for (const conflict of conflicts) {
+      expect(conflict.body).toMatchObject({ error: { code: 'conflict', activeReleaseId: id } });
+    }
+    const running = [];
+    for await (const workflow of stack.runway.client.workflow.list({
+      query: `RunwayService = "edm-web" AND ExecutionStatus = "Running"`,
+    })) {
+      running.push(workflow.workflowId);
+    }
+    expect(running).toEqual([id]);
+    const holders = await db.query("SELECT id FROM releases WHERE service = 'edm-web' AND holds_lock");
+    expect(holders.rows).toEqual([{ id }]);
+    await rejectAtGate(id);
+  });
+
+  it('answers 409 to a start that arrives while an earlier one is still starting its workflow', async () => {
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    const slowClient = new Client({ connection, namespace: 'default' });
+    const start = slowClient.workflow.start.bind(slowClient.workflow);
+    let startCalled!: () => void;
+    const startReached = new Promise<void>((resolve) => {
+      startCalled = resolve;
+    });
+    slowClient.workflow.start = (async (...args: Parameters<typeof start>) => {
+      startCalled();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      return start(...args);
+    }) as typeof start;
+    const slowService = new ReleaseService({
+      client: slowClient,
+      pool: stack.runway.pool,
+      config: stack.config,
+      logger: createLogger('slow-start', { level: 'warn' }),
+      decisionKeys: testDecisionKeys,
+    });
+    try {
+      const first = slowService.start(
+        { type: 'regular', service: 'edm-web', version: '2.2.0' },
+        principalFor('ops-wang', stack.config),
+      );
+      await startReached;
+      const second = await requestRelease('2.2.1');
+      const firstRelease = await first;
+      expect(second).toMatchObject({ status: 409, body: { error: { activeReleaseId: firstRelease.id } } });
+      await rejectAtGate(firstRelease.id);
+      expect((await getRelease(firstRelease.id)).status).toBe('rejected');
+      // The service is free again.
+      const next = await slowService.start(
+        { type: 'regular', service: 'edm-web', version: '2.2.2' },
+        principalFor('ops-wang', stack.config),
+      );
+      await rejectAtGate(next.id);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('records', () => {
+  it('fail the step whose write PostgreSQL refuses for good, instead of retrying for ever', async () => {
+    const before = await servedVersion('test');
+    await db.query(
+      "ALTER TABLE release_steps ADD CONSTRAINT no_integration_tests CHECK (step_id <> 'integration-tests') NOT VALID",
+    );
+    try {
+      const started = await requestRelease('2.3.0');
+      const id = started.body.id as string;
+      const failed = await waitForStatus(id, ['failed', 'succeeded', 'awaiting-approval'], 60_000);
+      expect(failed.status).toBe('failed');
+      expect(failed.failure?.step).toBe('integration-tests');
+      expect(failed.failure?.reason).toMatch(/record could not be written.*no_integration_tests/);
+      expect(await servedVersion('test')).toBe(before);
+      const execution = await stack.runway.client.workflow.getHandle(id).describe();
+      expect(execution.status.name).toBe('FAILED');
+      // TEST was put back: the compensation ran and is in the rollback plan.
+      expect(failed.rollbackPlan).toMatchObject([{ id: 'deploy-test.switch-back', status: 'done' }]);
+      await recordHistoryForReplay(id, 'v2-regular-release-record-refused-compensated');
+    } finally {
+      await db.query('ALTER TABLE release_steps DROP CONSTRAINT no_integration_tests');
+    }
+  });
+});
+
+describe('cancellation', () => {
+  it('ends a release cancelled in the middle of a driver action `cancelled`, with its environment put back', async () => {
+    const before = await servedVersion('staging');
+    const started = await requestRelease('2.4.0+slow');
+    const id = started.body.id as string;
+    // Cancel once the idle colour runs the new version: the release is then checking it (a slow
+    // build answers every request after 600 ms), a driver action that takes seconds.
+    const agent = stack.config.environments.staging?.services['edm-web']?.vars.agent as string;
+    await expect
+      .poll(
+        async () => {
+          const status = (await (await fetch(`${agent}/environments/staging`)).json()) as {
+            colours: Record<string, { version: string; running: boolean } | null>;
+          };
+          return Object.values(status.colours).some(
+            (colour) => colour?.version === '2.4.0+slow' && colour.running,
+          );
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBe(true);
+    await stack.runway.client.workflow.getHandle(id).cancel();
+    const cancelled = await waitForStatus(id, ['cancelled', 'failed', 'succeeded', 'awaiting-approval']);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.failure?.step).toBe('deploy-staging');
+    expect(await servedVersion('staging')).toBe(before);
+    const handle = stack.runway.client.workflow.getHandle(id);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // The cancellation reached a running driver action, which ended as cancelled (not failed).
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((event) => event.activityTaskCanceledEventAttributes)).toBe(true);
+    expect(history.events?.some((event) => event.activityTaskFailedEventAttributes)).toBe(false);
+    await recordHistoryForReplay(id, 'v2-regular-release-cancelled-mid-action');
+  });
+});
+
+describe('compare-and-swap on the target', () => {
+  it('refuses to deploy onto a colour whose traffic someone switched to by hand', async () => {
+    const ctl = (args: string[]) =>
+      execa(process.execPath, ['--import', 'tsx', 'demo/bin/edm-ctl.ts', ...args], {
+        cwd: projectRoot,
+        reject: false,
+      });
+    const agent = stack.config.environments.test?.services['edm-web']?.vars.agent as string;
+    const status = JSON.parse((await ctl(['status', '--agent', agent, '--env', 'test'])).stdout) as {
+      activeColour: 'blue' | 'green';
+    };
+    const seen = status.activeColour;
+    const idle: 'blue' | 'green' = seen === 'blue' ? 'green' : 'blue';
+    // The release inspected the target and saw `seen` active; then someone switched to the idle colour.
+    expect((await ctl(['switch', '--agent', agent, '--env', 'test', '--colour', idle])).exitCode).toBe(0);
+    const plan = (await getReleasePlan()) as ReleasePlan;
+    const deployStep = plan.steps.find((step) => step.id === 'deploy-test') as DeployPlanStep;
+    const activities = createTargetActivities({
+      pool: stack.runway.pool,
+      logger: createLogger('cas', { level: 'warn' }),
+      workingDirectory: projectRoot,
+      decisionKeys: testDecisionKeys,
+    });
+    const attempt = new MockActivityEnvironment().run(activities.deployToColour, {
+      releaseId: 'cas-test',
+      service: 'edm-web',
+      environment: 'test',
+      driver: deployStep.driver,
+      colour: idle,
+      version: '2.5.0',
+      expectActive: seen,
+    });
+    const error = await attempt.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'TargetChanged', nonRetryable: true });
+    expect(await servedVersion('test')).not.toBe('2.5.0');
+    // Put traffic back where it was for the tests after this one.
+    expect((await ctl(['switch', '--agent', agent, '--env', 'test', '--colour', seen])).exitCode).toBe(0);
+  });
+});
+
+/** The plan the API resolves for a release of edm-web, from a dry run. */
+async function getReleasePlan(): Promise<unknown> {
+  const { body } = await api('POST', '/releases', 'ops-wang', {
+    type: 'regular',
+    service: 'edm-web',
+    version: '2.5.0',
+    dryRun: true,
+  });
+  // The dry run shows commands as planned; the driver spec the workflow gets has the same argv.
+  const plan = body.plan as {
+    steps: {
+      id: string;
+      driver?: {
+        actions: Record<string, { argv: string[]; timeoutMs: number; envFrom: Record<string, string> }>;
+      };
+    }[];
+  };
+  return plan;
+}
+
+describe('reading per environment', () => {
+  it('shows a TEST-only reader the release, but nothing of the environments they cannot read', async () => {
+    const started = await requestRelease('2.6.0');
+    const id = started.body.id as string;
+    await waitForStatus(id, ['awaiting-approval']);
+    const qa = await getRelease(id, 'qa-sun');
+    expect(qa.environments).toEqual(['test', 'staging', 'production']);
+    expect(new Set(qa.steps.map((step) => step.environment))).toEqual(new Set(['test']));
+    expect(qa.plan.steps.map((step) => step.id)).toEqual(['deploy-test', 'integration-tests']);
+    expect(qa.pendingGate).toBeNull();
+    expect(JSON.stringify(qa.plan)).not.toContain('4130');
+    const everyone = await getRelease(id, 'dev-chen');
+    expect(everyone.plan.steps).toHaveLength(7);
+    expect(everyone.pendingGate?.gateId).toBe('change-approval');
+    const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
+    expect((listed.body.releases as { id: string }[]).map((release) => release.id)).toContain(id);
+    await rejectAtGate(id);
+  });
+});

@@ -1,0 +1,77 @@
+// The compensations of a release (the saga pattern, R-COMPENSATE), kept as data: each entry says
+// what undoes which step, so the API can show the rollback plan at any moment, and the workflow runs
+// the entries of an environment newest first. Each action is a compare-and-swap on the target: it
+// undoes only while the target is still as the release left it.
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { targetActivities } from './activity-proxies.js';
+import type {
+  CompensationAction,
+  CompensationEntry,
+  DeployPlanStep,
+  ReleaseInput,
+  ReleaseState,
+} from './release-model.js';
+
+export class CompensationLog {
+  constructor(private readonly state: ReleaseState) {}
+
+  /** Records an undo, most recent first. Pushed before the change it undoes takes effect. */
+  push(entry: Omit<CompensationEntry, 'status'>): void {
+    if (this.state.rollbackPlan.some((existing) => existing.id === entry.id)) return;
+    this.state.rollbackPlan.unshift({ ...entry, status: 'pending' });
+  }
+
+  /** The entries still to run for one environment, in the order they run. */
+  pendingFor(environment: string): CompensationEntry[] {
+    return this.state.rollbackPlan.filter(
+      (entry) => entry.environment === environment && entry.status === 'pending',
+    );
+  }
+}
+
+export type CompensationResult = { status: 'done' | 'skipped'; detail: string };
+
+/** Runs one compensation. Throws when it could not be carried out (the caller decides what follows). */
+export async function runCompensation(
+  input: ReleaseInput,
+  entry: CompensationEntry,
+): Promise<CompensationResult> {
+  const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as DeployPlanStep;
+  const target = {
+    releaseId: input.releaseId,
+    service: input.service,
+    environment: entry.environment,
+    driver: step.driver,
+  };
+  try {
+    await runAction(target, entry.action, entry.description);
+    return { status: 'done', detail: entry.description };
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    // Someone changed the target since the release did: undoing now would overwrite their change.
+    if (cause instanceof ApplicationFailure && cause.type === 'TargetChanged') {
+      return { status: 'skipped', detail: `left as it is: ${cause.message}` };
+    }
+    throw error;
+  }
+}
+
+async function runAction(
+  target: { releaseId: string; service: string; environment: string; driver: DeployPlanStep['driver'] },
+  action: CompensationAction,
+  description: string,
+): Promise<void> {
+  const summary = `compensate: ${description}`;
+  switch (action.kind) {
+    case 'switch-traffic-back':
+      await targetActivities.switchTraffic.executeWithOptions({ summary }, [
+        { ...target, colour: action.to, expectActive: action.from },
+      ]);
+      return;
+    case 'retire-colour':
+      await targetActivities.retireColour.executeWithOptions({ summary }, [
+        { ...target, colour: action.colour, expectActive: action.colour },
+      ]);
+      return;
+  }
+}

@@ -1,0 +1,225 @@
+// Where approval decisions arrive (R-APPROVE, R-SOD, R-TWO-PERSON). A decision counts only when the
+// workflow itself has verified that the API signed it (who, which release, which gate, what, when,
+// once) and the person holds the seat's role on the roster frozen at start. Everything else is
+// refused and recorded with who claimed what and why. Decisions are judged one at a time, so a
+// decision arriving as the last seat fills is answered "gate closed", never silently dropped.
+import { condition, log } from '@temporalio/workflow';
+import { decisionActivities } from './activity-proxies.js';
+import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
+import type { RecordWriter } from './record-writer.js';
+import type {
+  ApprovalPlanStep,
+  ApproverRole,
+  DecisionClaim,
+  DecisionRecord,
+  DecisionRefusal,
+  DecisionVerdict,
+  PendingGate,
+  ReleaseInput,
+  ReleaseState,
+  SignedDecision,
+} from './release-model.js';
+import { Serial } from './serial.js';
+
+/** A claim older than this when it reaches the workflow is refused: signed decisions are not kept for later. */
+const CLAIM_LIFETIME_MS = 15 * 60_000;
+/** Clocks of the API's host and the Temporal server may differ a little. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+/** Decisions kept in the workflow's state (the record keeps every one): a flood cannot bloat it. */
+const DECISIONS_KEPT = 200;
+
+export type GateOutcome = { approved: true } | { approved: false; rejectedBy: string; comment?: string };
+
+interface OpenGate {
+  step: ApprovalPlanStep;
+  pending: PendingGate;
+  outcome?: GateOutcome;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** Parses a signed decision's claim; throws (the update's validator then rejects it) when malformed. */
+export function parseClaim(signed: SignedDecision): DecisionClaim {
+  if (!signed || !isString(signed.claim) || !isString(signed.keyId) || !isString(signed.signature)) {
+    throw new Error('a decision needs claim, keyId and signature strings');
+  }
+  const claim = JSON.parse(signed.claim) as Partial<DecisionClaim>;
+  const valid =
+    claim.v === 1 &&
+    isString(claim.decisionId) &&
+    isString(claim.releaseId) &&
+    isString(claim.gateId) &&
+    isString(claim.actor) &&
+    Array.isArray(claim.roles) &&
+    claim.roles.every(isString) &&
+    (claim.decision === 'approve' || claim.decision === 'reject') &&
+    (claim.comment === undefined || isString(claim.comment)) &&
+    isString(claim.issuedAt) &&
+    !Number.isNaN(Date.parse(claim.issuedAt));
+  if (!valid) throw new Error('the claim is not a version 1 decision claim');
+  return claim as DecisionClaim;
+}
+
+export class DecisionDesk {
+  #gate: OpenGate | undefined;
+  readonly #serial = new Serial();
+  readonly #usedDecisionIds = new Set<string>();
+  #seq = 0;
+
+  constructor(
+    private readonly input: ReleaseInput,
+    private readonly state: ReleaseState,
+    private readonly writer: RecordWriter,
+  ) {}
+
+  /**
+   * The update's validator: synchronous, writes nothing. It rejects only what can be judged from the
+   * message itself (malformed, a gate the plan does not have); every other refusal is recorded.
+   */
+  validate(signed: SignedDecision): void {
+    const claim = parseClaim(signed);
+    const gate = this.input.plan.steps.find((step) => step.id === claim.gateId && step.kind === 'approval');
+    if (!gate) throw new Error(`release ${this.input.releaseId} has no gate ${claim.gateId}`);
+  }
+
+  open(step: ApprovalPlanStep): PendingGate {
+    const pending: PendingGate = {
+      gateId: step.id,
+      name: step.name,
+      environment: step.environment,
+      quorum: [...step.quorum],
+      approvals: [],
+      missing: [...step.quorum],
+    };
+    this.#gate = { step, pending };
+    return pending;
+  }
+
+  /** Waits until the open gate is decided; cancellable, like any wait for people. */
+  async outcome(): Promise<GateOutcome> {
+    await condition(() => this.#gate?.outcome !== undefined);
+    return this.#gate?.outcome as GateOutcome;
+  }
+
+  close(): void {
+    this.#gate = undefined;
+  }
+
+  /** Judges one decision, records it, and answers with the verdict. One decision at a time. */
+  handle(signed: SignedDecision, via: DecisionRecord['via']): Promise<DecisionVerdict> {
+    return this.#serial.run(async () => {
+      const { verdict, record } = await this.#judge(signed, via);
+      this.#keep(record);
+      await this.writer.write(
+        `${record.actor} ${record.decision} at ${record.gateId}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
+      );
+      return verdict;
+    });
+  }
+
+  async #judge(
+    signed: SignedDecision,
+    via: DecisionRecord['via'],
+  ): Promise<{ verdict: DecisionVerdict; record: DecisionRecord }> {
+    const at = new Date().toISOString();
+    let claim: DecisionClaim;
+    try {
+      claim = parseClaim(signed);
+    } catch (error) {
+      // Only a bare signal can get here: the update's validator rejects these before any write.
+      const reason = error instanceof Error ? error.message : String(error);
+      return this.#refused(
+        { gateId: '?', actor: '?', roles: [], decision: '?', at, via },
+        'malformed',
+        reason,
+      );
+    }
+    const base = {
+      decisionId: claim.decisionId,
+      gateId: claim.gateId,
+      actor: claim.actor,
+      roles: claim.roles,
+      decision: claim.decision,
+      ...(claim.comment === undefined ? {} : { comment: claim.comment }),
+      at,
+      via,
+    };
+    const check = await decisionActivities.verifyDecision.executeWithOptions(
+      { summary: `verify the signature of ${claim.actor}'s ${claim.decision} at ${claim.gateId}` },
+      [signed],
+    );
+    if (!check.valid) return this.#refused(base, 'unverified', `signature not verified: ${check.reason}`);
+    if (claim.releaseId !== this.input.releaseId) {
+      return this.#refused(base, 'wrong-release', `the claim is for release ${claim.releaseId}`);
+    }
+    const age = Date.now() - Date.parse(claim.issuedAt);
+    if (age > CLAIM_LIFETIME_MS || age < -CLOCK_SKEW_MS) {
+      return this.#refused(base, 'stale', `issued at ${claim.issuedAt}, outside the accepted time window`);
+    }
+    if (this.#usedDecisionIds.has(claim.decisionId)) {
+      return this.#refused(base, 'replayed', `decision ${claim.decisionId} was already received`);
+    }
+    this.#usedDecisionIds.add(claim.decisionId);
+    const gate = this.#gate;
+    if (!gate || gate.outcome !== undefined || gate.pending.gateId !== claim.gateId) {
+      return this.#refused(base, 'gate-closed', `gate ${claim.gateId} is not open for decisions`);
+    }
+    const roles = verifiedGateRoles(gate.step, claim.actor, claim.roles);
+    const judgement = judgeDecision(gate.pending, claim.actor, roles, claim.decision, this.input.requestedBy);
+    if (!judgement.counted) return this.#refused(base, judgement.refusal, judgement.reason);
+    if (judgement.kind === 'rejection') {
+      gate.outcome = { approved: false, rejectedBy: claim.actor, comment: claim.comment };
+      return {
+        verdict: { outcome: 'counted', decision: 'reject', missing: gate.pending.missing },
+        record: { ...base, seq: this.#nextSeq(), outcome: 'counted' },
+      };
+    }
+    const seat = judgement.seats[claim.actor] as ApproverRole;
+    gate.pending.approvals.push({
+      approver: claim.actor,
+      roles,
+      seat,
+      at,
+      ...(claim.comment === undefined ? {} : { comment: claim.comment }),
+    });
+    // A newcomer may have moved earlier approvers to other seats they also qualify for.
+    for (const approval of gate.pending.approvals) {
+      approval.seat = judgement.seats[approval.approver] ?? approval.seat;
+    }
+    gate.pending.missing = missingSeats(gate.pending.quorum, gate.pending.approvals);
+    if (gate.pending.missing.length === 0) gate.outcome = { approved: true };
+    return {
+      verdict: { outcome: 'counted', decision: 'approve', seat, missing: [...gate.pending.missing] },
+      record: { ...base, seq: this.#nextSeq(), outcome: 'counted', seat },
+    };
+  }
+
+  #refused(
+    base: Omit<DecisionRecord, 'seq' | 'outcome' | 'decisionId'> & { decisionId?: string },
+    refusal: DecisionRefusal,
+    reason: string,
+  ): { verdict: DecisionVerdict; record: DecisionRecord } {
+    log.info('decision refused', { actor: base.actor, gateId: base.gateId, refusal, reason });
+    return {
+      verdict: { outcome: 'refused', refusal, reason },
+      record: {
+        ...base,
+        decisionId: base.decisionId ?? null,
+        seq: this.#nextSeq(),
+        outcome: 'refused',
+        refusal,
+        reason,
+      },
+    };
+  }
+
+  #nextSeq(): number {
+    this.#seq += 1;
+    return this.#seq;
+  }
+
+  #keep(record: DecisionRecord): void {
+    this.state.decisions.push(record);
+    if (this.state.decisions.length > DECISIONS_KEPT) this.state.decisions.shift();
+  }
+}

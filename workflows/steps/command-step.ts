@@ -1,0 +1,16 @@
+// A configured command, e.g. the integration tests (R-CHECKLIST automated items).
+import { stepActivities } from '../activity-proxies.js';
+import type { CommandPlanStep } from '../release-model.js';
+import type { StepContext, StepDetail } from './step-context.js';
+
+export async function runCommandStep(context: StepContext, step: CommandPlanStep): Promise<StepDetail> {
+  const result = await stepActivities.runStepCommand.executeWithOptions(
+    {
+      summary: `${step.name} (${step.environment})`,
+      startToCloseTimeout: step.command.timeoutMs + 30_000,
+      retry: { maximumAttempts: step.maxAttempts },
+    },
+    [{ releaseId: context.input.releaseId, stepId: step.id, command: step.command }],
+  );
+  return { exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
+}

@@ -1,0 +1,57 @@
+// Blue-green deploy (R-RB-BLUEGREEN): inspect, deploy the idle colour, check it, switch. Deploy and
+// switch carry the colour the release found active, so a target switched by hand meanwhile refuses
+// rather than taking a deploy onto live traffic. The undo is recorded before the switch: a switch
+// that took effect but reported failure is undone too.
+import { targetActivities } from '../activity-proxies.js';
+import { type DeployPlanStep, otherColour } from '../release-model.js';
+import type { StepContext, StepDetail } from './step-context.js';
+
+export async function runDeployStep(context: StepContext, step: DeployPlanStep): Promise<StepDetail> {
+  const { input, compensations } = context;
+  const target = {
+    releaseId: input.releaseId,
+    service: input.service,
+    environment: step.environment,
+    driver: step.driver,
+  };
+  const where = `${input.service} in ${step.environment}`;
+  const before = await targetActivities.inspectTarget.executeWithOptions({ summary: `inspect ${where}` }, [
+    target,
+  ]);
+  const active = before.activeColour;
+  const idle = active === null ? 'blue' : otherColour(active);
+  await targetActivities.deployToColour.executeWithOptions(
+    { summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
+    [{ ...target, colour: idle, version: input.version, expectActive: active }],
+  );
+  await targetActivities.checkColour.executeWithOptions(
+    { summary: `check ${input.version} on ${idle} of ${where} before it takes traffic` },
+    [{ ...target, colour: idle, version: input.version }],
+  );
+  compensations.push(
+    active === null
+      ? {
+          id: `${step.id}.retire`,
+          stepId: step.id,
+          environment: step.environment,
+          description: `take ${idle} of ${where} out of service (nothing served before)`,
+          action: { kind: 'retire-colour', colour: idle },
+        }
+      : {
+          id: `${step.id}.switch-back`,
+          stepId: step.id,
+          environment: step.environment,
+          description: `switch ${where} back to ${active}`,
+          action: { kind: 'switch-traffic-back', to: active, from: idle },
+        },
+  );
+  await targetActivities.switchTraffic.executeWithOptions(
+    { summary: `switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}` },
+    [{ ...target, colour: idle, expectActive: active }],
+  );
+  return {
+    previousColour: active,
+    newColour: idle,
+    previousVersion: active ? (before.colours[active]?.version ?? null) : null,
+  };
+}

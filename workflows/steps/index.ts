@@ -1,0 +1,22 @@
+// Step kind → executor. A new kind adds its executor here (and its schema and view elsewhere).
+import type { PlanStep } from '../release-model.js';
+import { runApprovalStep } from './approval-step.js';
+import { runCommandStep } from './command-step.js';
+import { runDeployStep } from './deploy-step.js';
+import type { StepContext, StepDetail } from './step-context.js';
+import { runVerifyStep } from './verify-step.js';
+
+export type { StepContext, StepDetail } from './step-context.js';
+
+export function executeStep(context: StepContext, step: PlanStep): Promise<StepDetail> {
+  switch (step.kind) {
+    case 'deploy':
+      return runDeployStep(context, step);
+    case 'command':
+      return runCommandStep(context, step);
+    case 'verify':
+      return runVerifyStep(context, step);
+    case 'approval':
+      return runApprovalStep(context, step);
+  }
+}
