@@ -28,7 +28,8 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
             deploy: commandJson(actions.deploy),
             check: commandJson(actions.check),
             switch: commandJson(actions.switch),
-            retire: commandJson(actions.retire),
+            // Plans resolved by the v1 engine have no retire action.
+            ...(actions.retire ? { retire: commandJson(actions.retire) } : {}),
           },
         },
       };
@@ -55,7 +56,8 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
         ...base,
         kind: 'approval',
         quorum: [...step.quorum],
-        roster: step.roster.map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
+        // Plans resolved by the v1 engine have no roster.
+        roster: (step.roster ?? []).map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
       };
   }
 }

@@ -125,7 +125,9 @@ export const PlanStepSchema = z
           deploy: CommandSchema,
           check: CommandSchema,
           switch: CommandSchema,
-          retire: CommandSchema,
+          retire: CommandSchema.optional().openapi({
+            description: 'Absent in plans resolved before retire existed.',
+          }),
         }),
       }),
     }),

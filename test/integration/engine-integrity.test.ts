@@ -17,11 +17,15 @@ import { createTargetActivities } from '../../activities/target-activities.js';
 import { principalFor } from '../../api/principal.js';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { ReleaseService } from '../../api/release-service.js';
+import { insertRelease } from '../../db/release-records.js';
 import { createLogger } from '../../logging/logger.js';
+import { loadRunbook } from '../../runbooks/load-runbook.js';
+import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import { projectRoot, resolveTemporalCli } from '../../stack/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
+import { statusKey } from '../../workflows/search-attributes.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
 
@@ -382,5 +386,72 @@ describe('reading per environment', () => {
     const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
     expect((listed.body.releases as { id: string }[]).map((release) => release.id)).toContain(id);
     await rejectAtGate(id);
+  });
+});
+
+describe('a release started on the frozen v1 engine', () => {
+  it('still finishes after the upgrade: its approvals go through the v1 signal, its records through the v1 activities', async () => {
+    const id = 'edm-web-regular-2.7.0-legacy';
+    // A plan as v1 resolved it: no compare-and-swap placeholder, no retire action, no roster.
+    const plan = resolveReleasePlan({
+      runbook: await loadRunbook('regular'),
+      config: stack.config,
+      service: 'edm-web',
+      version: '2.7.0',
+    });
+    for (const step of plan.steps) {
+      if (step.kind !== 'deploy') continue;
+      const actions = step.driver.actions as Partial<DeployPlanStep['driver']['actions']>;
+      delete actions.retire;
+      for (const action of Object.values(actions)) {
+        if (action)
+          action.argv = action.argv.filter((arg) => arg !== '--expect-active' && arg !== '{expectedActive}');
+      }
+    }
+    await insertRelease(stack.runway.pool, {
+      id,
+      type: 'regular',
+      service: 'edm-web',
+      version: '2.7.0',
+      requestedBy: 'ops-wang',
+      plan,
+      environments: ['test', 'staging', 'production'],
+      workflowType: 'releaseWorkflow',
+      temporalUrl: stack.runway.service.temporalUrl(id),
+    });
+    await stack.runway.client.workflow.start('releaseWorkflow', {
+      taskQueue: stack.config.settings.temporal.taskQueue,
+      workflowId: id,
+      args: [
+        {
+          releaseId: id,
+          type: 'regular',
+          service: 'edm-web',
+          version: '2.7.0',
+          requestedBy: 'ops-wang',
+          plan,
+        },
+      ],
+      typedSearchAttributes: [{ key: statusKey, value: 'running' }],
+    });
+    const waiting = await waitForStatus(id, ['awaiting-approval', 'failed']);
+    expect(waiting.status).toBe('awaiting-approval');
+    expect(waiting.pendingGate?.missing).toEqual(['pm', 'tech-lead']);
+    expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).body).toEqual({
+      counted: true,
+      missing: ['tech-lead'],
+    });
+    await expect
+      .poll(async () => (await getRelease(id)).pendingGate?.missing, { timeout: 15_000 })
+      .toEqual(['tech-lead']);
+    expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'approve' })).status).toBe(
+      202,
+    );
+    const done = await waitForStatus(id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(await servedVersion('production')).toBe('2.7.0');
+    expect(done.approvals.map((approval) => approval.approver)).toEqual(['pm-li', 'tl-zhang']);
+    const holders = await db.query("SELECT id FROM releases WHERE service = 'edm-web' AND holds_lock");
+    expect(holders.rows).toEqual([]);
   });
 });
