@@ -24,8 +24,11 @@ export interface TargetRef {
   driver: DriverSpec | V1DriverSpec;
 }
 
-/** The colour the release found active; null when nothing was (a first deploy). Absent for v1 callers. */
-type Expectation = { expectActive?: Colour | null };
+/**
+ * The colour the release found active (null when nothing was: a first deploy), and the call's
+ * idempotency key, the same on every attempt. Both absent for v1 callers.
+ */
+type Expectation = { expectActive?: Colour | null; key?: string };
 
 function driverFor(deps: ActivityDeps, target: TargetRef, signal: AbortSignal) {
   return createCommandDriver(
@@ -70,7 +73,7 @@ export function createTargetActivities(deps: ActivityDeps) {
         () => ({ action: 'deploy', colour: target.colour }),
         (signal) =>
           driverFor(deps, target, signal)
-            .deploy(target.colour, target.version, target.expectActive ?? null)
+            .deploy(target.colour, target.version, target.expectActive ?? null, target.key)
             .catch(asFailure),
       );
       log.info({ colour: target.colour, durationMs: result.durationMs }, 'deployed');
@@ -105,7 +108,7 @@ export function createTargetActivities(deps: ActivityDeps) {
         () => ({ action: 'switch', colour: target.colour }),
         (signal) =>
           driverFor(deps, target, signal)
-            .switchTo(target.colour, target.expectActive ?? null)
+            .switchTo(target.colour, target.expectActive ?? null, target.key)
             .catch(asFailure),
       );
       deps.logger.info(
@@ -123,7 +126,7 @@ export function createTargetActivities(deps: ActivityDeps) {
         () => ({ action: 'retire', colour: target.colour }),
         (signal) =>
           driverFor(deps, target, signal)
-            .retire(target.colour, target.expectActive ?? null)
+            .retire(target.colour, target.expectActive ?? null, target.key)
             .catch(asFailure),
       );
       deps.logger.info(

@@ -44,7 +44,7 @@ export async function runCompensation(
     driver: step.driver,
   };
   try {
-    await runAction(target, entry.action, entry.description);
+    await runAction({ ...target, key: `${input.releaseId}/${entry.id}` }, entry.action, entry.description);
     return { status: 'done', detail: entry.description };
   } catch (error) {
     const cause = error instanceof ActivityFailure ? error.cause : undefined;
@@ -57,7 +57,13 @@ export async function runCompensation(
 }
 
 async function runAction(
-  target: { releaseId: string; service: string; environment: string; driver: DeployPlanStep['driver'] },
+  target: {
+    releaseId: string;
+    service: string;
+    environment: string;
+    driver: DeployPlanStep['driver'];
+    key: string;
+  },
   action: CompensationAction,
   description: string,
 ): Promise<void> {

@@ -24,10 +24,16 @@ export type TargetStatus = z.infer<typeof targetStatusSchema>;
 
 export interface BlueGreenDriver {
   inspect(): Promise<TargetStatus>;
-  deploy(colour: Colour, version: string, expectedActive: Colour | null): Promise<CommandResult>;
+  /** `key` fills {idempotencyKey}: the same on every attempt of one call, so a target can dedupe. */
+  deploy(
+    colour: Colour,
+    version: string,
+    expectedActive: Colour | null,
+    key?: string,
+  ): Promise<CommandResult>;
   check(colour: Colour, version: string): Promise<CommandResult>;
-  switchTo(colour: Colour, expectedActive: Colour | null): Promise<CommandResult>;
-  retire(colour: Colour, expectedActive: Colour | null): Promise<CommandResult>;
+  switchTo(colour: Colour, expectedActive: Colour | null, key?: string): Promise<CommandResult>;
+  retire(colour: Colour, expectedActive: Colour | null, key?: string): Promise<CommandResult>;
 }
 
 /** How a target refuses a deploy, switch or retire because traffic is not where the release expected. */
@@ -66,6 +72,8 @@ export class DriverContractError extends Error {}
 /** Nothing active travels as `none`: a placeholder value must be a plain command-line token. */
 const expectedActiveValue = (expectedActive: Colour | null): string => expectedActive ?? 'none';
 
+const keyValue = (key: string | undefined): Record<string, string> => (key ? { idempotencyKey: key } : {});
+
 export function createCommandDriver(
   spec: CommandDriverSpec,
   values: Readonly<Record<string, string>>,
@@ -93,12 +101,17 @@ export function createCommandDriver(
         throw new DriverContractError(`inspect printed an unexpected shape: ${status.error.message}`);
       return status.data;
     },
-    deploy: (colour, version, expectedActive) =>
-      act('deploy', { colour, version, expectedActive: expectedActiveValue(expectedActive) }),
+    deploy: (colour, version, expectedActive, key) =>
+      act('deploy', {
+        colour,
+        version,
+        expectedActive: expectedActiveValue(expectedActive),
+        ...keyValue(key),
+      }),
     check: (colour, version) => act('check', { colour, version }),
-    switchTo: (colour, expectedActive) =>
-      act('switch', { colour, expectedActive: expectedActiveValue(expectedActive) }),
-    retire: (colour, expectedActive) =>
-      act('retire', { colour, expectedActive: expectedActiveValue(expectedActive) }),
+    switchTo: (colour, expectedActive, key) =>
+      act('switch', { colour, expectedActive: expectedActiveValue(expectedActive), ...keyValue(key) }),
+    retire: (colour, expectedActive, key) =>
+      act('retire', { colour, expectedActive: expectedActiveValue(expectedActive), ...keyValue(key) }),
   };
 }

@@ -32,7 +32,7 @@ import {
   type ExpectedActive,
 } from '../target/model.js';
 
-type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms' | 'expect-active';
+type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms' | 'expect-active' | 'key';
 type Options = Partial<Record<OptionName, string>>;
 
 interface Outcome {
@@ -80,6 +80,10 @@ const VALIDATORS: Record<OptionName, { valid(value: string): boolean; expected: 
     valid: (value) => [...COLOURS, NOTHING_ACTIVE].includes(value),
     expected: `${COLOURS.join(', ')} or ${NOTHING_ACTIVE}`,
   },
+  key: {
+    valid: (value) => /^[A-Za-z0-9][A-Za-z0-9._+:/@=-]{0,299}$/.test(value),
+    expected: 'an idempotency key (letters, digits and ._+:/@=-, at most 300)',
+  },
   'timeout-ms': {
     valid: (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 60_000,
     expected: 'a number of milliseconds between 1 and 60000',
@@ -120,9 +124,9 @@ async function suiteOutcome(url: string, o: Options, failurePrefix: string): Pro
 const COMMANDS: Record<string, Command> = {
   deploy: {
     usage:
-      'deploy --agent URL --env ENV --colour blue|green --version SEMVER [--expect-active blue|green|none]',
+      'deploy --agent URL --env ENV --colour blue|green --version SEMVER [--expect-active blue|green|none] [--key KEY]',
     required: ['agent', 'env', 'colour', 'version'],
-    optional: ['expect-active'],
+    optional: ['expect-active', 'key'],
     run: async (o) => ({
       output: await deployColour(
         given(o, 'agent'),
@@ -130,28 +134,37 @@ const COMMANDS: Record<string, Command> = {
         given(o, 'colour'),
         given(o, 'version'),
         expectedActive(o),
+        o.key,
       ),
     }),
   },
   switch: {
-    usage: 'switch --agent URL --env ENV --colour blue|green [--expect-active blue|green|none]',
+    usage: 'switch --agent URL --env ENV --colour blue|green [--expect-active blue|green|none] [--key KEY]',
     required: ['agent', 'env', 'colour'],
-    optional: ['expect-active'],
+    optional: ['expect-active', 'key'],
     run: async (o) => ({
       output: await switchActiveColour(
         given(o, 'agent'),
         given(o, 'env'),
         given(o, 'colour'),
         expectedActive(o),
+        o.key,
       ),
     }),
   },
   // Stops the colour; if it was active, nothing takes traffic. Idempotent: a colour not deployed is fine.
   retire: {
-    usage: 'retire --agent URL --env ENV --colour blue|green --expect-active blue|green|none',
+    usage: 'retire --agent URL --env ENV --colour blue|green --expect-active blue|green|none [--key KEY]',
     required: ['agent', 'env', 'colour', 'expect-active'],
+    optional: ['key'],
     run: async (o) => ({
-      output: await retireColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), expectedActive(o)),
+      output: await retireColour(
+        given(o, 'agent'),
+        given(o, 'env'),
+        given(o, 'colour'),
+        expectedActive(o),
+        o.key,
+      ),
     }),
   },
   status: {

@@ -74,8 +74,13 @@ export function deployColour(
   colour: string,
   version: string,
   expectActive?: ExpectedActive,
+  idempotencyKey?: string,
 ): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/colours/${colour}`, { version, expectActive });
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/colours/${colour}`, {
+    version,
+    expectActive,
+    idempotencyKey,
+  });
 }
 
 export function switchActiveColour(
@@ -83,8 +88,13 @@ export function switchActiveColour(
   env: string,
   colour: string,
   expectActive?: ExpectedActive,
+  idempotencyKey?: string,
 ): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, { colour, expectActive });
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, {
+    colour,
+    expectActive,
+    idempotencyKey,
+  });
 }
 
 export function environmentStatus(agentUrl: string, env: string): Promise<unknown> {
@@ -96,7 +106,14 @@ export function retireColour(
   env: string,
   colour: string,
   expectActive?: ExpectedActive,
+  idempotencyKey?: string,
 ): Promise<unknown> {
   const path = `${environmentPath(env)}/colours/${colour}`;
-  return callAgent(agentUrl, 'DELETE', path, expectActive === undefined ? undefined : { expectActive });
+  const body = { expectActive, idempotencyKey };
+  return callAgent(
+    agentUrl,
+    'DELETE',
+    path,
+    expectActive === undefined && idempotencyKey === undefined ? undefined : body,
+  );
 }

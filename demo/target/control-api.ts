@@ -1,15 +1,29 @@
 import http from 'node:http';
 import { z } from 'zod';
 import { versionSchema } from '../edm-web/version.js';
+import type { ActionLog } from './action-log.js';
 import type { DemoEnvironment } from './environment.js';
 import { readJsonBody, sendJson } from './http-server.js';
 import { COLOURS, type Colour, colourSchema, DemoTargetError } from './model.js';
 
 /** Which colour the caller saw active (null: nothing); absent means "do not check", for older callers. */
 const expectActiveSchema = colourSchema.nullable().optional();
-const deployBodySchema = z.strictObject({ version: versionSchema, expectActive: expectActiveSchema });
-const switchBodySchema = z.strictObject({ colour: colourSchema, expectActive: expectActiveSchema });
-const retireBodySchema = z.strictObject({ expectActive: expectActiveSchema });
+/** The same on every attempt of one driver call (release, step, action): a repeat is a no-op. */
+const idempotencyKeySchema = z.string().min(1).max(300).optional();
+const deployBodySchema = z.strictObject({
+  version: versionSchema,
+  expectActive: expectActiveSchema,
+  idempotencyKey: idempotencyKeySchema,
+});
+const switchBodySchema = z.strictObject({
+  colour: colourSchema,
+  expectActive: expectActiveSchema,
+  idempotencyKey: idempotencyKeySchema,
+});
+const retireBodySchema = z.strictObject({
+  expectActive: expectActiveSchema,
+  idempotencyKey: idempotencyKeySchema,
+});
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -54,6 +68,7 @@ function findColour(name: string): Colour {
 export function createControlServer(
   environments: ReadonlyMap<string, DemoEnvironment>,
   log: (line: string) => void,
+  actions: ActionLog,
 ): http.Server {
   function findEnvironment(name: string): DemoEnvironment {
     const environment = environments.get(name);
@@ -78,19 +93,28 @@ export function createControlServer(
     }
     if (resource === 'active' && colourName === undefined) {
       requireMethod(method, 'PUT');
-      const { colour, expectActive } = await readBody(req, switchBodySchema);
-      return environment.switchTo(colour, expectActive);
+      const { colour, expectActive, idempotencyKey } = await readBody(req, switchBodySchema);
+      const call = { key: idempotencyKey ?? null, action: 'switch' as const, colour, version: null };
+      return actions.run({ ...call, environment: environment.name }, () =>
+        environment.switchTo(colour, expectActive),
+      );
     }
     if (resource === 'colours' && colourName !== undefined) {
       const colour = findColour(colourName);
       requireMethod(method, 'PUT', 'DELETE');
       if (method === 'DELETE') {
         // The body is optional on DELETE: without one, retire checks nothing (like `edm-ctl stop`).
-        const { expectActive } = await readBody(req, retireBodySchema, {});
-        return environment.retire(colour, expectActive);
+        const { expectActive, idempotencyKey } = await readBody(req, retireBodySchema, {});
+        const call = { key: idempotencyKey ?? null, action: 'retire' as const, colour, version: null };
+        return actions.run({ ...call, environment: environment.name }, () =>
+          environment.retire(colour, expectActive),
+        );
       }
-      const { version, expectActive } = await readBody(req, deployBodySchema);
-      return environment.deploy(colour, version, expectActive);
+      const { version, expectActive, idempotencyKey } = await readBody(req, deployBodySchema);
+      const call = { key: idempotencyKey ?? null, action: 'deploy' as const, colour, version };
+      return actions.run({ ...call, environment: environment.name }, () =>
+        environment.deploy(colour, version, expectActive),
+      );
     }
     throw new DemoTargetError(404, 'no such resource');
   }

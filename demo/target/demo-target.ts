@@ -1,7 +1,9 @@
 import type http from 'node:http';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { versionSchema } from '../edm-web/version.js';
+import { ActionLog } from './action-log.js';
 import { createControlServer } from './control-api.js';
 import { DemoEnvironment } from './environment.js';
 import { closeServer, listenLocally } from './http-server.js';
@@ -149,6 +151,11 @@ function createEnvironments(
   return { environments, persist };
 }
 
+/** The action log lives beside the state file. */
+export function actionLogFileFor(stateFile: string): string {
+  return join(dirname(stateFile), 'actions.jsonl');
+}
+
 export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
   const { controlPort, stateFile, environments: ports, initialVersion } = validateOptions(options);
   const log = options.log ?? (() => undefined);
@@ -157,7 +164,11 @@ export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoT
 
   const { environments, persist } = createEnvironments(ports, saved, initialVersion, stateFile, log);
   const proxies: TrafficProxy[] = [];
-  const control: http.Server = createControlServer(environments, log);
+  const control: http.Server = createControlServer(
+    environments,
+    log,
+    ActionLog.open(actionLogFileFor(stateFile)),
+  );
   const shutdown = async () => {
     await closeServer(control);
     await Promise.all(proxies.map((proxy) => proxy.close()));

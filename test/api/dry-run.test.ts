@@ -56,7 +56,7 @@ describe('POST /api/v1/releases with dryRun', () => {
 
   it('shows every driver action of a deploy, with the values filled in and the deploy-time ones left open', () => {
     // Spelled out from config/services/edm-web.yml and config/environments/production.yml, not computed,
-    // so a change to what a dry run shows is a change to this test. {colour} and {expectedActive} stay
+    // so a change to what a dry run shows is a change to this test. {colour}, {expectedActive} and {idempotencyKey} stay
     // placeholders: only the deploy knows which colour is idle and which one it saw active.
     expect(body.plan.steps.find((step) => step.id === 'deploy-production')).toEqual({
       id: 'deploy-production',
@@ -99,6 +99,8 @@ describe('POST /api/v1/releases with dryRun', () => {
               '2.0.0-rc.1+build.7',
               '--expect-active',
               '{expectedActive}',
+              '--key',
+              '{idempotencyKey}',
             ],
             timeoutMs: 120_000,
             envFrom: {},
@@ -137,6 +139,8 @@ describe('POST /api/v1/releases with dryRun', () => {
               '{colour}',
               '--expect-active',
               '{expectedActive}',
+              '--key',
+              '{idempotencyKey}',
             ],
             timeoutMs: 30_000,
             envFrom: {},
@@ -156,6 +160,8 @@ describe('POST /api/v1/releases with dryRun', () => {
               '{colour}',
               '--expect-active',
               '{expectedActive}',
+              '--key',
+              '{idempotencyKey}',
             ],
             timeoutMs: 30_000,
             envFrom: {},

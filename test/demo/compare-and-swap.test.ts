@@ -265,23 +265,28 @@ describe('compare-and-swap on the demo target', () => {
       const driver = await driverFor('prod');
       expect(await driver.inspect()).toMatchObject({ activeColour: null });
 
-      const refused = await driver.deploy('green', '3.0.0', 'blue').catch((error: unknown) => error);
+      const refused = await driver
+        .deploy('green', '3.0.0', 'blue', 'r1/deploy-prod/deploy-green')
+        .catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(TargetChangedError);
       expect((refused as TargetChangedError).action).toBe('deploy');
       expect((refused as TargetChangedError).result.exitCode).toBe(3);
       expect((refused as Error).message).toContain('not as the release expected');
       expect((refused as Error).message).toContain('prod has nothing active');
 
-      await driver.deploy('green', '3.0.0', null);
-      await driver.switchTo('green', null);
+      await driver.deploy('green', '3.0.0', null, 'r2/deploy-prod/deploy-green');
+      await driver.switchTo('green', null, 'r2/deploy-prod/switch-green');
       expect(await driver.inspect()).toMatchObject({
         activeColour: 'green',
         colours: { green: { version: '3.0.0' } },
       });
-      await expect(driver.switchTo('blue', null)).rejects.toBeInstanceOf(TargetChangedError);
+      await expect(driver.switchTo('blue', null, 'r3/deploy-prod/switch-blue')).rejects.toBeInstanceOf(
+        TargetChangedError,
+      );
 
-      await driver.retire('green', 'green');
-      await driver.retire('green', 'green');
+      await driver.retire('green', 'green', 'r2/deploy-prod.retire');
+      // Again under another key: nothing left to retire, still fine.
+      await driver.retire('green', 'green', 'r4/deploy-prod.retire');
       expect(await driver.inspect()).toMatchObject({
         activeColour: null,
         colours: { blue: null, green: null },

@@ -15,6 +15,8 @@ export async function runDeployStep(context: StepContext, step: DeployPlanStep):
     driver: step.driver,
   };
   const where = `${input.service} in ${step.environment}`;
+  // One key per driver call, the same on every attempt: a target seeing it again changes nothing.
+  const keyOf = (action: string) => `${input.releaseId}/${step.id}/${action}`;
   const before = await targetActivities.inspectTarget.executeWithOptions({ summary: `inspect ${where}` }, [
     target,
   ]);
@@ -22,7 +24,7 @@ export async function runDeployStep(context: StepContext, step: DeployPlanStep):
   const idle = active === null ? 'blue' : otherColour(active);
   await targetActivities.deployToColour.executeWithOptions(
     { summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
-    [{ ...target, colour: idle, version: input.version, expectActive: active }],
+    [{ ...target, colour: idle, version: input.version, expectActive: active, key: keyOf(`deploy-${idle}`) }],
   );
   await targetActivities.checkColour.executeWithOptions(
     { summary: `check ${input.version} on ${idle} of ${where} before it takes traffic` },
@@ -47,7 +49,7 @@ export async function runDeployStep(context: StepContext, step: DeployPlanStep):
   );
   await targetActivities.switchTraffic.executeWithOptions(
     { summary: `switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}` },
-    [{ ...target, colour: idle, expectActive: active }],
+    [{ ...target, colour: idle, expectActive: active, key: keyOf(`switch-${idle}`) }],
   );
   return {
     previousColour: active,
