@@ -5,10 +5,17 @@ import { z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnreachable } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { PlanError } from '../runbooks/resolve-release-plan.js';
 import type { AppEnv } from './app-env.js';
-import { ConflictError, ForbiddenError, NotFoundError, UnavailableError } from './service-errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+  UnprocessableError,
+} from './service-errors.js';
 
 export const ERROR_CODES = [
   'invalid_request',
@@ -18,6 +25,7 @@ export const ERROR_CODES = [
   'not_found',
   'conflict',
   'payload_too_large',
+  'unprocessable',
   'unsupported_media_type',
   'unavailable',
   'internal',
@@ -60,6 +68,7 @@ export const errorResponses = {
   403: errorContent('The identity lacks the role this needs.'),
   404: errorContent('No such release.'),
   409: errorContent('The release is not in a state that allows this.'),
+  422: errorContent('The request contradicts an earlier one (an Idempotency-Key reused for another body).'),
   500: errorContent('Unexpected failure; the body carries the request id.'),
   503: errorContent('A dependency (a worker, Temporal, PostgreSQL) did not answer in time; retry later.'),
 } as const;
@@ -111,8 +120,17 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
         ...(error.activeReleaseId ? { activeReleaseId: error.activeReleaseId } : {}),
       });
     }
+    if (error instanceof UnprocessableError)
+      return errorJson(c, 422, { code: 'unprocessable', message: error.message });
     if (error instanceof UnavailableError)
       return errorJson(c, 503, { code: 'unavailable', message: error.message });
+    if (isDatabaseUnreachable(error)) {
+      logger.warn({ err: String(error), requestId: c.get('requestId') }, 'database unreachable');
+      return errorJson(c, 503, {
+        code: 'unavailable',
+        message: 'the database is not reachable right now; retry later',
+      });
+    }
     if (error instanceof HTTPException) {
       const code = HTTP_EXCEPTION_CODES[error.status];
       if (code) return errorJson(c, error.status as ContentfulStatusCode, { code, message: error.message });

@@ -8,7 +8,7 @@ export function readinessCheck(deps: {
   connection: Connection;
   workerRunning?: () => boolean;
 }) {
-  return async (): Promise<{ ok: boolean; checks: Record<string, boolean> }> => {
+  return async (): Promise<{ ok: boolean; checks: Record<string, boolean>; down: string[] }> => {
     const checks: Record<string, boolean> = {
       database: await deps.pool.query('SELECT 1').then(
         () => true,
@@ -20,6 +20,7 @@ export function readinessCheck(deps: {
       ),
     };
     if (deps.workerRunning) checks.worker = deps.workerRunning();
-    return { ok: Object.values(checks).every(Boolean), checks };
+    const down = Object.keys(checks).filter((name) => !checks[name]);
+    return { ok: down.length === 0, checks, down };
   };
 }

@@ -75,6 +75,19 @@ export const StartReleaseSchema = z
   })
   .openapi('StartRelease');
 
+export const IdempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'expected 1 to 200 visible ASCII characters')
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description:
+        'Makes the start safe to retry: the same key (per identity, kept at least 24 hours) with the same body returns the same release — 201 for the answer that started it, 200 with its current view after that; with another body 422; while the first request is still in progress 409.',
+      example: '5f0c9a1e-7d5b-4bb8-9d0e-2a4c7f1e8b33',
+    }),
+});
+
 export const ListReleasesQuerySchema = z.object({
   status: ReleaseStatusSchema.optional(),
   service: serviceName.optional(),

@@ -8,12 +8,19 @@ import type { Logger } from '../logging/logger.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
+import { IdempotentStarts } from './services/idempotent-starts.js';
 import { type DecisionAnswer, type DecisionRequest, ReleaseDecisions } from './services/release-decisions.js';
 import { type ListQuery, ReleaseReader, type ReleaseView } from './services/release-reader.js';
 import { ReleaseReconciler } from './services/release-reconciler.js';
 import { ReleaseStarter, type StartRequest } from './services/release-starter.js';
 
-export { ConflictError, ForbiddenError, NotFoundError, UnavailableError } from './service-errors.js';
+export {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+  UnprocessableError,
+} from './service-errors.js';
 export type { ReleaseView } from './services/release-reader.js';
 export type { StartRequest } from './services/release-starter.js';
 
@@ -31,6 +38,7 @@ export class ReleaseService {
   readonly #starter: ReleaseStarter;
   readonly #reader: ReleaseReader;
   readonly #decisions: ReleaseDecisions;
+  readonly #idempotentStarts: IdempotentStarts;
 
   constructor(private readonly deps: ReleaseServiceDeps) {
     const { client, pool, config, logger } = deps;
@@ -49,6 +57,12 @@ export class ReleaseService {
       temporalUrl: (id) => this.temporalUrl(id),
       runbookDir: deps.runbookDir,
     });
+    this.#idempotentStarts = new IdempotentStarts({
+      pool,
+      starter: this.#starter,
+      reader: this.#reader,
+      leaseSeconds: config.settings.api.idempotencyLeaseSeconds,
+    });
     this.#decisions = new ReleaseDecisions({
       client,
       config,
@@ -66,6 +80,11 @@ export class ReleaseService {
   async start(request: StartRequest, requester: Principal): Promise<ReleaseView> {
     const id = await this.#starter.start(request, requester);
     return this.#reader.get(id, requester);
+  }
+
+  /** A start that a retry with the same key repeats safely: 201 the first answer, 200 later ones. */
+  startWithKey(request: StartRequest, requester: Principal, key: string) {
+    return this.#idempotentStarts.start(request, requester, key);
   }
 
   get(id: string, principal: Principal): Promise<ReleaseView> {

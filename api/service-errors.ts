@@ -16,5 +16,8 @@ export class ConflictError extends Error {
   }
 }
 
+/** The request contradicts an earlier one (422), e.g. an Idempotency-Key reused for another body. */
+export class UnprocessableError extends Error {}
+
 /** A dependency (a worker, Temporal) did not answer in time (503); the caller may retry. */
 export class UnavailableError extends Error {}

@@ -89,11 +89,21 @@ export const runwaySettingsSchema = z.strictObject({
   api: z.strictObject({
     port: z.number().int().min(1).max(65535).default(3001),
     publicUrl: z.url().optional(),
+    /**
+     * How long a POST /releases holds its Idempotency-Key before a retry may take over (its API
+     * died mid-request); until then a retry with the key answers 409.
+     */
+    idempotencyLeaseSeconds: z.number().int().min(1).max(600).default(30),
   }),
   temporal: z.strictObject({
     address: z.string().min(1),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('runway-releases'),
+    /**
+     * How long a running activity may go without a heartbeat before Temporal gives it to another
+     * worker (a worker that died). Releases take it at start.
+     */
+    heartbeatTimeoutSeconds: z.number().int().min(1).max(600).default(30),
     webUrl: z.url(),
   }),
   database: z.strictObject({ urlEnv: envVarName }),

@@ -2,6 +2,13 @@
 // a laptop and a docker-compose deployment alike. Only addresses: never roles, never runbooks.
 import type { RunwayConfig } from './config-schema.js';
 
+function secondsFrom(env: NodeJS.ProcessEnv, name: string): number {
+  const seconds = Number(env[name]);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600)
+    throw new Error(`${name} is not a number of seconds (1–600): ${env[name]}`);
+  return seconds;
+}
+
 export function applyEnvironmentOverrides(
   config: RunwayConfig,
   env: NodeJS.ProcessEnv = process.env,
@@ -10,6 +17,13 @@ export function applyEnvironmentOverrides(
   if (env.RUNWAY_TEMPORAL_ADDRESS) temporal.address = env.RUNWAY_TEMPORAL_ADDRESS;
   if (env.RUNWAY_TEMPORAL_NAMESPACE) temporal.namespace = env.RUNWAY_TEMPORAL_NAMESPACE;
   if (env.RUNWAY_TEMPORAL_WEB_URL) temporal.webUrl = env.RUNWAY_TEMPORAL_WEB_URL;
+  // Timings tests shorten (a crash is then noticed in seconds, not half a minute).
+  if (env.RUNWAY_HEARTBEAT_TIMEOUT_SECONDS) {
+    temporal.heartbeatTimeoutSeconds = secondsFrom(env, 'RUNWAY_HEARTBEAT_TIMEOUT_SECONDS');
+  }
+  if (env.RUNWAY_IDEMPOTENCY_LEASE_SECONDS) {
+    api.idempotencyLeaseSeconds = secondsFrom(env, 'RUNWAY_IDEMPOTENCY_LEASE_SECONDS');
+  }
   if (env.RUNWAY_API_PORT) {
     const port = Number(env.RUNWAY_API_PORT);
     if (!Number.isInteger(port) || port < 1 || port > 65535)

@@ -62,6 +62,9 @@ export interface ReleaseFilter {
   readableEnvironments: string[];
 }
 
+/** A record with this id exists already (a retried start resuming its own record). */
+export class ReleaseIdTaken extends Error {}
+
 /** Another release of the same service holds the lock (one release per service). */
 export class ActiveReleaseConflict extends Error {
   constructor(readonly active: ReleaseRow | undefined) {
@@ -143,6 +146,8 @@ export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise
     );
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    if ((error as { constraint?: string }).constraint === 'releases_pkey')
+      throw new ReleaseIdTaken(release.id);
     throw new ActiveReleaseConflict(await findLockHolder(pool, release.service));
   }
 }

@@ -11,6 +11,7 @@ import type {
   ReleaseInput,
   ReleaseState,
 } from './release-model.js';
+import { timingOptions } from './release-model.js';
 
 export class CompensationLog {
   constructor(private readonly state: ReleaseState) {}
@@ -44,7 +45,12 @@ export async function runCompensation(
     driver: step.driver,
   };
   try {
-    await runAction({ ...target, key: `${input.releaseId}/${entry.id}` }, entry.action, entry.description);
+    await runAction(
+      { ...target, key: `${input.releaseId}/${entry.id}` },
+      entry.action,
+      entry.description,
+      timingOptions(input),
+    );
     return { status: 'done', detail: entry.description };
   } catch (error) {
     const cause = error instanceof ActivityFailure ? error.cause : undefined;
@@ -66,16 +72,17 @@ async function runAction(
   },
   action: CompensationAction,
   description: string,
+  timings: ReturnType<typeof timingOptions>,
 ): Promise<void> {
-  const summary = `compensate: ${description}`;
+  const options = { ...timings, summary: `compensate: ${description}` };
   switch (action.kind) {
     case 'switch-traffic-back':
-      await targetActivities.switchTraffic.executeWithOptions({ summary }, [
+      await targetActivities.switchTraffic.executeWithOptions(options, [
         { ...target, colour: action.to, expectActive: action.from },
       ]);
       return;
     case 'retire-colour':
-      await targetActivities.retireColour.executeWithOptions({ summary }, [
+      await targetActivities.retireColour.executeWithOptions(options, [
         { ...target, colour: action.colour, expectActive: action.colour },
       ]);
       return;

@@ -134,6 +134,18 @@ export interface ReleaseInput {
   changeRef?: string;
   requestedBy: string;
   plan: ReleasePlan;
+  /** Timings the release takes at start; absent in releases started before they existed. */
+  timings?: ReleaseTimings;
+}
+
+export interface ReleaseTimings {
+  /** A running activity silent this long is given to another worker (its worker died). */
+  heartbeatTimeoutMs: number;
+}
+
+/** Activity options from the release's timings; none for releases that have none (the defaults apply). */
+export function timingOptions(input: Pick<ReleaseInput, 'timings'>): { heartbeatTimeout?: number } {
+  return input.timings ? { heartbeatTimeout: input.timings.heartbeatTimeoutMs } : {};
 }
 
 /** The environments a plan touches, in the order it first reaches them. */

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Logger } from '../../logging/logger.js';
 import { createRouter } from '../app-env.js';
 
-export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean>; down?: string[] }>;
 
 const ReadinessSchema = z
   .object({
@@ -11,6 +11,7 @@ const ReadinessSchema = z
     checks: z
       .record(z.string(), z.boolean())
       .openapi({ description: 'Each dependency by name, e.g. temporal, database.' }),
+    down: z.array(z.string()).optional().openapi({ description: 'The dependencies that do not answer.' }),
   })
   .openapi('Readiness');
 

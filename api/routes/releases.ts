@@ -1,11 +1,12 @@
 // /api/v1/releases: plan or start a release, list releases, read one.
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { errorResponses } from '../error-responses.js';
 import { requireRoleAnywhere } from '../middleware/require-role.js';
 import { planJson, releaseJson, releaseSummaryJson } from '../release-json.js';
 import {
   DryRunSchema,
+  IdempotencyHeadersSchema,
   ListReleasesQuerySchema,
   ReleaseIdParamsSchema,
   ReleaseListSchema,
@@ -24,12 +25,14 @@ const startRelease = createRoute({
   security,
   middleware: [requireRoleAnywhere('deploy')] as const,
   request: {
+    headers: IdempotencyHeadersSchema,
     body: { required: true, content: { 'application/json': { schema: StartReleaseSchema } } },
   },
   responses: {
     200: {
-      description: 'Dry run: the plan the release would walk; nothing was started.',
-      content: { 'application/json': { schema: DryRunSchema } },
+      description:
+        'Dry run: the plan the release would walk; nothing was started. Or, for a retry with an Idempotency-Key whose release already started: that release as it is now.',
+      content: { 'application/json': { schema: z.union([DryRunSchema, ReleaseSchema]) } },
     },
     201: {
       description: 'The release started.',
@@ -40,7 +43,9 @@ const startRelease = createRoute({
     401: errorResponses[401],
     403: errorResponses[403],
     409: errorResponses[409],
+    422: errorResponses[422],
     500: errorResponses[500],
+    503: errorResponses[503],
   },
 });
 
@@ -90,9 +95,12 @@ export function releaseRoutes(service: ReleaseService) {
       const plan = await service.plan(request, principal);
       return c.json({ dryRun: true as const, plan: planJson(plan) }, 200);
     }
-    const release = await service.start(request, principal);
+    const key = c.req.valid('header')['idempotency-key'];
+    const { release, created } = key
+      ? await service.startWithKey(request, principal, key)
+      : { release: await service.start(request, principal), created: true };
     c.header('Location', `${c.req.path.replace(/\/$/, '')}/${encodeURIComponent(release.id)}`);
-    return c.json(releaseJson(release, temporalUrlFor), 201);
+    return c.json(releaseJson(release, temporalUrlFor), created ? 201 : 200);
   });
 
   router.openapi(listReleases, async (c) => {

@@ -3,7 +3,12 @@
 // of any number of concurrent starts insert it; the workflow's first write then claims it, and a
 // record whose workflow never claims it can only be taken over once it is old (see the reconciler).
 import { randomBytes } from 'node:crypto';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type pg from 'pg';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import {
@@ -11,6 +16,7 @@ import {
   deleteRelease,
   insertRelease,
   type NewRelease,
+  ReleaseIdTaken,
   setRunId,
 } from '../../db/release-records.js';
 import type { Logger } from '../../logging/logger.js';
@@ -52,6 +58,10 @@ export interface ReleaseStarterDeps {
   runbookDir?: string;
 }
 
+export function newReleaseId(request: StartRequest): string {
+  return `${request.service}-${request.type}-${request.version}-${randomBytes(3).toString('hex')}`;
+}
+
 export class ReleaseStarter {
   constructor(private readonly deps: ReleaseStarterDeps) {}
 
@@ -76,10 +86,17 @@ export class ReleaseStarter {
     return plan;
   }
 
-  /** Starts the release and returns its id; ConflictError (409) while another holds the service. */
-  async start(request: StartRequest, requester: Principal): Promise<string> {
+  /**
+   * Starts the release and returns its id; ConflictError (409) while another holds the service.
+   * With `releaseId` (an idempotent retry), a record or workflow left by an earlier attempt with that
+   * id is taken as this start's own, so the release is started once whatever the earlier attempt did.
+   */
+  async start(
+    request: StartRequest,
+    requester: Principal,
+    releaseId = newReleaseId(request),
+  ): Promise<string> {
     const plan = await this.plan(request, requester);
-    const releaseId = `${request.service}-${request.type}-${request.version}-${randomBytes(3).toString('hex')}`;
     const environments = environmentsOf(plan);
     const record: NewRelease = {
       id: releaseId,
@@ -91,10 +108,16 @@ export class ReleaseStarter {
       temporalUrl: this.deps.temporalUrl(releaseId),
     };
     await this.#takeLock(record);
-    const input: ReleaseInput = { releaseId, ...request, requestedBy: requester.name, plan };
+    const input: ReleaseInput = {
+      releaseId,
+      ...request,
+      requestedBy: requester.name,
+      plan,
+      timings: { heartbeatTimeoutMs: this.deps.config.settings.temporal.heartbeatTimeoutSeconds * 1000 },
+    };
     let runId: string;
     try {
-      const handle = await this.deps.client.workflow.start(releaseWorkflowV2, {
+      runId = await this.#startWorkflow(releaseWorkflowV2, {
         taskQueue: this.deps.config.settings.temporal.taskQueue,
         workflowId: releaseId,
         args: [input],
@@ -110,7 +133,6 @@ export class ReleaseStarter {
           { key: environmentKey, value: environments[0] ?? '' },
         ],
       });
-      runId = handle.firstExecutionRunId;
     } catch (error) {
       // Never a half-started release (R-INPUT): without its workflow, the record goes too. A start
       // whose answer was lost may still have happened, so ask before deleting.
@@ -135,6 +157,7 @@ export class ReleaseStarter {
         await insertRelease(this.deps.pool, record);
         return;
       } catch (error) {
+        if (error instanceof ReleaseIdTaken) return;
         if (!(error instanceof ActiveReleaseConflict)) throw error;
         const holder = error.active;
         const released = holder === undefined || (await this.deps.reconciler.reconcile(holder));
@@ -143,6 +166,21 @@ export class ReleaseStarter {
           throw new ConflictError(`release ${id} of ${record.service} is still in flight`, holder?.id);
         }
       }
+    }
+  }
+
+  /** Starts the workflow, or finds the one an earlier attempt of this start already started. */
+  async #startWorkflow(
+    workflow: typeof releaseWorkflowV2,
+    options: WorkflowStartOptions<typeof releaseWorkflowV2>,
+  ): Promise<string> {
+    try {
+      const handle = await this.deps.client.workflow.start(workflow, options);
+      return handle.firstExecutionRunId;
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const description = await this.deps.client.workflow.getHandle(options.workflowId).describe();
+      return description.runId;
     }
   }
 

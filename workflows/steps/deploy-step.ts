@@ -3,7 +3,7 @@
 // rather than taking a deploy onto live traffic. The undo is recorded before the switch: a switch
 // that took effect but reported failure is undone too.
 import { targetActivities } from '../activity-proxies.js';
-import { type DeployPlanStep, otherColour } from '../release-model.js';
+import { type DeployPlanStep, otherColour, timingOptions } from '../release-model.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
 export async function runDeployStep(context: StepContext, step: DeployPlanStep): Promise<StepDetail> {
@@ -17,17 +17,21 @@ export async function runDeployStep(context: StepContext, step: DeployPlanStep):
   const where = `${input.service} in ${step.environment}`;
   // One key per driver call, the same on every attempt: a target seeing it again changes nothing.
   const keyOf = (action: string) => `${input.releaseId}/${step.id}/${action}`;
-  const before = await targetActivities.inspectTarget.executeWithOptions({ summary: `inspect ${where}` }, [
-    target,
-  ]);
+  const before = await targetActivities.inspectTarget.executeWithOptions(
+    { ...timingOptions(context.input), summary: `inspect ${where}` },
+    [target],
+  );
   const active = before.activeColour;
   const idle = active === null ? 'blue' : otherColour(active);
   await targetActivities.deployToColour.executeWithOptions(
-    { summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
+    { ...timingOptions(context.input), summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
     [{ ...target, colour: idle, version: input.version, expectActive: active, key: keyOf(`deploy-${idle}`) }],
   );
   await targetActivities.checkColour.executeWithOptions(
-    { summary: `check ${input.version} on ${idle} of ${where} before it takes traffic` },
+    {
+      ...timingOptions(context.input),
+      summary: `check ${input.version} on ${idle} of ${where} before it takes traffic`,
+    },
     [{ ...target, colour: idle, version: input.version }],
   );
   compensations.push(
@@ -48,7 +52,10 @@ export async function runDeployStep(context: StepContext, step: DeployPlanStep):
         },
   );
   await targetActivities.switchTraffic.executeWithOptions(
-    { summary: `switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}` },
+    {
+      ...timingOptions(context.input),
+      summary: `switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}`,
+    },
     [{ ...target, colour: idle, expectActive: active, key: keyOf(`switch-${idle}`) }],
   );
   return {

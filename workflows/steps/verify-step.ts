@@ -1,12 +1,14 @@
 // HTTP verification of an environment: every check passes in the same round, within the attempts.
 import { stepActivities } from '../activity-proxies.js';
 import type { VerifyPlanStep } from '../release-model.js';
+import { timingOptions } from '../release-model.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
 export async function runVerifyStep(context: StepContext, step: VerifyPlanStep): Promise<StepDetail> {
   const longestCheck = Math.max(...step.checks.map((check) => check.timeoutMs));
   const result = await stepActivities.verifyService.executeWithOptions(
     {
+      ...timingOptions(context.input),
       summary: `${step.name}: ${step.checks.map((check) => check.name).join(', ')}`,
       startToCloseTimeout: step.attempts * (step.intervalMs + longestCheck) + 30_000,
     },

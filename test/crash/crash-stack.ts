@@ -1,0 +1,247 @@
+// The whole stack as separate processes, the way production runs it, so tests can kill -9 any of
+// them: embedded PostgreSQL, a persisted Temporal dev server, the demo target, the API and workers
+// (each `node --import tsx …/main.ts`). Timings are short (heartbeat timeout, idempotency lease)
+// so a crash is noticed in seconds.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { parse, stringify } from 'yaml';
+import type { RunwayConfig } from '../../config/config-schema.js';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
+import { migrateDatabase } from '../../db/migrate-database.js';
+import { actionLogFileFor, type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
+import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
+import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
+import { getFreePort } from '../../stack/free-port.js';
+import { projectRoot } from '../../stack/temporal-binaries.js';
+import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { freePortRun } from '../support/runway-stack.js';
+import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
+
+export interface RunwayProcess {
+  pid: number;
+  /** kill -9, then wait until it is gone. */
+  kill9(): Promise<void>;
+  /** SIGTERM, SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  alive(): boolean;
+}
+
+export interface CrashStack {
+  dir: string;
+  config: RunwayConfig;
+  apiUrl: string;
+  tokens: Record<string, string>;
+  serviceUrls: Record<string, string>;
+  agentUrl: string;
+  actionLogFile: string;
+  databaseUrl: string;
+  temporal: DevServer;
+  startApi(): Promise<RunwayProcess>;
+  startWorker(): Promise<RunwayProcess>;
+  killTemporal9(): Promise<void>;
+  restartTemporal(): Promise<void>;
+  /** SIGSTOP / SIGCONT the Temporal server: calls to it hang until it continues. */
+  pauseTemporal(): void;
+  resumeTemporal(): void;
+  stopPostgres(): Promise<void>;
+  killPostgres9(): Promise<void>;
+  startPostgres(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const HEARTBEAT_TIMEOUT_SECONDS = '3';
+const IDEMPOTENCY_LEASE_SECONDS = '3';
+const STOP_GRACE_MS = 10_000;
+
+function whenExited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+function spawnRunway(entry: string, env: NodeJS.ProcessEnv, logFile: string): RunwayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = whenExited(child);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    pid: child.pid as number,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+      process.off('exit', killOnExit);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+      process.off('exit', killOnExit);
+    },
+  };
+}
+
+/** The shipped configuration, written to `dir` with the demo service moved onto free ports. */
+async function writeConfig(dir: string, agentPort: number): Promise<void> {
+  await cp(DEFAULT_CONFIG_DIR, dir, { recursive: true, filter: (source) => !source.endsWith('.ts') });
+  for (const name of ['development', 'test', 'staging', 'production']) {
+    const file = join(dir, 'environments', `${name}.yml`);
+    const environment = parse(await readFile(file, 'utf8'));
+    environment.services[DEMO_SERVICE].url = `http://127.0.0.1:${await freePortRun(3)}`;
+    environment.services[DEMO_SERVICE].vars.agent = `http://127.0.0.1:${agentPort}`;
+    await writeFile(file, stringify(environment));
+  }
+}
+
+async function waitUntilAnswers(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await delay(200);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+export async function startCrashStack(): Promise<CrashStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'runway-crash-'));
+  await mkdir(join(dir, 'logs'));
+  const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const processes = new Set<RunwayProcess>();
+  const stopAll = async () => {
+    for (const process of processes) await process.stop().catch(() => {});
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const postgresOptions = { dataDir: join(dir, 'postgres'), port: await getFreePort(), database: 'runway' };
+    let postgres: RunningPostgres | undefined = await startEmbeddedPostgres(postgresOptions);
+    cleanups.push(async () => postgres?.stop());
+    const databaseUrl = postgres.connectionString;
+    await migrateDatabase(databaseUrl);
+
+    const temporalOptions = {
+      port: await getFreePort(),
+      headless: true,
+      dbFile: join(dir, 'temporal.db'),
+      searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
+      logFile: join(dir, 'logs', 'temporal.log'),
+    };
+    let temporal = await startTemporalDevServer(temporalOptions);
+    cleanups.push(() => temporal.stop());
+
+    const agentPort = await getFreePort();
+    await writeConfig(join(dir, 'config'), agentPort);
+    const config = await loadConfig(join(dir, 'config'));
+    const stateFile = join(dir, 'demo', 'state.json');
+    const demo: DemoTarget = await startDemoTarget({ ...demoTargetLayout(config), stateFile });
+    cleanups.push(() => demo.stop());
+
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
+
+    const apiPort = await getFreePort();
+    const tokens: Record<string, string> = {};
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      RUNWAY_CONFIG_DIR: join(dir, 'config'),
+      RUNWAY_DATABASE_URL: databaseUrl,
+      RUNWAY_TEMPORAL_ADDRESS: temporal.address,
+      RUNWAY_API_PORT: String(apiPort),
+      RUNWAY_API_HOST: '127.0.0.1',
+      RUNWAY_WORKFLOW_BUNDLE: join(dir, 'workflow-bundle.js'),
+      RUNWAY_HEARTBEAT_TIMEOUT_SECONDS: HEARTBEAT_TIMEOUT_SECONDS,
+      RUNWAY_IDEMPOTENCY_LEASE_SECONDS: IDEMPOTENCY_LEASE_SECONDS,
+      [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY,
+    };
+    for (const identity of config.settings.identities) {
+      tokens[identity.name] = `rw_crash_${randomBytes(12).toString('hex')}`;
+      env[identity.tokenEnv] = tokens[identity.name];
+    }
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    let sequence = 0;
+    const launch = (entry: string, name: string) => {
+      const started = spawnRunway(entry, env, join(dir, 'logs', `${name}-${++sequence}.log`));
+      processes.add(started);
+      return started;
+    };
+
+    const stack: CrashStack = {
+      dir,
+      config,
+      apiUrl,
+      tokens,
+      serviceUrls: Object.fromEntries(
+        Object.values(config.environments).flatMap((environment) => {
+          const target = environment.services[DEMO_SERVICE];
+          return target ? [[environment.name, target.url]] : [];
+        }),
+      ),
+      agentUrl: demo.controlUrl,
+      actionLogFile: actionLogFileFor(stateFile),
+      databaseUrl,
+      temporal,
+      async startApi() {
+        const api = launch('api/main.ts', 'api');
+        await waitUntilAnswers(`${apiUrl}/healthz`);
+        return api;
+      },
+      async startWorker() {
+        return launch('worker/main.ts', 'worker');
+      },
+      async killTemporal9() {
+        process.kill(temporal.pid as number, 'SIGKILL');
+        await temporal.stop();
+      },
+      async restartTemporal() {
+        temporal = await startTemporalDevServer(temporalOptions);
+        stack.temporal = temporal;
+      },
+      pauseTemporal: () => process.kill(temporal.pid as number, 'SIGSTOP'),
+      resumeTemporal: () => process.kill(temporal.pid as number, 'SIGCONT'),
+      async stopPostgres() {
+        await postgres?.stop();
+        postgres = undefined;
+      },
+      async killPostgres9() {
+        const pidFile = await readFile(
+          join(postgres?.dataDir ?? postgresOptions.dataDir, 'postmaster.pid'),
+          'utf8',
+        );
+        process.kill(Number(pidFile.split('\n')[0]), 'SIGKILL');
+        // The backends notice their postmaster died and exit; give them a moment.
+        await delay(1_000);
+        postgres = undefined;
+      },
+      async startPostgres() {
+        postgres = await startEmbeddedPostgres(postgresOptions);
+      },
+      stop: stopAll,
+    };
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
