@@ -1,10 +1,3 @@
-// The engine's promises against the real stack (real Temporal dev server, real PostgreSQL, the worker,
-// the API and the demo target's processes): decisions that cannot be forged or dropped, one release
-// per service under concurrency, records that never retry for ever, truthful cancellation,
-// compare-and-swap on the target, and per-environment reads.
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -12,24 +5,21 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { createTargetActivities } from '../../activities/target-activities.js';
 import { principalFor } from '../../api/principal.js';
-import { ReleaseSchema } from '../../api/release-schemas.js';
 import { ReleaseService } from '../../api/release-service.js';
 import { insertRelease } from '../../db/release-records.js';
 import { createLogger } from '../../logging/logger.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
-import { projectRoot, resolveTemporalCli } from '../../stack/temporal-binaries.js';
+import { projectRoot } from '../../stack/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
 import { statusKey } from '../../workflows/search-attributes.js';
+import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
-
-type ReleaseJson = z.infer<typeof ReleaseSchema>;
 
 let stack: TestStack;
 let db: pg.Pool;
@@ -44,39 +34,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function api(method: string, path: string, as: string, body?: unknown) {
-  const response = await fetch(`${stack.runway.apiUrl}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.tokens[as]}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-const requestRelease = (version: string) =>
-  api('POST', '/releases', 'ops-wang', { type: 'regular', service: 'edm-web', version });
-
-async function getRelease(id: string, as = 'dev-chen'): Promise<ReleaseJson> {
-  const { status, body } = await api('GET', `/releases/${encodeURIComponent(id)}`, as);
-  expect(status).toBe(200);
-  return ReleaseSchema.parse(body);
-}
-
-async function waitForStatus(id: string, wanted: string[], timeoutMs = 90_000): Promise<ReleaseJson> {
-  const deadline = Date.now() + timeoutMs;
-  let last: ReleaseJson | undefined;
-  while (Date.now() < deadline) {
-    last = await getRelease(id);
-    if (wanted.includes(last.status)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`release ${id} did not reach ${wanted.join('/')}: ${JSON.stringify(last)}`);
-}
-
-async function servedVersion(environment: string): Promise<string> {
-  const response = await fetch(`${stack.serviceUrls[environment]}/version`);
-  return ((await response.json()) as { version: string }).version;
-}
+const { api, requestRelease, getRelease, waitForStatus, servedVersion, recordHistoryForReplay } = releaseApi(
+  () => stack,
+);
 
 /** Ends a release waiting at its gate, so the next test can start one (one per service). */
 async function rejectAtGate(id: string): Promise<void> {
@@ -85,25 +45,6 @@ async function rejectAtGate(id: string): Promise<void> {
     202,
   );
   await waitForStatus(id, ['rejected']);
-}
-
-/** With RUNWAY_RECORD_HISTORY=1, keeps a history for the replay suite; never overwrites one. */
-async function recordHistoryForReplay(id: string, name: string): Promise<void> {
-  if (!process.env.RUNWAY_RECORD_HISTORY) return;
-  const file = join(import.meta.dirname, '../replay/histories', `${name}.json`);
-  if (existsSync(file)) return;
-  const cli = resolveTemporalCli() as string;
-  const { stdout } = await execa(cli, [
-    'workflow',
-    'show',
-    '--workflow-id',
-    id,
-    '--address',
-    stack.temporal.address,
-    '--output',
-    'json',
-  ]);
-  await writeFile(file, stdout);
 }
 
 describe('decisions that cannot be forged', () => {
@@ -318,8 +259,11 @@ describe('compare-and-swap on the target', () => {
     };
     const seen = status.activeColour;
     const idle: 'blue' | 'green' = seen === 'blue' ? 'green' : 'blue';
-    // The release inspected the target and saw `seen` active; then someone switched to the idle colour.
-    expect((await ctl(['switch', '--agent', agent, '--env', 'test', '--colour', idle])).exitCode).toBe(0);
+    // The release inspected the target and saw `seen` active; then someone deployed the idle colour
+    // and switched traffic to it by hand.
+    const byHand = ['--agent', agent, '--env', 'test', '--colour', idle];
+    expect((await ctl(['deploy', ...byHand, '--version', '1.9.0'])).exitCode).toBe(0);
+    expect((await ctl(['switch', ...byHand])).exitCode).toBe(0);
     const plan = (await getReleasePlan()) as ReleasePlan;
     const deployStep = plan.steps.find((step) => step.id === 'deploy-test') as DeployPlanStep;
     const activities = createTargetActivities({
@@ -336,6 +280,7 @@ describe('compare-and-swap on the target', () => {
       colour: idle,
       version: '2.5.0',
       expectActive: seen,
+      key: 'cas-test/deploy-test/deploy',
     });
     const error = await attempt.then(
       () => undefined,
@@ -392,7 +337,8 @@ describe('reading per environment', () => {
 describe('a release started on the frozen v1 engine', () => {
   it('still finishes after the upgrade: its approvals go through the v1 signal, its records through the v1 activities', async () => {
     const id = 'edm-web-regular-2.7.0-legacy';
-    // A plan as v1 resolved it: no compare-and-swap placeholder, no retire action, no roster.
+    // A plan as v1 resolved it: no compare-and-swap or idempotency placeholders, no retire, no roster.
+    const V2_ONLY_ARGUMENTS = ['--expect-active', '{expectedActive}', '--key', '{idempotencyKey}'];
     const plan = resolveReleasePlan({
       runbook: await loadRunbook('regular'),
       config: stack.config,
@@ -404,8 +350,7 @@ describe('a release started on the frozen v1 engine', () => {
       const actions = step.driver.actions as Partial<DeployPlanStep['driver']['actions']>;
       delete actions.retire;
       for (const action of Object.values(actions)) {
-        if (action)
-          action.argv = action.argv.filter((arg) => arg !== '--expect-active' && arg !== '{expectedActive}');
+        if (action) action.argv = action.argv.filter((arg) => !V2_ONLY_ARGUMENTS.includes(arg));
       }
     }
     await insertRelease(stack.runway.pool, {

@@ -1,20 +1,10 @@
-// End to end through the HTTP API: a real Temporal dev server, a real PostgreSQL, the worker and the
-// demo target's real processes. A regular release walks TEST and STAGING, waits for two approvers,
-// and production then serves the new version; a failing version is stopped and switched back.
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
-import { resolveTemporalCli } from '../../stack/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { environmentKey, environmentsKey, serviceKey, statusKey } from '../../workflows/search-attributes.js';
+import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
-
-type ReleaseJson = z.infer<typeof ReleaseSchema>;
 
 let stack: TestStack;
 
@@ -26,67 +16,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function api(method: string, path: string, as: string, body?: unknown) {
-  const response = await fetch(`${stack.runway.apiUrl}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.tokens[as]}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as unknown };
-}
-
-/** Asks ops-wang's API for a regular release of edm-web. */
-function requestRelease(version: string, extra: Record<string, unknown> = {}) {
-  return api('POST', '/releases', 'ops-wang', { type: 'regular', service: 'edm-web', version, ...extra });
-}
-
-/** A release as the API returns it, checked against the schema its OpenAPI document publishes. */
-async function getRelease(id: string): Promise<ReleaseJson> {
-  const { status, body } = await api('GET', `/releases/${encodeURIComponent(id)}`, 'dev-chen');
-  expect(status).toBe(200);
-  return ReleaseSchema.parse(body);
-}
-
-async function waitForStatus(id: string, wanted: string[], timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: ReleaseJson | undefined;
-  while (Date.now() < deadline) {
-    last = await getRelease(id);
-    if (wanted.includes(last.status)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`release ${id} did not reach ${wanted.join('/')}: ${JSON.stringify(last)}`);
-}
-
-/**
- * With RUNWAY_RECORD_HISTORY=1, keeps the release's history for the replay suite. Recorded histories
- * are kept for ever: an existing file is never overwritten.
- */
-async function recordHistoryForReplay(id: string, name: string): Promise<void> {
-  if (!process.env.RUNWAY_RECORD_HISTORY) return;
-  const file = join(import.meta.dirname, '../replay/histories', `${name}.json`);
-  if (existsSync(file)) return;
-  // The CLI writes the same JSON as `temporal workflow show`, which `historyFromJSON` reads back.
-  const cli = resolveTemporalCli();
-  if (!cli)
-    throw new Error('recording histories needs the temporal CLI (npm install puts it in .runway/temporal)');
-  const { stdout } = await execa(cli, [
-    'workflow',
-    'show',
-    '--workflow-id',
-    id,
-    '--address',
-    stack.temporal.address,
-    '--output',
-    'json',
-  ]);
-  await writeFile(file, stdout);
-}
-
-async function servedVersion(environment: string): Promise<string> {
-  const response = await fetch(`${stack.serviceUrls[environment]}/version`);
-  return ((await response.json()) as { version: string }).version;
-}
+const { api, requestRelease, getRelease, waitForStatus, servedVersion, recordHistoryForReplay } = releaseApi(
+  () => stack,
+);
 
 describe('a regular release through the API', () => {
   it('reaches production after a PM and a tech lead approve, and production serves the new version', async () => {
