@@ -21,7 +21,12 @@ export function createLogger(
   );
 }
 
-/** A log file for long-running local processes, so the terminal keeps only the progress lines. */
+/**
+ * A log file for long-running local processes, so the terminal keeps only the progress lines.
+ * Written synchronously: a process may exit at any moment (a failed start, Ctrl-C), and an
+ * asynchronous file stream that is still opening or holds buffered lines then throws ("sonic boom
+ * is not ready yet") or loses the lines that say why it stopped.
+ */
 export function logFile(path: string): DestinationStream {
-  return pino.destination({ dest: path, mkdir: true, sync: false });
+  return pino.destination({ dest: path, mkdir: true, sync: true });
 }

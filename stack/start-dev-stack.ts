@@ -1,138 +1,227 @@
-// `npm start`: the whole stack on one machine with embedded defaults — a Temporal dev server with
-// Temporal Web (persisted to .runway/temporal-data/), an embedded PostgreSQL (.runway/postgres/), the demo
-// target, the worker and the API — then a demo release. Ctrl-C stops everything it started; the next
-// start finds the releases that were in flight and they continue.
+// `npm start`: the whole stack on one machine with embedded defaults — the demo target, an embedded
+// PostgreSQL (.runway/postgres/), a Temporal dev server with Temporal Web (persisted to
+// .runway/temporal-data/), the worker and the API — then a demo release. Ctrl-C stops everything it
+// started; the next start finds the releases that were in flight and they continue.
+//
+// A launcher that could not stop its servers (killed with SIGKILL, crashed) leaves them recorded in
+// .runway/pids/; the next start stops exactly those before it starts anything (owned-processes.ts),
+// and the demo target stops the instances its state file records.
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
-import exitHook from 'async-exit-hook';
+import { ConfigError } from '../config/config-error.js';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { migrateDatabase } from '../db/migrate-database.js';
 import { startDemoTarget } from '../demo/target/demo-target.js';
-import { createLogger, logFile } from '../logging/logger.js';
+import { createLogger, type Logger, logFile } from '../logging/logger.js';
 import { temporalSdkLogger } from '../worker/temporal-sdk-logger.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { startDemoRelease } from './demo-release.js';
 import { demoTargetLayout } from './demo-target-layout.js';
 import { provideDemoTokens } from './demo-tokens.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import {
+  forgetProcess,
+  killRecordedProcesses,
+  liveRecordedProcess,
+  recordProcess,
+  stopRecordedProcesses,
+} from './owned-processes.js';
 import { startRunway } from './start-runway.js';
 import { projectRoot } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
+import { createTerminal } from './terminal.js';
 
 // Overridable so a second stack (the test of this launcher, say) can run beside the default one.
 const STATE_DIR = process.env.RUNWAY_STATE_DIR ?? join(projectRoot, '.runway');
 const EMBEDDED_POSTGRES_PORT = Number(process.env.RUNWAY_POSTGRES_PORT ?? 5433);
+const PIDS_DIR = join(STATE_DIR, 'pids');
+/** This launcher's own record: one stack per state folder (they would share ports and data). */
+const LAUNCHER_RECORD = join(STATE_DIR, 'launcher.json');
+const LOG_PATH = join(STATE_DIR, 'logs', 'runway.log');
+/** Longer than the worker's 30 s grace for running deploys; then the servers are killed. */
+const STOP_DEADLINE_MS = 60_000;
+/** PostgreSQL's fast shutdown of a leftover cluster checkpoints first. */
+const LEFTOVER_STOP_GRACE_MS = 30_000;
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
-const say = (line: string) => console.log(`[runway] ${line}`);
+const terminal = createTerminal();
+const say = terminal.say;
 
 type Stop = () => Promise<void>;
 
-async function main(): Promise<void> {
-  const { values: flags } = parseArgs({
-    options: { 'no-demo-release': { type: 'boolean', default: false } },
-  });
-  mkdirSync(STATE_DIR, { recursive: true });
-  const stops: Stop[] = [];
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => say(`while stopping: ${String(error)}`));
-    }
-    say('stopped');
-  };
-  // embedded-postgres already exits the process on SIGINT/SIGTERM through async-exit-hook once its
-  // own servers are down; hooking in there too lets every stop above finish before that exit.
-  exitHook.forceExitTimeout(60_000); // longer than the worker's 30 s grace for running deploys
-  exitHook((done) => void stopAll().finally(done));
-  process.on('uncaughtException', (error) => {
-    console.error(`[runway] unexpected error: ${error.stack ?? error.message}`);
-    void stopAll().finally(() => process.exit(1));
-  });
+/** Thrown between start-up steps once a stop was asked for, so start-up ends where it is. */
+class StopRequested extends Error {}
 
-  try {
-    const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
-    const logPath = join(STATE_DIR, 'logs', 'runway.log');
-    const logger = createLogger('runway', { destination: logFile(logPath) });
-    // The SDK logs through its runtime, once per process: into the log file, not the terminal. Its
-    // own signal handling is off: stopAll stops the API before the worker, then the servers.
-    Runtime.install({ logger: temporalSdkLogger(logger), shutdownSignals: [] });
-    const tokensFile = join(STATE_DIR, 'demo.env');
-    const tokens = provideDemoTokens(config, tokensFile);
+let logger: Logger | undefined;
+const stops: Stop[] = [];
+let stopRequested = false;
+let startUp: Promise<void> = Promise.resolve();
+let shuttingDown: Promise<never> | undefined;
 
-    let databaseUrl = process.env[config.settings.database.urlEnv];
-    if (databaseUrl) {
-      say(`PostgreSQL: using ${config.settings.database.urlEnv}`);
-    } else {
-      say('starting embedded PostgreSQL…');
-      const postgres = await startEmbeddedPostgres({
-        dataDir: join(STATE_DIR, 'postgres'),
-        port: EMBEDDED_POSTGRES_PORT,
-        database: 'runway',
-        log: (line) => logger.debug({ component: 'postgres' }, line),
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+function continueStarting(): void {
+  if (stopRequested) throw new StopRequested();
+}
+
+/**
+ * Lets the start-up step under way finish, stops everything started so far (last first) and exits.
+ * Runs once; if it is stuck, or a second Ctrl-C arrives, forceExit ends it.
+ */
+function shutDown(code: number, quietly = false): Promise<never> {
+  stopRequested = true;
+  shuttingDown ??= (async () => {
+    setTimeout(() => forceExit(code), STOP_DEADLINE_MS);
+    if (!quietly) say('stopping…');
+    await startUp.catch(() => {});
+    for (let stop = stops.pop(); stop; stop = stops.pop()) {
+      await stop().catch((error: unknown) => {
+        logger?.error({ err: error }, 'while stopping');
+        say(`while stopping: ${firstLine(describe(error))}`);
       });
-      stops.push(postgres.stop);
-      databaseUrl = postgres.connectionString;
     }
-    const applied = await migrateDatabase(databaseUrl, (line) => logger.info({ component: 'migrate' }, line));
-    say(`database schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
+    if (!quietly) say('stopped');
+    process.exit(code);
+  })();
+  return shuttingDown;
+}
 
-    say('starting the Temporal dev server…');
-    const temporalAddress = new URL(`http://${config.settings.temporal.address}`);
-    const temporal = await startTemporalDevServer({
-      port: Number(temporalAddress.port),
-      uiPort: Number(new URL(config.settings.temporal.webUrl).port),
-      dbFile: join(STATE_DIR, 'temporal-data', 'dev-server.db'),
-      namespace: config.settings.temporal.namespace,
-      searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
-      logFile: join(STATE_DIR, 'logs', 'temporal.log'),
-    });
-    stops.push(temporal.stop);
+/** The servers recorded in the pid folder are killed outright; the demo instances are stopped on the next start. */
+function forceExit(code: number): never {
+  say('not stopped in time: killing the servers');
+  killRecordedProcesses(PIDS_DIR);
+  process.exit(code);
+}
 
-    say('starting the demo target (edm-web)…');
-    const layout = demoTargetLayout(config);
-    const demo = await startDemoTarget({
-      ...layout,
-      stateFile: join(STATE_DIR, 'demo', 'state.json'),
-      log: (line) => logger.info({ component: 'demo-target' }, line),
-    });
-    stops.push(demo.stop);
-
-    const runway = await startRunway({ config, databaseUrl, logger, workingDirectory: projectRoot });
-    stops.push(runway.stop);
-
-    printWelcome({
-      apiUrl: `http://localhost:${config.settings.api.port}`,
-      temporalWeb: config.settings.temporal.webUrl,
-      demo: layout.environments.map((environment) => ({
-        name: environment.name,
-        url: `http://127.0.0.1:${environment.proxyPort}`,
-      })),
-      tokens,
-      tokensFile: relative(process.cwd(), tokensFile),
-      logPath,
-    });
-
-    if (!flags['no-demo-release']) {
-      const started = await startDemoRelease(
-        runway.service,
-        config,
-        demo.controlUrl,
-        relative(process.cwd(), tokensFile),
-      );
-      say(started);
-    }
-    say('running — press Ctrl-C to stop everything');
-  } catch (error) {
-    console.error(`[runway] failed to start: ${error instanceof Error ? error.message : String(error)}`);
-    await stopAll();
-    process.exit(1);
+function onSignal(signal: NodeJS.Signals): void {
+  if (shuttingDown) {
+    forceExit(EXIT_CODES[signal] ?? 1);
+  } else {
+    void shutDown(EXIT_CODES[signal] ?? 1);
   }
+}
+
+function onUnexpectedError(error: unknown): void {
+  logger?.error({ err: error }, 'unexpected error');
+  if (shuttingDown) return; // already on the way out; do not start a second round
+  terminal.complain(
+    `unexpected error: ${firstLine(describe(error))} (details in ${relative(process.cwd(), LOG_PATH)})`,
+  );
+  void shutDown(1);
+}
+
+/**
+ * A launcher still running with this state folder (one whose npm was killed, say) owns the servers
+ * recorded there: they are its, not leftovers, so this start leaves them and says so.
+ */
+function claimStateFolder(): void {
+  const running = liveRecordedProcess(LAUNCHER_RECORD);
+  if (running && running.pid !== process.pid) {
+    throw new Error(
+      `Runway already runs with the state in ${relative(process.cwd(), STATE_DIR) || '.'} (launcher pid ` +
+        `${running.pid}); stop it (Ctrl-C where it runs, or kill ${running.pid}) and start again`,
+    );
+  }
+  recordProcess(LAUNCHER_RECORD, process, 'Runway launcher', 'SIGTERM');
+  process.on('exit', () => forgetProcess(LAUNCHER_RECORD, process.pid));
+}
+
+async function start(flags: { noDemoRelease: boolean }): Promise<void> {
+  mkdirSync(STATE_DIR, { recursive: true });
+  logger = createLogger('runway', { destination: logFile(LOG_PATH) });
+  claimStateFolder();
+  const log = logger;
+  const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
+  // The SDK logs through its runtime, once per process: into the log file, not the terminal. Its
+  // own signal handling is off: shutDown stops the API before the worker, then the servers.
+  Runtime.install({ logger: temporalSdkLogger(log), shutdownSignals: [] });
+  const tokensFile = join(STATE_DIR, 'demo.env');
+  const tokens = provideDemoTokens(config, tokensFile);
+
+  await stopRecordedProcesses(PIDS_DIR, LEFTOVER_STOP_GRACE_MS, say);
+  continueStarting();
+
+  // First, because it also stops the instances a launcher that died left running.
+  say('starting the demo target (edm-web)…');
+  const layout = demoTargetLayout(config);
+  const demo = await startDemoTarget({
+    ...layout,
+    stateFile: join(STATE_DIR, 'demo', 'state.json'),
+    log: (line) => log.info({ component: 'demo-target' }, line),
+  });
+  stops.push(demo.stop);
+  continueStarting();
+
+  let databaseUrl = process.env[config.settings.database.urlEnv];
+  if (databaseUrl) {
+    say(`PostgreSQL: using ${config.settings.database.urlEnv}`);
+  } else {
+    say('starting embedded PostgreSQL…');
+    const postgres = await startEmbeddedPostgres({
+      dataDir: join(STATE_DIR, 'postgres'),
+      port: EMBEDDED_POSTGRES_PORT,
+      database: 'runway',
+      log: (line) => log.debug({ component: 'postgres' }, line),
+      pidFile: join(PIDS_DIR, 'postgres.json'),
+    });
+    stops.push(postgres.stop);
+    databaseUrl = postgres.connectionString;
+    continueStarting();
+  }
+  const applied = await migrateDatabase(databaseUrl, (line) => log.info({ component: 'migrate' }, line));
+  say(`database schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
+  continueStarting();
+
+  say('starting the Temporal dev server…');
+  const temporalAddress = new URL(`http://${config.settings.temporal.address}`);
+  const temporal = await startTemporalDevServer({
+    port: Number(temporalAddress.port),
+    uiPort: Number(new URL(config.settings.temporal.webUrl).port),
+    dbFile: join(STATE_DIR, 'temporal-data', 'dev-server.db'),
+    namespace: config.settings.temporal.namespace,
+    searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
+    logFile: join(STATE_DIR, 'logs', 'temporal.log'),
+    pidFile: join(PIDS_DIR, 'temporal.json'),
+  });
+  stops.push(temporal.stop);
+  continueStarting();
+
+  const runway = await startRunway({ config, databaseUrl, logger: log, workingDirectory: projectRoot });
+  stops.push(runway.stop);
+  continueStarting();
+
+  printWelcome({
+    apiUrl: `http://localhost:${config.settings.api.port}`,
+    temporalWeb: config.settings.temporal.webUrl,
+    demo: layout.environments.map((environment) => ({
+      name: environment.name,
+      url: `http://127.0.0.1:${environment.proxyPort}`,
+    })),
+    tokens,
+    tokensFile: relative(process.cwd(), tokensFile),
+    logPath: relative(process.cwd(), LOG_PATH),
+  });
+
+  if (!flags.noDemoRelease) {
+    const started = await startDemoRelease(
+      runway.service,
+      config,
+      demo.controlUrl,
+      relative(process.cwd(), tokensFile),
+    );
+    continueStarting();
+    say(started);
+  }
+  say('running — press Ctrl-C to stop everything');
 }
 
 function printWelcome(info: {
@@ -156,7 +245,24 @@ function printWelcome(info: {
     `  Logs           ${info.logPath}`,
     '',
   ];
-  console.log(lines.join('\n'));
+  terminal.print(lines.join('\n'));
 }
 
-void main();
+function main(): void {
+  const { values } = parseArgs({ options: { 'no-demo-release': { type: 'boolean', default: false } } });
+  for (const signal of Object.keys(EXIT_CODES) as NodeJS.Signals[]) process.on(signal, onSignal);
+  process.on('uncaughtException', onUnexpectedError);
+  startUp = start({ noDemoRelease: values['no-demo-release'] });
+  startUp.catch((error: unknown) => {
+    if (error instanceof StopRequested || shuttingDown) return;
+    // One line that says what went wrong; the details (server output, stack) are in the log file.
+    // A configuration error is all details: the file, and each path in it with what was expected.
+    logger?.error({ err: error }, 'failed to start');
+    const details = logger ? ` (details in ${relative(process.cwd(), LOG_PATH)})` : '';
+    const what = error instanceof ConfigError ? error.message : `${firstLine(describe(error))}${details}`;
+    terminal.complain(`failed to start: ${what}`);
+    void shutDown(1, true);
+  });
+}
+
+main();

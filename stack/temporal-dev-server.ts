@@ -1,6 +1,6 @@
 // Runs `temporal server start-dev` (the Temporal CLI's all-in-one server with SQLite and the Web UI)
 // for the local stack and for integration tests.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { isPortFree } from './free-port.js';
+import { forgetProcess, recordProcess, spawnServer } from './owned-processes.js';
 import { resolveTemporalCli } from './temporal-binaries.js';
 
 /** Search attribute types as the CLI's `--search-attribute Name=Type` spells them. */
@@ -37,6 +38,8 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** Address to bind the frontend and the UI to; defaults to 127.0.0.1. */
   ip?: string;
+  /** Where to record the server's pid and start time while it runs (see owned-processes.ts). */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -175,7 +178,9 @@ async function assertPortsFree(o: DevServerOptions): Promise<void> {
     ['Web UI', uiPortOf(o)],
   ] as const) {
     if (port !== undefined && !(await isPortFree(port, ip))) {
-      throw new Error(`Cannot start the Temporal dev server: ${what} port ${ip}:${port} is already in use`);
+      throw new Error(
+        `Cannot start the Temporal dev server: ${what} port ${ip}:${port} is already in use; stop what listens there or choose another port`,
+      );
     }
   }
 }
@@ -187,10 +192,20 @@ async function startWithCli(cli: string, o: DevServerOptions): Promise<DevServer
   if (o.dbFile) mkdirSync(dirname(o.dbFile), { recursive: true });
   const output = new ServerOutput(o.logFile, o.log);
   const started = Date.now();
-  const child = spawn(cli, cliArguments(o, namespace), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnServer(
+    cli,
+    cliArguments(o, namespace),
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+    'SIGTERM',
+  );
+  const pidFile = o.pidFile;
+  if (pidFile) recordProcess(pidFile, child, 'Temporal dev server', 'SIGTERM');
   output.follow(child.stdout);
   output.follow(child.stderr);
-  const exited = whenExited(child);
+  const exited = whenExited(child).then((exit) => {
+    if (pidFile) forgetProcess(pidFile, child.pid);
+    return exit;
+  });
   // A test runner or script that dies without calling stop() must not leave the server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

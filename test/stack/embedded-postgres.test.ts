@@ -1,11 +1,14 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../../db/migrate-database.js';
+import { migrateDatabase, migrationsDir } from '../../db/migrate-database.js';
 import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort } from '../../stack/free-port.js';
+import { createPrivateCheckout } from './fixtures/private-checkout.js';
 
 async function query<T extends pg.QueryResultRow>(
   connectionString: string,
@@ -33,7 +36,7 @@ describe('embedded PostgreSQL with migrations', () => {
     for (const path of [dir, ...extraDirs]) if (path) await rm(path, { recursive: true, force: true });
   });
 
-  it('migrates a new database once and keeps its data across stop and start', async () => {
+  it('migrates a new database once and keeps its data across stop and a start past a stale lock file', async () => {
     const dataDir = join(dir, 'cluster');
     const port = await getFreePort();
     const started = Date.now();
@@ -41,22 +44,22 @@ describe('embedded PostgreSQL with migrations', () => {
     console.info(`PostgreSQL initialised and started in ${Date.now() - started} ms`);
     try {
       expect(first.dataDir).toBe(dataDir);
-      expect(await migrateDatabase(first.connectionString)).toEqual([
+      // Every migration in db/migrations, in order (the first two are those the records below need).
+      const migrations = (await readdir(migrationsDir)).map((file) => file.replace(/\.[a-z]+$/, '')).sort();
+      expect(migrations.slice(0, 2)).toEqual([
         expect.stringMatching(/^\d+_release-records$/),
         expect.stringMatching(/^\d+_release-lock-and-decisions$/),
       ]);
+      expect(await migrateDatabase(first.connectionString)).toEqual(migrations);
       expect(await migrateDatabase(first.connectionString)).toEqual([]);
 
       const tables = await query<{ table_name: string }>(
         first.connectionString,
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
-      expect(tables.map((t) => t.table_name)).toEqual([
-        'pgmigrations',
-        'release_decisions',
-        'release_steps',
-        'releases',
-      ]);
+      expect(tables.map((t) => t.table_name)).toEqual(
+        expect.arrayContaining(['pgmigrations', 'release_decisions', 'release_steps', 'releases']),
+      );
 
       await query(
         first.connectionString,
@@ -81,8 +84,13 @@ describe('embedded PostgreSQL with migrations', () => {
       await first.stop();
     }
 
+    // A lock file left by a postmaster that was killed, whose pid now belongs to another program.
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await writeFile(join(dataDir, 'postmaster.pid'), `${stranger.pid}\n${dataDir}\n`);
     const restarted = Date.now();
-    const second = await startEmbeddedPostgres({ dataDir, port, database: 'runway_test' });
+    const second = await startEmbeddedPostgres({ dataDir, port, database: 'runway_test' }).finally(() =>
+      stranger.kill(),
+    );
     console.info(`PostgreSQL restarted in ${Date.now() - restarted} ms`);
     try {
       expect(await migrateDatabase(second.connectionString)).toEqual([]);
@@ -106,7 +114,6 @@ describe('embedded PostgreSQL with migrations', () => {
     });
     try {
       const { runner } = await import('node-pg-migrate');
-      const { migrationsDir } = await import('../../db/migrate-database.js');
       const migrate = (count: number) =>
         runner({
           databaseUrl: server.connectionString,
@@ -161,7 +168,6 @@ describe('embedded PostgreSQL with migrations', () => {
     try {
       await migrateDatabase(server.connectionString);
       const { runner } = await import('node-pg-migrate');
-      const { migrationsDir } = await import('../../db/migrate-database.js');
       await runner({
         databaseUrl: server.connectionString,
         dir: migrationsDir,
@@ -201,6 +207,51 @@ describe('embedded PostgreSQL with migrations', () => {
       } finally {
         await server.stop();
       }
+    },
+  );
+
+  it.runIf(process.getuid?.() === 0)(
+    'as root, runs from a checkout inside a private (0700) home folder: from a copy of the binaries the postgres user can reach',
+    async () => {
+      const checkout = await createPrivateCheckout();
+      extraDirs.push(dirname(checkout.dir));
+      // A file of its own makes the binaries' content hash, and so their copy, this test's alone.
+      await writeFile(
+        join(checkout.postgresNativeDir, 'share', `runway-test-${process.pid}`),
+        `${Date.now()}`,
+      );
+      await writeFile(
+        join(checkout.dir, 'postgres-check.ts'),
+        `import { readlinkSync } from 'node:fs';
+         import { startEmbeddedPostgres } from './stack/embedded-postgres.js';
+         const server = await startEmbeddedPostgres({
+           dataDir: process.argv[2], port: Number(process.argv[3]), database: 'private_checkout',
+         });
+         const executable = readlinkSync('/proc/' + server.pid + '/exe');
+         await server.stop();
+         console.log(JSON.stringify({ dataDir: server.dataDir, executable }));`,
+      );
+      const dataDir = join(checkout.dir, '.runway', 'postgres');
+      const run = await execa(
+        process.execPath,
+        ['--import', 'tsx', 'postgres-check.ts', dataDir, String(await getFreePort())],
+        { cwd: checkout.dir, reject: false, timeout: 60_000 },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+      const { dataDir: usedDataDir, executable } = JSON.parse(run.stdout) as Record<string, string>;
+      // /root is not ours to open, so the data goes to the temp dir, and so do the binaries.
+      extraDirs.push(dirname(usedDataDir as string));
+      expect(usedDataDir?.startsWith(tmpdir())).toBe(true);
+      const copy = dirname(dirname(executable as string));
+      extraDirs.push(copy);
+      expect(basename(copy)).toMatch(/^runway-postgres-bin-\d[\w.-]*-[0-9a-f]{16}$/);
+      expect(dirname(copy)).toBe(tmpdir());
+      const stats = await stat(copy);
+      expect([stats.uid, stats.mode & 0o777]).toEqual([0, 0o755]);
+      expect(await readdir(copy)).toEqual(expect.arrayContaining(['bin', 'lib', 'share']));
+      // Nothing half-copied is left beside it.
+      expect((await readdir(tmpdir())).filter((name) => name.startsWith(`${basename(copy)}.`))).toEqual([]);
     },
   );
 });
