@@ -105,7 +105,12 @@ export const ReleaseIdParamsSchema = z.object({
 export const DecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    comment: z.string().max(500).optional(),
+    // No NUL: PostgreSQL text cannot hold it, and a comment must never be what a record refuses.
+    comment: z
+      .string()
+      .max(500)
+      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+      .optional(),
   })
   .openapi('Decision');
 

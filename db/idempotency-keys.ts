@@ -15,10 +15,23 @@ const KEEP_HOURS = 48;
  * Claims `key` for a new request, or takes over one whose request died (lease expired). Returns
  * the row as it stands after the attempt and whether this caller now holds it.
  */
+type Claim = { identity: string; key: string; requestHash: string; releaseId: string; leaseSeconds: number };
+
 export async function claimIdempotencyKey(
   pool: pg.Pool,
-  claim: { identity: string; key: string; requestHash: string; releaseId: string; leaseSeconds: number },
+  claim: Claim,
 ): Promise<{ row: IdempotencyKeyRow; holder: boolean }> {
+  // A key freed by a failed request between the insert and the read below is simply claimed again.
+  for (;;) {
+    const claimed = await tryClaim(pool, claim);
+    if (claimed) return claimed;
+  }
+}
+
+async function tryClaim(
+  pool: pg.Pool,
+  claim: Claim,
+): Promise<{ row: IdempotencyKeyRow; holder: boolean } | undefined> {
   await pool.query(`DELETE FROM api_idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`, [
     KEEP_HOURS,
   ]);
@@ -47,6 +60,7 @@ export async function claimIdempotencyKey(
     [claim.identity, claim.key],
   );
   const row = rows[0];
+  if (!row) return undefined;
   return {
     row: { requestHash: row.request_hash, releaseId: row.release_id, state: row.state, locked: row.locked },
     holder: takenOver.rowCount === 1,

@@ -157,7 +157,7 @@ export async function deleteRelease(pool: pg.Pool, id: string): Promise<void> {
 }
 
 export async function setRunId(pool: pg.Pool, id: string, runId: string): Promise<void> {
-  await pool.query('UPDATE releases SET run_id = $2 WHERE id = $1', [id, runId]);
+  await pool.query('UPDATE releases SET run_id = $2 WHERE id = $1 AND finished_at IS NULL', [id, runId]);
 }
 
 /** One transition of a v2 release, as its workflow sends it: the release row and what changed. */
@@ -183,6 +183,19 @@ const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, 
     claimed_at = COALESCE(claimed_at, now()), updated_at = now()
   WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
 
+/**
+ * PostgreSQL text and jsonb cannot hold NUL. Whatever reaches a record (a command's output, a
+ * comment, a failure message) is made storable here, so no byte can keep a release from ending.
+ */
+export function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, storable(item)])) as T;
+  }
+  return value;
+}
+
 function releaseRowValues(transition: ReleaseTransition): unknown[] {
   return [
     transition.releaseId,
@@ -203,13 +216,21 @@ function releaseRowValues(transition: ReleaseTransition): unknown[] {
  * — closed by reconciliation, or by this same write retried — which for a first write means the
  * record was taken from this workflow before it ran.
  */
-export async function applyTransition(pool: pg.Pool, transition: ReleaseTransition): Promise<boolean> {
+export async function applyTransition(pool: pg.Pool, written: ReleaseTransition): Promise<boolean> {
+  const transition = storable(written);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(transition));
     if (updated.rowCount !== 1) {
-      await client.query('ROLLBACK');
+      // The record is closed, but decisions are facts of their own: one judged while the workflow
+      // was finishing is still kept (append-only, never reopening the release).
+      const exists = await client.query('SELECT 1 FROM releases WHERE id = $1', [transition.releaseId]);
+      if (exists.rowCount === 1) {
+        for (const decision of transition.decisions)
+          await insertDecision(client, transition.releaseId, decision);
+      }
+      await client.query('COMMIT');
       return false;
     }
     for (const step of transition.steps) await upsertStep(client, transition.releaseId, step);
@@ -226,7 +247,7 @@ export async function applyTransition(pool: pg.Pool, transition: ReleaseTransiti
 
 /** The release row alone: what is left to write when the steps or decisions are refused for good. */
 export async function applyReleaseRowOnly(pool: pg.Pool, transition: ReleaseTransition): Promise<boolean> {
-  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(transition));
+  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(storable(transition)));
   return updated.rowCount === 1;
 }
 
@@ -244,7 +265,7 @@ export async function closeRelease(
     `UPDATE releases SET status = $2, failure = COALESCE($3, failure), holds_lock = false, pending_gate = NULL,
        finished_at = now(), updated_at = now()
      WHERE id = $1 AND finished_at IS NULL`,
-    [id, status, failure && JSON.stringify(failure)],
+    [id, status, failure && JSON.stringify(storable(failure))],
   );
   return rowCount === 1;
 }

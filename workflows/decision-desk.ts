@@ -3,7 +3,7 @@
 // once) and the person holds the seat's role on the roster frozen at start. Everything else is
 // refused and recorded with who claimed what and why. Decisions are judged one at a time, so a
 // decision arriving as the last seat fills is answered "gate closed", never silently dropped.
-import { condition, log } from '@temporalio/workflow';
+import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
 import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
 import type { RecordWriter } from './record-writer.js';
@@ -105,16 +105,23 @@ export class DecisionDesk {
     this.#gate = undefined;
   }
 
-  /** Judges one decision, records it, and answers with the verdict. One decision at a time. */
+  /**
+   * Judges one decision, records it, and answers with the verdict. One decision at a time, and never
+   * cancelled: a decision that arrives while the release is being cancelled (or compensating) is
+   * still judged and recorded, and cannot cut the release's own work short.
+   */
   handle(signed: SignedDecision, via: DecisionRecord['via']): Promise<DecisionVerdict> {
-    return this.#serial.run(async () => {
-      const { verdict, record } = await this.#judge(signed, via);
-      this.#keep(record);
-      await this.writer.write(
-        `${record.actor} ${record.decision} at ${record.gateId}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
-      );
-      return verdict;
-    });
+    return CancellationScope.nonCancellable(() =>
+      this.#serial.run(async () => {
+        const { verdict, record } = await this.#judge(signed, via);
+        this.#keep(record);
+        await this.writer.write(
+          `${record.actor} ${record.decision} at ${record.gateId}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
+          { failsStep: false },
+        );
+        return verdict;
+      }),
+    );
   }
 
   async #judge(
@@ -144,10 +151,15 @@ export class DecisionDesk {
       at,
       via,
     };
-    const check = await decisionActivities.verifyDecision.executeWithOptions(
-      { summary: `verify the signature of ${claim.actor}'s ${claim.decision} at ${claim.gateId}` },
-      [signed],
-    );
+    const check = await decisionActivities.verifyDecision
+      .executeWithOptions(
+        { summary: `verify the signature of ${claim.actor}'s ${claim.decision} at ${claim.gateId}` },
+        [signed],
+      )
+      .catch((error: unknown) => ({
+        valid: false,
+        reason: `could not be checked (${error instanceof Error ? error.message : String(error)})`,
+      }));
     if (!check.valid) return this.#refused(base, 'unverified', `signature not verified: ${check.reason}`);
     if (claim.releaseId !== this.input.releaseId) {
       return this.#refused(base, 'wrong-release', `the claim is for release ${claim.releaseId}`);

@@ -1,7 +1,7 @@
 // The release record in PostgreSQL follows the workflow (R-RECORD): one write per transition (a step
 // starting or ending, a gate opening, a decision, the end), carrying what changed since the last one.
 // Writes go one at a time, so a later one never lands before an earlier one.
-import { ActivityFailure, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
 import type { ReleaseTransition } from '../activities/record-activities.js';
 import { recordActivities } from './activity-proxies.js';
 import { holdsServiceLock, isActiveStatus, type ReleaseInput, type ReleaseState } from './release-model.js';
@@ -38,21 +38,35 @@ export class RecordWriter {
     return rejection;
   }
 
-  /** Writes the transition now; `summary` names it in Temporal Web. Never cancelled: it is short. */
-  write(summary: string): Promise<WriteResult> {
-    return this.#serial.run(() => CancellationScope.nonCancellable(() => this.#writeNow(summary)));
+  /**
+   * Writes the transition now; `summary` names it in Temporal Web. Never cancelled: it is short.
+   * Only the main loop's writes (`failsStep`) report a refusal to the step; a decision's write that
+   * is refused must not end the release it did not count for.
+   */
+  write(summary: string, options: { failsStep?: boolean } = {}): Promise<WriteResult> {
+    const failsStep = options.failsStep ?? true;
+    return this.#serial.run(() => CancellationScope.nonCancellable(() => this.#writeNow(summary, failsStep)));
   }
 
-  async #writeNow(summary: string): Promise<WriteResult> {
+  async #writeNow(summary: string, failsStep: boolean): Promise<WriteResult> {
     const transition = this.#transition();
     try {
-      return await recordActivities.recordTransition.executeWithOptions({ summary: `record: ${summary}` }, [
-        transition,
-      ]);
+      const result = await recordActivities.recordTransition.executeWithOptions(
+        { summary: `record: ${summary}` },
+        [transition],
+      );
+      if (!result.applied && transition.seq > 1) {
+        log.warn('the release record no longer follows this workflow (closed outside it)', {
+          seq: transition.seq,
+        });
+      }
+      return result;
     } catch (error) {
       const cause = error instanceof ActivityFailure ? error.cause : error;
       if (cause instanceof ApplicationFailure && cause.type === 'RecordRejected') {
-        this.#rejection = cause.message;
+        // What was refused is written again with the next transition (the release row was written).
+        for (const step of transition.steps) this.#changedSteps.add(step.id);
+        if (failsStep) this.#rejection = cause.message;
         return { applied: true };
       }
       throw error;

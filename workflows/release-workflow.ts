@@ -61,8 +61,12 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   setHandler(decideUpdate, (signed) => desk.handle(signed, 'update'), {
     validator: (signed) => desk.validate(signed),
   });
+  // A signal has no caller to answer: whatever happens is recorded, and nothing a sender puts in
+  // one may fail or end the workflow.
   setHandler(approvalSignal, async (signed) => {
-    await desk.handle(signed, 'signal');
+    await desk
+      .handle(signed, 'signal')
+      .catch((error: unknown) => log.warn('approval signal not judged', { error }));
   });
 
   setCurrentDetails(
@@ -71,7 +75,7 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   // The first write claims the record: if it was closed before this workflow ran (its start took
   // so long that the service was reclaimed), this release ends here without touching anything.
   const claim = await records.write('claim the release record');
-  if (!claim.applied) return abandonBeforeStart(input, state);
+  if (!claim.applied) return abandonBeforeStart(context);
 
   for (let index = 0; index < input.plan.steps.length; ) {
     const step = input.plan.steps[index] as PlanStep;
@@ -93,7 +97,7 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   state.environment = undefined;
   context.setStatus('succeeded');
   await records.write('release succeeded');
-  await condition(allHandlersFinished);
+  await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   setCurrentDetails(`Released **${input.service} ${input.version}**`);
   return { status: 'succeeded' };
 }
@@ -214,9 +218,9 @@ async function compensate(
 }
 
 /** The record was closed before this workflow claimed it: end without touching any target. */
-function abandonBeforeStart(input: ReleaseInput, state: ReleaseState): never {
-  state.status = 'abandoned';
+function abandonBeforeStart({ input, state, setStatus }: StepContext): never {
   state.failure = { step: 'start', reason: 'the release record was closed before its workflow started' };
+  setStatus('abandoned');
   const outcome: ReleaseOutcome = { status: state.status, failure: state.failure };
   setCurrentDetails(`Release **abandoned** before its first step: ${outcome.failure?.reason}`);
   throw ApplicationFailure.nonRetryable(

@@ -62,12 +62,17 @@ export async function runCommand(
   const redact = redactor(Object.keys(spec.envFrom).map((name) => env[name] ?? ''));
   return {
     exitCode: result.exitCode ?? -1,
-    stdout: redact(result.stdout),
-    stderr: redact(result.stderr),
+    stdout: printable(redact(result.stdout)),
+    stderr: printable(redact(result.stderr)),
     durationMs: Math.round(performance.now() - started),
     timedOut: result.timedOut,
     cancelled: result.isCanceled,
   };
+}
+
+/** Command output goes into records, whose text cannot hold NUL: a binary byte must not fail a step. */
+function printable(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
 }
 
 function redactor(secrets: string[]): (text: string) => string {

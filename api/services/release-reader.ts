@@ -56,14 +56,32 @@ export class ReleaseReader {
   async list(query: ListQuery, principal: Principal): Promise<ReleaseRow[]> {
     const readable = readableEnvironments(principal, this.deps.environments);
     if (readable.length === 0) return [];
-    const rows = await listReleases(this.deps.pool, { ...query, readableEnvironments: readable });
+    const filter = { ...query, readableEnvironments: readable };
+    let rows = await listReleases(this.deps.pool, filter);
     const open = rows.filter((row) => !row.finishedAt);
-    if (open.length === 0) return rows;
     const closed = await Promise.all(open.map((row) => this.deps.reconciler.reconcile(row)));
-    if (!closed.some(Boolean)) return rows;
-    return listReleases(this.deps.pool, { ...query, readableEnvironments: readable });
+    if (closed.some(Boolean)) rows = await listReleases(this.deps.pool, filter);
+    const readableSet = new Set(readable);
+    return rows.map((row) => visibleSummary(row, readableSet));
   }
 }
+
+/** A list row as the reader may see it: where the release stands, not what it does elsewhere. */
+export function visibleSummary<R extends ReleaseRow>(row: R, readable: ReadonlySet<string>): R {
+  const seesCurrent = row.currentEnvironment === null || readable.has(row.currentEnvironment);
+  const failureEnvironment = row.failure
+    ? row.plan.steps.find((step) => step.id === row.failure?.step)?.environment
+    : undefined;
+  const seesFailure = failureEnvironment === undefined || readable.has(failureEnvironment);
+  return {
+    ...row,
+    currentStep: seesCurrent ? row.currentStep : null,
+    currentEnvironment: seesCurrent ? row.currentEnvironment : null,
+    failure: seesFailure || !row.failure ? row.failure : { step: row.failure.step, reason: HIDDEN },
+  };
+}
+
+const HIDDEN = 'in an environment you cannot read';
 
 /** Hides what belongs to environments the reader may not read (R-AUTH). */
 export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): ReleaseView {
@@ -75,13 +93,9 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
     const environment = stepEnvironment.get(stepId);
     return environment === undefined || sees(environment);
   };
-  const failureVisible = view.failure === null || seesStep(view.failure.step);
   return {
     ...view,
-    failure:
-      failureVisible || !view.failure
-        ? view.failure
-        : { step: view.failure.step, reason: 'in an environment you cannot read' },
+    ...visibleSummary(view, readable),
     plan: { ...view.plan, steps: view.plan.steps.filter((step) => sees(step.environment)) },
     steps: view.steps.filter((step) => sees(step.environment)),
     decisions: view.decisions.filter((decision) => seesStep(decision.gateId)),

@@ -1,8 +1,8 @@
 // Keeps records honest about workflows that ended without saying so (R-RECORD): terminated or timed
 // out in Temporal (the record becomes `abandoned`, not `cancelled`, which would claim a
-// compensation), ended while PostgreSQL was down (the record takes the workflow's own outcome), or
-// never started at all (the API died between the record and the start). Runs on read and at start-up.
-
+// compensation), ended without their last write reaching PostgreSQL (the record takes the
+// workflow's own outcome), gone from Temporal, or never started at all (the API died between the
+// record and the start). Runs on read and at start-up.
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
@@ -16,37 +16,28 @@ import type { ReleaseFailure, ReleaseOutcome, ReleaseStatus } from '../../workfl
  * workflow `abandoned` without effects, never a second release at once.
  */
 export const START_GRACE_SECONDS = 120;
-const DESCRIBE_TIMEOUT_MS = 3_000;
+const TEMPORAL_TIMEOUT_MS = 3_000;
 
 type Closing = { status: ReleaseStatus; failure: ReleaseFailure | null } | undefined;
 
 export class ReleaseReconciler {
   constructor(private readonly deps: { client: Client; pool: pg.Pool; logger: Logger }) {}
 
-  /** Brings one open record in line with its workflow; true when the record was closed. */
-  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt'>): Promise<boolean> {
+  /**
+   * Brings one open record in line with its workflow; true when the record was closed. Never
+   * throws: a record that cannot be checked now is left for the next read or start-up.
+   */
+  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt' | 'claimedAt'>): Promise<boolean> {
     if (row.finishedAt) return false;
-    let closing: Closing;
     try {
-      closing = await this.#closingFor(row.id);
+      return await this.#reconcile(row);
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) {
-        this.deps.logger.warn({ releaseId: row.id, err: String(error) }, 'could not reconcile a release');
-        return false;
-      }
-      const abandoned = await abandonUnclaimed(this.deps.pool, row.id, START_GRACE_SECONDS);
-      if (abandoned)
-        this.deps.logger.warn({ releaseId: row.id }, 'closed the record of a release that never started');
-      return abandoned;
+      this.deps.logger.warn({ releaseId: row.id, err: String(error) }, 'could not reconcile a release');
+      return false;
     }
-    if (!closing) return false;
-    const closed = await closeRelease(this.deps.pool, row.id, closing.status, closing.failure);
-    if (closed)
-      this.deps.logger.warn({ releaseId: row.id, status: closing.status }, 'reconciled a release record');
-    return closed;
   }
 
-  /** Start-up pass over every open record; a record that cannot be checked now is left for later. */
+  /** Start-up pass over every open record. */
   async reconcileAll(): Promise<number> {
     let closed = 0;
     for (const row of await listUnfinished(this.deps.pool)) {
@@ -55,14 +46,39 @@ export class ReleaseReconciler {
     return closed;
   }
 
+  async #reconcile(row: Pick<ReleaseRow, 'id' | 'claimedAt'>): Promise<boolean> {
+    let closing: Closing;
+    try {
+      closing = await this.#closingFor(row.id);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      if (row.claimedAt === null) {
+        const abandoned = await abandonUnclaimed(this.deps.pool, row.id, START_GRACE_SECONDS);
+        if (abandoned)
+          this.deps.logger.warn({ releaseId: row.id }, 'closed the record of a release that never started');
+        return abandoned;
+      }
+      // Its workflow ran and is gone (deleted, or past the namespace's retention).
+      closing = {
+        status: 'abandoned',
+        failure: { step: 'workflow', reason: 'its workflow no longer exists in Temporal' },
+      };
+    }
+    if (!closing) return false;
+    const closed = await closeRelease(this.deps.pool, row.id, closing.status, closing.failure);
+    if (closed)
+      this.deps.logger.warn({ releaseId: row.id, status: closing.status }, 'reconciled a release record');
+    return closed;
+  }
+
   async #closingFor(id: string): Promise<Closing> {
     const { client } = this.deps;
     const handle = client.workflow.getHandle(id);
-    const description = await client.withDeadline(Date.now() + DESCRIBE_TIMEOUT_MS, () => handle.describe());
+    const description = await client.withDeadline(Date.now() + TEMPORAL_TIMEOUT_MS, () => handle.describe());
     switch (description.status.name) {
-      case 'RUNNING':
-      case 'CONTINUED_AS_NEW':
-        return undefined;
+      case 'COMPLETED':
+      case 'FAILED':
+        return this.#outcomeOf(handle);
       case 'TERMINATED':
         return {
           status: 'abandoned',
@@ -73,21 +89,26 @@ export class ReleaseReconciler {
       case 'CANCELLED':
         return { status: 'cancelled', failure: null };
       default:
-        return this.#outcomeOf(handle);
+        // Running, continued, paused or unknown: the workflow still owns its record.
+        return undefined;
     }
   }
 
   /** A workflow that completed or failed on its own says how its release ended. */
   async #outcomeOf(handle: ReturnType<Client['workflow']['getHandle']>): Promise<Closing> {
+    const { client } = this.deps;
     try {
-      const outcome = (await handle.result()) as ReleaseOutcome;
+      const outcome = (await client.withDeadline(Date.now() + TEMPORAL_TIMEOUT_MS, () =>
+        handle.result(),
+      )) as ReleaseOutcome;
       return { status: outcome.status, failure: outcome.failure ?? null };
     } catch (error) {
       const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      if (!cause) throw error;
       const outcome =
         cause instanceof ApplicationFailure ? (cause.details?.[0] as ReleaseOutcome | undefined) : undefined;
       if (outcome?.status) return { status: outcome.status, failure: outcome.failure ?? null };
-      return { status: 'failed', failure: { step: 'workflow', reason: cause?.message ?? String(error) } };
+      return { status: 'failed', failure: { step: 'workflow', reason: cause.message } };
     }
   }
 }

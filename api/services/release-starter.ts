@@ -14,6 +14,7 @@ import type { RunwayConfig } from '../../config/config-schema.js';
 import {
   ActiveReleaseConflict,
   deleteRelease,
+  getRelease,
   insertRelease,
   type NewRelease,
   ReleaseIdTaken,
@@ -122,6 +123,8 @@ export class ReleaseStarter {
         workflowId: releaseId,
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
+        // A release id runs once: a retried start never begins a second run of an ended release.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${request.type} release of ${request.service} ${request.version}`,
         staticDetails: `Requested by ${requester.name}${request.changeRef ? `, change ${request.changeRef}` : ''}`,
         typedSearchAttributes: [
@@ -157,7 +160,14 @@ export class ReleaseStarter {
         await insertRelease(this.deps.pool, record);
         return;
       } catch (error) {
-        if (error instanceof ReleaseIdTaken) return;
+        if (error instanceof ReleaseIdTaken) {
+          // A retried start resuming its own record, unless that release has already ended.
+          const existing = await getRelease(this.deps.pool, record.id);
+          if (existing?.finishedAt) {
+            throw new ConflictError(`release ${record.id} has already ended (${existing.status})`, record.id);
+          }
+          return;
+        }
         if (!(error instanceof ActiveReleaseConflict)) throw error;
         const holder = error.active;
         const released = holder === undefined || (await this.deps.reconciler.reconcile(holder));

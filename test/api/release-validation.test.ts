@@ -169,6 +169,7 @@ describe('other inputs', () => {
   it.each([
     [{ decision: 'maybe' }, 'decision'],
     [{ decision: 'approve', comment: 'x'.repeat(501) }, 'comment'],
+    [{ decision: 'reject', comment: 'stop\u0000here' }, 'comment'],
     [{}, 'decision'],
   ])('rejects the decision %j', async (decision, field) => {
     const response = await app.request('/api/v1/releases/edm-web-regular-1.4.2-a1b2c3/approvals', {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../activities/drivers/command-runner.js';
 import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
+import { storable } from '../../db/release-records.js';
 
 describe('command placeholders', () => {
   it('fills known placeholders and leaves the others for later', () => {
@@ -39,6 +40,19 @@ describe('runCommand', () => {
     );
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(['one arg; echo two', true, null]);
+  });
+
+  it('turns NUL bytes in output into a storable character, so output can always be recorded', async () => {
+    const result = await runCommand(
+      { argv: [process.execPath, '-e', 'process.stdout.write("a\\u0000b")'], timeoutMs: 10_000, envFrom: {} },
+      {},
+      { cwd: process.cwd() },
+    );
+    expect(result.stdout).toBe('a\uFFFDb');
+    expect(storable({ reason: 'x\u0000', steps: [{ output: '\u0000' }] })).toEqual({
+      reason: 'x\uFFFD',
+      steps: [{ output: '\uFFFD' }],
+    });
   });
 
   it('never lets a value passed through envFrom out in the output', async () => {

@@ -454,6 +454,65 @@ describe('a regular release on the v2 engine', () => {
     });
   });
 
+  it('judges a signal that arrives while a cancelled release compensates, and still finishes the compensation', async () => {
+    const target = standInActivities({ hangSwitchIn: 'staging' });
+    const { switchTraffic } = target.activities;
+    let compensating!: () => void;
+    const compensationStarted = new Promise<void>((resolve) => {
+      compensating = resolve;
+    });
+    // The switch back takes a second, during which a forged decision arrives.
+    target.activities.switchTraffic = async (request) => {
+      if (request.environment === 'staging' && request.colour === 'blue') {
+        compensating();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      return switchTraffic(request);
+    };
+    const outcome = await runRelease(
+      target.activities,
+      async ({ releaseId, signal, until, cancel, issuedAt }) => {
+        await until(() =>
+          target.calls.some((call) => call.activity === 'switchTraffic' && call.environment === 'staging'),
+        );
+        await cancel();
+        await compensationStarted;
+        await signal(
+          signedBy(
+            foreignDecisionKeys,
+            claimFor(releaseId, 'mallory', ['pm'], 'approve', { issuedAt: await issuedAt() }),
+          ),
+        );
+      },
+    );
+    expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'deploy-staging' } });
+    expect(outcome.state.rollbackPlan[0]).toMatchObject({ id: 'deploy-staging.switch-back', status: 'done' });
+    // Really judged (its signature checked), not cut short by the release's cancellation.
+    expect(outcome.state.decisions).toMatchObject([{ actor: 'mallory', refusal: 'unverified' }]);
+    expect(outcome.state.decisions[0]?.reason).toContain('does not match');
+    expect(target.transitions.at(-1)).toMatchObject({
+      status: 'cancelled',
+      finished: true,
+      holdsLock: false,
+    });
+  });
+
+  it('records a decision whose signature could not be checked as refused, and goes on', async () => {
+    const target = standInActivities();
+    target.activities.verifyDecision = async () => {
+      throw ApplicationFailure.nonRetryable('key store unreachable');
+    };
+    const outcome = await runRelease(target.activities, async ({ decide, untilStatus, until, cancel }) => {
+      await untilStatus('awaiting-approval');
+      expect(await decide('pm-li', ['pm'])).toMatchObject({ outcome: 'refused', refusal: 'unverified' });
+      const current = await until((state) => state.decisions.length === 1);
+      expect(current.decisions[0]?.reason).toContain('could not be checked');
+      expect(current.status).toBe('awaiting-approval');
+      await cancel();
+    });
+    expect(outcome.status).toBe('cancelled');
+  });
+
   it('ends cancelled when cancelled at the gate, production untouched', async () => {
     const target = standInActivities();
     const outcome = await runRelease(target.activities, async ({ untilStatus, cancel }) => {
