@@ -329,8 +329,30 @@ describe('reading per environment', () => {
     expect(everyone.plan.steps).toHaveLength(7);
     expect(everyone.pendingGate?.gateId).toBe('change-approval');
     const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
-    expect((listed.body.releases as { id: string }[]).map((release) => release.id)).toContain(id);
+    const row = (
+      listed.body.releases as { id: string; currentStep: string | null; currentEnvironment: string | null }[]
+    ).find((release) => release.id === id);
+    // Listed, but not where in PROD it stands.
+    expect(row).toMatchObject({ currentStep: null, currentEnvironment: null });
     await rejectAtGate(id);
+  });
+});
+
+describe('reconciliation', () => {
+  it('closes the record of a release whose workflow was deleted from Temporal', async () => {
+    const started = await requestRelease('2.8.0');
+    const id = started.body.id as string;
+    await waitForStatus(id, ['awaiting-approval']);
+    await stack.runway.client.workflowService.deleteWorkflowExecution({
+      namespace: stack.config.settings.temporal.namespace,
+      workflowExecution: { workflowId: id },
+    });
+    const closed = await waitForStatus(id, ['abandoned']);
+    expect(closed.failure?.reason).toBe('its workflow no longer exists in Temporal');
+    // The service is free for the next release.
+    const next = await requestRelease('2.8.1');
+    expect(next.status).toBe(201);
+    await rejectAtGate(next.body.id as string);
   });
 });
 
