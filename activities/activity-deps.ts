@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DecisionKeys } from '../security/decision-signature.js';
+import type { WindowCalendar } from './calendar-activities.js';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -11,4 +12,6 @@ export interface ActivityDeps {
   workingDirectory: string;
   /** The keys that verify signed decisions; they stay in the worker, never in a history. */
   decisionKeys: DecisionKeys;
+  /** The release calendar (windows, freezes, holidays), read anew for every check. */
+  calendar: WindowCalendar;
 }

@@ -1,5 +1,6 @@
 // The activities of a release, built by one factory over their dependencies (see STYLE: samples' saga).
 import type { ActivityDeps } from './activity-deps.js';
+import { createCalendarActivities } from './calendar-activities.js';
 import { createCommandActivities } from './command-activities.js';
 import { createDecisionActivities } from './decision-activities.js';
 import { createLegacyV1Activities } from './legacy-v1-activities.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVerificationActivities(deps),
     ...createRecordActivities(deps),
     ...createDecisionActivities(deps),
+    ...createCalendarActivities(deps),
     ...createLegacyV1Activities(deps),
   };
 }

@@ -3,6 +3,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import type { CalendarSource } from '../calendar/release-calendars.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type AppEnv, createRouter } from './app-env.js';
@@ -12,8 +13,10 @@ import { requestLog } from './middleware/request-log.js';
 import type { ReleaseService } from './release-service.js';
 import { addApiDocs } from './routes/api-docs.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { releaseRoutes } from './routes/releases.js';
+import { windowOverrideRoutes } from './routes/window-override.js';
 
 export interface AppDeps {
   service: ReleaseService;
@@ -22,6 +25,8 @@ export interface AppDeps {
   tokens: Map<string, string>;
   logger: Logger;
   readiness?: Readiness;
+  /** The release calendars, for GET /api/v1/calendar. */
+  calendars: CalendarSource;
 }
 
 /** Request bodies are a few hundred bytes; anything near this is a mistake or an attack. */
@@ -49,6 +54,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness, deps.logger));
   app.route('/api/v1/releases', releaseRoutes(deps.service));
   app.route('/api/v1/releases', approvalRoutes(deps.service));
+  app.route('/api/v1/releases', windowOverrideRoutes(deps.service));
+  app.route('/api/v1/calendar', calendarRoutes(deps.calendars));
   addApiDocs(app, deps.config);
 
   app.onError(handleError(deps.logger));

@@ -5,6 +5,8 @@ import { z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CalendarDataExhausted } from '../calendar/holiday-calendar.js';
+import { UnknownEnvironment } from '../calendar/release-calendars.js';
 import { isDatabaseUnreachable } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { PlanError } from '../runbooks/resolve-release-plan.js';
@@ -120,6 +122,10 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
         ...(error.activeReleaseId ? { activeReleaseId: error.activeReleaseId } : {}),
       });
     }
+    if (error instanceof UnknownEnvironment)
+      return errorJson(c, 404, { code: 'not_found', message: error.message });
+    if (error instanceof CalendarDataExhausted)
+      return errorJson(c, 422, { code: 'unprocessable', message: error.message });
     if (error instanceof UnprocessableError)
       return errorJson(c, 422, { code: 'unprocessable', message: error.message });
     if (error instanceof UnavailableError)

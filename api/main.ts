@@ -1,6 +1,7 @@
 // `npm run api`: the HTTP API on its own, for deployments where it runs apart from the workers
 // (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { Client, Connection } from '@temporalio/client';
+import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
@@ -19,7 +20,15 @@ async function main(): Promise<void> {
   const pool = createPool(databaseUrl, logger);
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({ connection, namespace: config.settings.temporal.namespace });
-  const service = new ReleaseService({ client, pool, config, logger, decisionKeys: loadDecisionKeys() });
+  const calendars = new ReleaseCalendars(config);
+  const service = new ReleaseService({
+    client,
+    pool,
+    config,
+    logger,
+    decisionKeys: loadDecisionKeys(),
+    windowCalendar: calendars,
+  });
   // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
   void service.reconciler
     .reconcileAll()
@@ -31,6 +40,7 @@ async function main(): Promise<void> {
     tokens: tokensFromEnvironment(config),
     logger,
     readiness: readinessCheck({ pool, connection }),
+    calendars,
   });
   const server = await serveApi(app, config.settings.api.port, {
     hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0',

@@ -59,6 +59,21 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
         // Plans resolved by the v1 engine have no roster.
         roster: (step.roster ?? []).map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
       };
+    case 'window':
+      return {
+        ...base,
+        kind: 'window',
+        policy: { ...step.policy },
+        minimumRemainingMs: step.minimumRemainingMs,
+        recheckMs: step.recheckMs,
+        override: {
+          quorum: [...step.override.quorum],
+          roster: step.override.roster.map((entry) => ({
+            identity: entry.identity,
+            roles: [...entry.roles],
+          })),
+        },
+      };
   }
 }
 
@@ -100,6 +115,7 @@ export function releaseJson(
   const gate = release.pendingGate;
   return {
     ...releaseSummaryJson(release, temporalUrlFor),
+    waitingWindow: release.waitingWindow ? { ...release.waitingWindow } : null,
     pendingGate: gate && {
       gateId: gate.gateId,
       name: gate.name,

@@ -21,6 +21,8 @@ export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,127}$/;
 const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
   running: 'Walking its steps; nobody is being waited for.',
   'awaiting-approval': 'Waiting at an approval gate; `pendingGate` says which seats are still missing.',
+  'waiting-window':
+    'Waiting, durably, for its release window; `waitingWindow` says until when and why. Two admins can override it.',
   succeeded: 'Every step passed.',
   failed: 'A step failed and the release stopped; `failure` names the step and the reason.',
   rejected: 'An approver rejected it at a gate; the steps after the gate never ran.',
@@ -118,7 +120,8 @@ export const DecisionSchema = z
 
 const isoDate = z.string().openapi({ format: 'date-time', example: '2026-11-05T02:00:00.000Z' });
 const role = z.enum([...ACCESS_ROLES, ...APPROVER_ROLES]);
-const approverRole = z.enum(APPROVER_ROLES);
+// A seat at a gate: an approver role, or an access role (two admins confirm a window override).
+const seatRole = role;
 
 const CommandSchema = z.object({
   argv: z.array(z.string()),
@@ -174,10 +177,23 @@ export const PlanStepSchema = z
     z.object({
       ...planStepBase,
       kind: z.literal('approval'),
-      quorum: z.array(approverRole),
+      quorum: z.array(seatRole),
       roster: z
-        .array(z.object({ identity: z.string(), roles: z.array(approverRole) }))
+        .array(z.object({ identity: z.string(), roles: z.array(seatRole) }))
         .openapi({ description: 'Who may fill the seats, frozen when the release started.' }),
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('window'),
+      policy: z.object({ windows: z.boolean(), freezes: z.boolean() }).openapi({
+        description: 'Which calendar rules this release type obeys: release windows, freezes.',
+      }),
+      minimumRemainingMs: z.number().int(),
+      recheckMs: z.number().int(),
+      override: z.object({
+        quorum: z.array(seatRole),
+        roster: z.array(z.object({ identity: z.string(), roles: z.array(seatRole) })),
+      }),
     }),
   ])
   .openapi('PlanStep');
@@ -186,7 +202,23 @@ export const PlanSchema = z
   .object({ type: ReleaseTypeSchema, description: z.string(), steps: z.array(PlanStepSchema) })
   .openapi('Plan', { description: 'The runbook resolved for one service and version.' });
 
-export const DryRunSchema = z.object({ dryRun: z.literal(true), plan: PlanSchema }).openapi('DryRun');
+export const WindowEstimateSchema = z
+  .object({
+    stepId: z.string(),
+    environment: z.string(),
+    outcome: z.enum(['open', 'wait', 'unknown']).openapi({
+      description: 'open: it would enter now; wait: not before `at`; unknown: the calendar data has ended.',
+    }),
+    at: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .openapi('WindowEstimate', {
+    description: 'When a window step would let the release through if it were approved now.',
+  });
+
+export const DryRunSchema = z
+  .object({ dryRun: z.literal(true), plan: PlanSchema, windowEstimates: z.array(WindowEstimateSchema) })
+  .openapi('DryRun');
 
 const FailureSchema = z.object({ step: z.string(), reason: z.string() });
 
@@ -215,16 +247,16 @@ export const PendingGateSchema = z
     gateId: z.string(),
     name: z.string(),
     environment: z.string(),
-    quorum: z.array(approverRole),
+    quorum: z.array(seatRole),
     approvals: z.array(
       z.object({
         approver: z.string(),
-        seat: approverRole,
+        seat: seatRole,
         at: isoDate,
         comment: z.string().nullable(),
       }),
     ),
-    missing: z.array(approverRole).openapi({ description: 'Seats nobody has filled yet.' }),
+    missing: z.array(seatRole).openapi({ description: 'Seats nobody has filled yet.' }),
   })
   .openapi('PendingGate');
 
@@ -232,7 +264,7 @@ export const StepSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    kind: z.enum(['deploy', 'command', 'verify', 'approval', 'compensation']),
+    kind: z.enum(['deploy', 'command', 'verify', 'approval', 'window', 'compensation']),
     environment: z.string(),
     status: z.enum(STEP_STATUSES),
     startedAt: isoDate,
@@ -265,7 +297,7 @@ export const DecisionRecordSchema = z
     outcome: z.enum(['counted', 'refused']),
     refusal: z.enum(DECISION_REFUSALS).nullable(),
     reason: z.string().nullable(),
-    seat: approverRole.nullable(),
+    seat: seatRole.nullable(),
     via: z.enum(['update', 'signal']),
     decidedAt: isoDate,
   })
@@ -289,6 +321,9 @@ export const CompensationSchema = z
   .openapi('Compensation');
 
 export const ReleaseSchema = ReleaseSummarySchema.extend({
+  waitingWindow: z.object({ until: isoDate.nullable(), reason: z.string() }).nullable().openapi({
+    description: 'While `waiting-window`: the instant it waits for (null: for the calendar) and why.',
+  }),
   pendingGate: PendingGateSchema.nullable(),
   steps: z.array(StepSchema).openapi({ description: 'Steps as they ran, with their timings.' }),
   approvals: z.array(ApprovalSchema).openapi({ description: 'The decisions that counted, in order.' }),
@@ -306,7 +341,7 @@ export const ReleaseListSchema = z.object({ releases: z.array(ReleaseSummarySche
 export const DecisionResultSchema = z
   .object({
     counted: z.literal(true),
-    missing: z.array(approverRole).openapi({ description: 'Seats still empty after this decision.' }),
+    missing: z.array(seatRole).openapi({ description: 'Seats still empty after this decision.' }),
   })
   .openapi('DecisionResult');
 

@@ -3,6 +3,7 @@
 // PostgreSQL, written by the activities.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
@@ -30,6 +31,8 @@ export interface ReleaseServiceDeps {
   config: RunwayConfig;
   logger: Logger;
   decisionKeys: DecisionKeys;
+  /** The release calendar, for a dry run's estimate of when its window steps would let it through. */
+  windowCalendar: WindowCalendar;
   runbookDir?: string;
 }
 
@@ -76,6 +79,32 @@ export class ReleaseService {
     return this.#starter.plan(request, requester);
   }
 
+  /** When each window step of the plan would let the release through, were it approved at `at`. */
+  estimateWindows(plan: ReleasePlan, at: Date) {
+    return Promise.all(
+      plan.steps.flatMap((step) =>
+        step.kind === 'window'
+          ? [
+              this.deps.windowCalendar
+                .check({
+                  environment: step.environment,
+                  at: at.toISOString(),
+                  policy: step.policy,
+                  minimumRemainingMs: step.minimumRemainingMs,
+                })
+                .then((check) => ({
+                  stepId: step.id,
+                  environment: step.environment,
+                  outcome: check.kind,
+                  at: check.kind === 'open' ? at.toISOString() : check.kind === 'wait' ? check.until : null,
+                  reason: check.kind === 'open' ? null : check.reason,
+                })),
+            ]
+          : [],
+      ),
+    );
+  }
+
   /** Starts a release and returns it as its requester sees it. */
   async start(request: StartRequest, requester: Principal): Promise<ReleaseView> {
     const id = await this.#starter.start(request, requester);
@@ -95,8 +124,13 @@ export class ReleaseService {
     return this.#reader.list(query, principal);
   }
 
-  decide(id: string, approver: Principal, request: DecisionRequest): Promise<DecisionAnswer> {
-    return this.#decisions.decide(id, approver, request);
+  decide(
+    id: string,
+    approver: Principal,
+    request: DecisionRequest,
+    at: 'approval' | 'window' = 'approval',
+  ): Promise<DecisionAnswer> {
+    return this.#decisions.decide(id, approver, request, at);
   }
 
   temporalUrl(workflowId: string): string {

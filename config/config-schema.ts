@@ -126,4 +126,6 @@ export interface RunwayConfig {
   settings: RunwaySettings;
   environments: Record<string, EnvironmentConfig>;
   services: Record<string, ServiceConfig>;
+  /** config/calendar.yml: read anew whenever a release window is checked, so edits apply at once. */
+  calendarFile: string;
 }

@@ -82,5 +82,5 @@ export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR): Promise<Runw
     ]);
   }
   checkReferences(dir, new Set(settings.identities.map((identity) => identity.name)), environments, services);
-  return { settings, environments, services };
+  return { settings, environments, services, calendarFile: join(dir, 'calendar.yml') };
 }

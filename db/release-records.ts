@@ -7,6 +7,7 @@ import type {
   ReleaseFailure,
   ReleaseInput,
   ReleasePlan,
+  ReleaseState,
   ReleaseStatus,
   ReleaseType,
   StepRecord,
@@ -39,6 +40,7 @@ export interface ReleaseRow {
   plan: ReleasePlan;
   environments: string[];
   pendingGate: PendingGate | null;
+  waitingWindow: ReleaseState['waitingWindow'] | null;
   rollbackPlan: CompensationEntry[];
   holdsLock: boolean;
   claimedAt: Date | null;
@@ -83,7 +85,7 @@ export function isPermanentDatabaseError(error: unknown): boolean {
 
 const UNIQUE_VIOLATION = '23505';
 const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
-  current_step, current_environment, failure, runbook, environments, pending_gate, rollback_plan, holds_lock,
+  current_step, current_environment, failure, runbook, environments, pending_gate, waiting_window, rollback_plan, holds_lock,
   claimed_at, temporal_url, created_at, updated_at, finished_at`;
 
 function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
@@ -103,6 +105,7 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     plan: row.runbook as ReleasePlan,
     environments: row.environments as string[],
     pendingGate: row.pending_gate as PendingGate | null,
+    waitingWindow: row.waiting_window as ReleaseRow['waitingWindow'],
     rollbackPlan: (row.rollback_plan as CompensationEntry[] | null) ?? [],
     holdsLock: row.holds_lock as boolean,
     claimedAt: row.claimed_at as Date | null,
@@ -170,6 +173,8 @@ export interface ReleaseTransition {
   environment: string | null;
   failure: ReleaseFailure | null;
   pendingGate: PendingGate | null;
+  /** Absent in transitions of workflows that predate release windows. */
+  waitingWindow?: ReleaseState['waitingWindow'] | null;
   rollbackPlan: CompensationEntry[];
   holdsLock: boolean;
   finished: boolean;
@@ -180,7 +185,7 @@ export interface ReleaseTransition {
 const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, current_environment = $4,
     failure = $5, pending_gate = $6, rollback_plan = $7, holds_lock = $8,
     finished_at = CASE WHEN $9 THEN now() ELSE NULL END, record_seq = $10,
-    claimed_at = COALESCE(claimed_at, now()), updated_at = now()
+    claimed_at = COALESCE(claimed_at, now()), updated_at = now(), waiting_window = $11
   WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
 
 /**
@@ -208,6 +213,7 @@ function releaseRowValues(transition: ReleaseTransition): unknown[] {
     transition.holdsLock,
     transition.finished,
     transition.seq,
+    transition.waitingWindow ? JSON.stringify(transition.waitingWindow) : null,
   ];
 }
 

@@ -2,13 +2,9 @@
 // quorum's roles in the gate's environment. The workflow counts a decision only from someone on it,
 // so neither a forged message nor a grant added after the start can fill a seat.
 import type { RunwayConfig } from '../config/config-schema.js';
-import type { ApproverRole, RosterEntry } from '../workflows/release-model.js';
+import type { Role, RosterEntry } from '../workflows/release-model.js';
 
-export function approvalRoster(
-  config: RunwayConfig,
-  environment: string,
-  quorum: ApproverRole[],
-): RosterEntry[] {
+export function approvalRoster(config: RunwayConfig, environment: string, quorum: Role[]): RosterEntry[] {
   const grants = config.environments[environment]?.grants ?? {};
   return Object.entries(grants)
     .map(([identity, roles]) => ({

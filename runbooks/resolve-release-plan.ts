@@ -33,6 +33,19 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
   if (!environment)
     throw new PlanError(`runbook step ${step.id} names unknown environment ${step.environment}`);
   const base = { id: step.id, name: step.name ?? step.id, environment: step.environment };
+  if (step.kind === 'window') {
+    return {
+      ...base,
+      kind: 'window',
+      policy: { ...step.policy },
+      minimumRemainingMs: step.minimumRemainingMinutes * 60_000,
+      recheckMs: step.recheckMinutes * 60_000,
+      override: {
+        quorum: step.override.quorum,
+        roster: approvalRoster(config, step.environment, step.override.quorum),
+      },
+    };
+  }
   if (step.kind === 'approval') {
     const roster = approvalRoster(config, step.environment, step.quorum);
     return { ...base, kind: 'approval', quorum: step.quorum, roster };

@@ -3,7 +3,7 @@
 // here, in the plan resolver and in the engine's `runStep`.
 import { z } from 'zod';
 import { name } from '../config/config-schema.js';
-import { APPROVER_ROLES, RELEASE_TYPES } from '../workflows/release-model.js';
+import { ACCESS_ROLES, APPROVER_ROLES, RELEASE_TYPES } from '../workflows/release-model.js';
 
 const stepBase = {
   id: name,
@@ -35,11 +35,31 @@ export const approvalStepSchema = z.strictObject({
   quorum: z.array(z.enum(APPROVER_ROLES)).min(1),
 });
 
+/**
+ * Waits for the environment's release window (R-WINDOW). The policy says which calendar rules this
+ * release type obeys; the override is who may let it through anyway, with a reason (R-TWO-PERSON:
+ * two distinct people by default, never the requester).
+ */
+export const windowStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('window'),
+  policy: z
+    .strictObject({ windows: z.boolean().default(true), freezes: z.boolean().default(true) })
+    .default({ windows: true, freezes: true }),
+  /** A window closing sooner than this is not entered: the deploy waits for the next one. */
+  minimumRemainingMinutes: z.number().int().min(0).max(240).default(15),
+  recheckMinutes: z.number().int().min(1).max(1440).default(60),
+  override: z
+    .strictObject({ quorum: z.array(z.enum([...ACCESS_ROLES, ...APPROVER_ROLES])).min(1) })
+    .default({ quorum: ['admin', 'admin'] }),
+});
+
 export const runbookStepSchema = z.discriminatedUnion('kind', [
   deployStepSchema,
   commandStepSchema,
   verifyStepSchema,
   approvalStepSchema,
+  windowStepSchema,
 ]);
 
 export const runbookSchema = z

@@ -197,6 +197,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
 
   const runway = await startRunway({ config, databaseUrl, logger: log, workingDirectory: projectRoot });
   stops.push(runway.stop);
+  if (runway.calendarWarning) say(`warning: ${runway.calendarWarning}`);
   continueStarting();
 
   printWelcome({

@@ -3,11 +3,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
+import type { WindowCalendar } from '../activities/calendar-activities.js';
 import { createApp } from '../api/create-app.js';
 import { tokensFromEnvironment } from '../api/principal.js';
 import { readinessCheck } from '../api/readiness.js';
 import { ReleaseService } from '../api/release-service.js';
 import { serveApi } from '../api/serve-api.js';
+import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
@@ -24,10 +26,14 @@ export interface RunwayOptions {
   runbookDir?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
   env?: NodeJS.ProcessEnv;
+  /** What the worker's window steps ask; by default the configured calendar (tests declare one). */
+  windowCalendar?: WindowCalendar;
 }
 
 export interface RunningRunway {
   apiUrl: string;
+  /** Said at start when the release calendar's holiday data is about to end. */
+  calendarWarning?: string;
   client: Client;
   pool: pg.Pool;
   service: ReleaseService;
@@ -39,6 +45,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
   await checkRunbooks(config, options.runbookDir);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const decisionKeys = loadDecisionKeys(options.env);
+  const calendars = new ReleaseCalendars(config);
   const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
@@ -52,6 +59,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     logger: logger.child({ component: 'worker' }),
     workingDirectory: options.workingDirectory,
     decisionKeys,
+    calendar: options.windowCalendar ?? calendars,
     workflowBundle: options.workflowBundle,
   });
   const workerRun = worker.run();
@@ -62,8 +70,11 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     config,
     logger: logger.child({ component: 'api' }),
     decisionKeys,
+    windowCalendar: calendars,
     runbookDir: options.runbookDir,
   });
+  const calendarWarning = await calendars.dataEndWarning(new Date());
+  if (calendarWarning) logger.warn(calendarWarning);
   // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
   await service.reconciler
     .reconcileAll()
@@ -73,6 +84,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     config,
     tokens: tokensFromEnvironment(config, options.env),
     logger: logger.child({ component: 'http' }),
+    calendars,
     readiness: readinessCheck({
       pool,
       connection: clientConnection,
@@ -84,6 +96,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
 
   return {
     apiUrl: api.url,
+    ...(calendarWarning ? { calendarWarning } : {}),
     client,
     pool,
     service,

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
+import type { WindowCalendar } from '../activities/calendar-activities.js';
 import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
@@ -17,6 +18,8 @@ export interface ReleaseWorkerOptions {
   logger: Logger;
   workingDirectory: string;
   decisionKeys: DecisionKeys;
+  /** The release calendar the window step asks (config/calendar.yml; tests declare their own). */
+  calendar: WindowCalendar;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -27,6 +30,7 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     logger: options.logger,
     workingDirectory: options.workingDirectory,
     decisionKeys: options.decisionKeys,
+    calendar: options.calendar,
   });
   return Worker.create({
     connection: options.connection,

@@ -1,6 +1,7 @@
 // `npm run worker`: a release worker on its own, for deployments where workers scale separately
 // from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
@@ -25,9 +26,12 @@ async function main(): Promise<void> {
     logger,
     workingDirectory: process.cwd(),
     decisionKeys: loadDecisionKeys(),
+    calendar: new ReleaseCalendars(config),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
   });
   logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');
+  const calendarWarning = await new ReleaseCalendars(config).dataEndWarning(new Date());
+  if (calendarWarning) logger.warn(calendarWarning);
   // Worker.run() handles SIGINT/SIGTERM itself: it drains and resolves.
   await worker.run();
   await connection.close();

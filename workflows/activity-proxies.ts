@@ -46,6 +46,12 @@ export const recordActivities = proxyLocalActivities<Pick<RunwayActivities, 'rec
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/** The calendar: its config is read anew on every check, so a freeze added during a wait counts. */
+export const calendarActivities = proxyActivities<Pick<RunwayActivities, 'checkReleaseWindow'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /** Signature checks run locally with the worker's keys, so no key ever enters the history. */
 export const decisionActivities = proxyLocalActivities<Pick<RunwayActivities, 'verifyDecision'>>({
   startToCloseTimeout: '5 seconds',

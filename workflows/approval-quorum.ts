@@ -1,20 +1,14 @@
 // Who may fill which seat of an approval gate (R-APPROVE, R-SOD, R-TWO-PERSON). Pure functions:
 // the workflow judges every verified decision with them; the API uses them to show a gate.
-import type {
-  ApprovalPlanStep,
-  ApproverRole,
-  DecisionRefusal,
-  RecordedApproval,
-  Role,
-} from './release-model.js';
+import type { ApprovalPlanStep, DecisionRefusal, RecordedApproval, Role } from './release-model.js';
 
 export type ApprovalJudgement =
-  | { counted: true; kind: 'approval'; seats: Record<string, ApproverRole> }
+  | { counted: true; kind: 'approval'; seats: Record<string, Role> }
   | { counted: true; kind: 'rejection' }
   | { counted: false; refusal: DecisionRefusal; reason: string };
 
 interface GateView {
-  quorum: readonly ApproverRole[];
+  quorum: readonly Role[];
   approvals: readonly RecordedApproval[];
 }
 
@@ -24,16 +18,16 @@ interface GateView {
  * Backtracking is fine: a quorum has a handful of seats.
  */
 export function assignSeats(
-  quorum: readonly ApproverRole[],
+  quorum: readonly Role[],
   approvers: readonly { approver: string; roles: readonly Role[] }[],
-): Map<string, ApproverRole> | undefined {
+): Map<string, Role> | undefined {
   const seatTaken = quorum.map(() => false);
-  const assignment = new Map<string, ApproverRole>();
+  const assignment = new Map<string, Role>();
   const place = (index: number): boolean => {
     const candidate = approvers[index];
     if (candidate === undefined) return true;
     for (let seat = 0; seat < quorum.length; seat++) {
-      const role = quorum[seat] as ApproverRole;
+      const role = quorum[seat] as Role;
       if (seatTaken[seat] || !candidate.roles.includes(role)) continue;
       seatTaken[seat] = true;
       assignment.set(candidate.approver, role);
@@ -48,9 +42,9 @@ export function assignSeats(
 
 /** The seats still empty, given the approvals recorded so far. */
 export function missingSeats(
-  quorum: readonly ApproverRole[],
+  quorum: readonly Role[],
   approvals: readonly Pick<RecordedApproval, 'seat'>[],
-): ApproverRole[] {
+): Role[] {
   const missing = [...quorum];
   for (const approval of approvals) {
     const index = missing.indexOf(approval.seat);
@@ -68,7 +62,7 @@ export function verifiedGateRoles(
   step: Pick<ApprovalPlanStep, 'quorum' | 'roster'>,
   actor: string,
   claimedRoles: readonly string[],
-): ApproverRole[] {
+): Role[] {
   const rostered = step.roster.find((entry) => entry.identity === actor)?.roles ?? [];
   return rostered.filter((role) => step.quorum.includes(role) && claimedRoles.includes(role));
 }
@@ -77,7 +71,7 @@ export function verifiedGateRoles(
 export function judgeDecision(
   gate: GateView,
   actor: string,
-  roles: readonly ApproverRole[],
+  roles: readonly Role[],
   decision: 'approve' | 'reject',
   requestedBy: string,
 ): ApprovalJudgement {

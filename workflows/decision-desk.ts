@@ -9,7 +9,6 @@ import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quoru
 import type { RecordWriter } from './record-writer.js';
 import type {
   ApprovalPlanStep,
-  ApproverRole,
   DecisionClaim,
   DecisionRecord,
   DecisionRefusal,
@@ -17,6 +16,7 @@ import type {
   PendingGate,
   ReleaseInput,
   ReleaseState,
+  Role,
   SignedDecision,
 } from './release-model.js';
 import { Serial } from './serial.js';
@@ -30,8 +30,14 @@ const DECISIONS_KEPT = 200;
 
 export type GateOutcome = { approved: true } | { approved: false; rejectedBy: string; comment?: string };
 
+/** A gate people decide at: an approval step, or the override of a window wait. */
+export type GateSpec = Pick<ApprovalPlanStep, 'id' | 'name' | 'environment' | 'quorum' | 'roster'> & {
+  /** A window override can only be confirmed: a "reject" there is refused, never ends the release. */
+  acceptsRejection: boolean;
+};
+
 interface OpenGate {
-  step: ApprovalPlanStep;
+  step: GateSpec;
   pending: PendingGate;
   outcome?: GateOutcome;
 }
@@ -78,11 +84,13 @@ export class DecisionDesk {
    */
   validate(signed: SignedDecision): void {
     const claim = parseClaim(signed);
-    const gate = this.input.plan.steps.find((step) => step.id === claim.gateId && step.kind === 'approval');
+    const gate = this.input.plan.steps.find(
+      (step) => step.id === claim.gateId && (step.kind === 'approval' || step.kind === 'window'),
+    );
     if (!gate) throw new Error(`release ${this.input.releaseId} has no gate ${claim.gateId}`);
   }
 
-  open(step: ApprovalPlanStep): PendingGate {
+  open(step: GateSpec): PendingGate {
     const pending: PendingGate = {
       gateId: step.id,
       name: step.name,
@@ -99,6 +107,11 @@ export class DecisionDesk {
   async outcome(): Promise<GateOutcome> {
     await condition(() => this.#gate?.outcome !== undefined);
     return this.#gate?.outcome as GateOutcome;
+  }
+
+  /** True once the open gate has its outcome (a quorum met, or a rejection). */
+  isDecided(): boolean {
+    return this.#gate?.outcome !== undefined;
   }
 
   close(): void {
@@ -176,6 +189,9 @@ export class DecisionDesk {
     if (!gate || gate.outcome !== undefined || gate.pending.gateId !== claim.gateId) {
       return this.#refused(base, 'gate-closed', `gate ${claim.gateId} is not open for decisions`);
     }
+    if (claim.decision === 'reject' && !gate.step.acceptsRejection) {
+      return this.#refused(base, 'not-eligible', `${gate.step.name} can only be confirmed, not rejected`);
+    }
     const roles = verifiedGateRoles(gate.step, claim.actor, claim.roles);
     const judgement = judgeDecision(gate.pending, claim.actor, roles, claim.decision, this.input.requestedBy);
     if (!judgement.counted) return this.#refused(base, judgement.refusal, judgement.reason);
@@ -186,7 +202,7 @@ export class DecisionDesk {
         record: { ...base, seq: this.#nextSeq(), outcome: 'counted' },
       };
     }
-    const seat = judgement.seats[claim.actor] as ApproverRole;
+    const seat = judgement.seats[claim.actor] as Role;
     gate.pending.approvals.push({
       approver: claim.actor,
       roles,

@@ -88,6 +88,7 @@ export class RecordWriter {
       environment: state.environment ?? null,
       failure: state.failure ?? null,
       pendingGate: state.pendingGate ?? null,
+      waitingWindow: state.waitingWindow ?? null,
       rollbackPlan: state.rollbackPlan,
       holdsLock: holdsServiceLock(state.status),
       finished: !isActiveStatus(state.status),

@@ -13,6 +13,7 @@ export type ReleaseType = (typeof RELEASE_TYPES)[number];
 export const RELEASE_STATUSES = [
   'running',
   'awaiting-approval',
+  'waiting-window',
   'succeeded',
   'failed',
   'rejected',
@@ -21,14 +22,22 @@ export const RELEASE_STATUSES = [
 ] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
-export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = ['running', 'awaiting-approval'];
+export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = [
+  'running',
+  'awaiting-approval',
+  'waiting-window',
+];
 export const isActiveStatus = (status: ReleaseStatus): boolean => ACTIVE_RELEASE_STATUSES.includes(status);
 
 /**
  * The statuses that hold the service's lock (one release per service): those of releases that can
  * still change a target. A status added later that only waits for paperwork must not be listed.
  */
-export const LOCK_HOLDING_STATUSES: readonly ReleaseStatus[] = ['running', 'awaiting-approval'];
+export const LOCK_HOLDING_STATUSES: readonly ReleaseStatus[] = [
+  'running',
+  'awaiting-approval',
+  'waiting-window',
+];
 export const holdsServiceLock = (status: ReleaseStatus): boolean => LOCK_HOLDING_STATUSES.includes(status);
 
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'compensated'] as const;
@@ -104,19 +113,45 @@ export interface VerifyPlanStep extends PlanStepBase {
 /** Who may sit at a gate, frozen into the plan at start (R-APPROVE): identity → roles held there. */
 export interface RosterEntry {
   identity: string;
-  roles: ApproverRole[];
+  roles: Role[];
 }
 export interface ApprovalPlanStep extends PlanStepBase {
   kind: 'approval';
   /** Each entry is one seat that a distinct person holding that role must fill. */
-  quorum: ApproverRole[];
+  quorum: Role[];
   /**
    * The people who held one of the quorum's roles in the gate's environment when the release
    * started. A decision counts only for someone on it who still holds the role when deciding.
    */
   roster: RosterEntry[];
 }
-export type PlanStep = DeployPlanStep | CommandPlanStep | VerifyPlanStep | ApprovalPlanStep;
+/** Which calendar rules a release type obeys (SPEC 2: regular both, hotfix freezes only, emergency none). */
+export interface WindowPolicy {
+  windows: boolean;
+  freezes: boolean;
+}
+/** A gate that lets people skip the wait: its quorum (e.g. two admins) and the roster frozen at start. */
+export interface OverrideGate {
+  quorum: Role[];
+  roster: RosterEntry[];
+}
+export interface WindowPlanStep extends PlanStepBase {
+  kind: 'window';
+  policy: WindowPolicy;
+  /** A window that closes sooner than this after the check is not entered. */
+  minimumRemainingMs: number;
+  /** How often the calendar is asked again when it cannot answer (its data has ended). */
+  recheckMs: number;
+  override: OverrideGate;
+}
+export type PlanStep = DeployPlanStep | CommandPlanStep | VerifyPlanStep | ApprovalPlanStep | WindowPlanStep;
+
+/** The calendar's answer for one environment at one instant (R-WINDOW). */
+export type WindowCheck =
+  | { kind: 'open'; windowEnd: string | null }
+  | { kind: 'wait'; until: string; reason: string }
+  /** The calendar's data has ended: it will not guess; wait for an override or a calendar update. */
+  | { kind: 'unknown'; reason: string };
 export type StepKind = PlanStep['kind'];
 
 /** A runbook resolved against the configuration at start: it never changes under a running release. */
@@ -198,7 +233,7 @@ export const DECISION_REFUSALS = [
 export type DecisionRefusal = (typeof DECISION_REFUSALS)[number];
 
 export type DecisionVerdict =
-  | { outcome: 'counted'; decision: 'approve' | 'reject'; seat?: ApproverRole; missing: ApproverRole[] }
+  | { outcome: 'counted'; decision: 'approve' | 'reject'; seat?: Role; missing: Role[] }
   | { outcome: 'refused'; refusal: DecisionRefusal; reason: string };
 
 /** Every decision the workflow received, counted or refused, as the record keeps it. */
@@ -218,7 +253,7 @@ export interface DecisionRecord {
   refusal?: DecisionRefusal;
   reason?: string;
   /** The seat it filled, for a counted approval. */
-  seat?: ApproverRole;
+  seat?: Role;
   /** Through an update (the caller got the verdict) or a bare signal. */
   via: 'update' | 'signal';
 }
@@ -227,7 +262,7 @@ export interface RecordedApproval {
   approver: string;
   /** The verified roles: the claim's, the roster's and the quorum's in common. */
   roles: Role[];
-  seat: ApproverRole;
+  seat: Role;
   at: string;
   comment?: string;
 }
@@ -236,9 +271,9 @@ export interface PendingGate {
   gateId: string;
   name: string;
   environment: string;
-  quorum: ApproverRole[];
+  quorum: Role[];
   approvals: RecordedApproval[];
-  missing: ApproverRole[];
+  missing: Role[];
 }
 
 // ---- Compensations (R-COMPENSATE) ---------------------------------------------------------------
@@ -290,6 +325,8 @@ export interface ReleaseState {
   /** The environment the current step works in. */
   environment?: string;
   pendingGate?: PendingGate;
+  /** While the release waits for a release window: until when, and why. */
+  waitingWindow?: { until: string | null; reason: string };
   steps: StepRecord[];
   failure?: ReleaseFailure;
   /** Every decision received, counted or refused, and why (R-SOD): the history explains itself. */

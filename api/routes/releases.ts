@@ -93,7 +93,8 @@ export function releaseRoutes(service: ReleaseService) {
     const principal = c.get('principal');
     if (dryRun) {
       const plan = await service.plan(request, principal);
-      return c.json({ dryRun: true as const, plan: planJson(plan) }, 200);
+      const windowEstimates = await service.estimateWindows(plan, new Date());
+      return c.json({ dryRun: true as const, plan: planJson(plan), windowEstimates }, 200);
     }
     const key = c.req.valid('header')['idempotency-key'];
     const { release, created } = key

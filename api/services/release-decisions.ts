@@ -13,12 +13,7 @@ import {
   releaseStateQuery as legacyStateQuery,
 } from '../../workflows/legacy/release-messages-v1.js';
 import { decideUpdate, releaseStateQuery } from '../../workflows/release-messages.js';
-import type {
-  ApproverRole,
-  DecisionClaim,
-  DecisionRefusal,
-  PendingGate,
-} from '../../workflows/release-model.js';
+import type { DecisionClaim, DecisionRefusal, PendingGate, Role } from '../../workflows/release-model.js';
 import type { Principal } from '../principal.js';
 import { ConflictError, ForbiddenError, NotFoundError, UnavailableError } from '../service-errors.js';
 import { type ReleaseReader, type ReleaseView, readableEnvironments } from './release-reader.js';
@@ -30,7 +25,7 @@ export interface DecisionRequest {
 
 export interface DecisionAnswer {
   counted: true;
-  missing: ApproverRole[];
+  missing: Role[];
 }
 
 /** How long the API waits for a worker to judge a decision before answering 503. */
@@ -56,16 +51,30 @@ export class ReleaseDecisions {
     },
   ) {}
 
-  async decide(id: string, approver: Principal, request: DecisionRequest): Promise<DecisionAnswer> {
+  /**
+   * `at` says which kind of gate the caller means: an approval gate, or the override of a release
+   * window (two admins, a reason). The other kind open at the moment is a 409.
+   */
+  async decide(
+    id: string,
+    approver: Principal,
+    request: DecisionRequest,
+    at: 'approval' | 'window' = 'approval',
+  ): Promise<DecisionAnswer> {
     const release = await this.deps.reader.getForAction(id);
     if (!release || readableEnvironments(approver, release.environments).length === 0) {
       throw new NotFoundError(`no release ${id}`);
     }
     if (release.finishedAt) throw new ConflictError(`release ${id} has ended (${release.status})`);
-    if (release.workflowType === 'releaseWorkflow') return this.#decideLegacy(release, approver, request);
+    if (release.workflowType === 'releaseWorkflow' && at === 'approval') {
+      return this.#decideLegacy(release, approver, request);
+    }
     const gate = release.pendingGate ?? (await this.#liveGate(id));
-    if (!gate)
-      throw new ConflictError(`release ${id} is not waiting for approval (status ${release.status})`);
+    const gateKind = gate && release.plan.steps.find((step) => step.id === gate.gateId)?.kind;
+    if (!gate || gateKind !== at) {
+      const waitingFor = at === 'approval' ? 'approval' : 'a release window';
+      throw new ConflictError(`release ${id} is not waiting for ${waitingFor} (status ${release.status})`);
+    }
     const claim: DecisionClaim = {
       v: 1,
       decisionId: randomUUID(),
@@ -160,7 +169,12 @@ export class ReleaseDecisions {
       roles: approver.rolesIn(gate.environment),
       ...request,
     };
-    const verdict = judgeLegacyDecision(gate, signal, release.requestedBy);
+    // A v1 release's gates only ever have approver seats.
+    const verdict = judgeLegacyDecision(
+      gate as Parameters<typeof judgeLegacyDecision>[0],
+      signal,
+      release.requestedBy,
+    );
     if (!verdict.accepted) {
       const isRoleProblem = verdict.refusal === 'requester' || verdict.refusal === 'not-eligible';
       throw isRoleProblem ? new ForbiddenError(verdict.reason) : new ConflictError(verdict.reason);

@@ -7,10 +7,10 @@ import { getRelease, listReleases, type ReleaseDetail, type ReleaseRow } from '.
 import { assignSeats, missingSeats } from '../../workflows/approval-quorum.js';
 import type {
   ApprovalPlanStep,
-  ApproverRole,
   PendingGate,
   ReleaseStatus,
   ReleaseType,
+  Role,
 } from '../../workflows/release-model.js';
 import type { Principal } from '../principal.js';
 import { NotFoundError } from '../service-errors.js';
@@ -109,8 +109,9 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
  * from its counted decisions.
  */
 function pendingGateOf(release: ReleaseDetail): PendingGate | null {
+  // v2 records its gate (an approval, or a window's override) and clears it when it closes.
+  if (release.workflowType === 'releaseWorkflowV2') return release.finishedAt ? null : release.pendingGate;
   if (release.status !== 'awaiting-approval') return null;
-  if (release.workflowType === 'releaseWorkflowV2') return release.pendingGate;
   const step = release.plan.steps.find((candidate) => candidate.id === release.currentStep);
   if (step?.kind !== 'approval') return null;
   const gateStep = step as ApprovalPlanStep;
@@ -118,15 +119,15 @@ function pendingGateOf(release: ReleaseDetail): PendingGate | null {
     .filter((row) => row.gateId === gateStep.id && row.decision === 'approve' && row.outcome === 'counted')
     .map((row) => ({
       approver: row.actor,
-      roles: row.roles as ApproverRole[],
+      roles: row.roles as Role[],
       at: row.at,
       comment: row.comment,
     }));
-  const seats = assignSeats(gateStep.quorum, approved) ?? new Map<string, ApproverRole>();
+  const seats = assignSeats(gateStep.quorum, approved) ?? new Map<string, Role>();
   const approvals = approved.map((row) => ({
     approver: row.approver,
     roles: row.roles,
-    seat: seats.get(row.approver) as ApproverRole,
+    seat: seats.get(row.approver) as Role,
     at: row.at,
     ...(row.comment ? { comment: row.comment } : {}),
   }));

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import { type AppDeps, createApp } from '../../api/create-app.js';
 import { ReleaseService } from '../../api/release-service.js';
+import { ReleaseCalendars } from '../../calendar/release-calendars.js';
 import { loadConfig } from '../../config/load-config.js';
 import { parseDecisionKeys } from '../../security/decision-signature.js';
 
@@ -47,12 +48,14 @@ export async function createTestApp(options: TestAppOptions = {}) {
       },
     },
   );
+  const calendars = new ReleaseCalendars(config);
   const service = new ReleaseService({
     client: untouchable<Client>('the Temporal client'),
     pool: untouchable<pg.Pool>('the PostgreSQL pool'),
     config,
     logger,
     decisionKeys: parseDecisionKeys(`test:${Buffer.alloc(32, 7).toString('base64url')}`, 'test keys'),
+    windowCalendar: calendars,
     ...(options.runbookDir ? { runbookDir: options.runbookDir } : {}),
   });
   const tokens = new Map<string, string>([
@@ -65,6 +68,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     config,
     tokens,
     logger,
+    calendars,
     ...(options.readiness ? { readiness: options.readiness } : {}),
   });
   return { app, config, logLines, rawLog };

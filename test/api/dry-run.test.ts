@@ -35,6 +35,16 @@ beforeAll(async () => {
 });
 
 describe('POST /api/v1/releases with dryRun', () => {
+  it('says when the release window would let it through if it were approved now', () => {
+    const estimates = (
+      body as unknown as { windowEstimates: { stepId: string; outcome: string; at: string | null }[] }
+    ).windowEstimates;
+    expect(estimates).toHaveLength(1);
+    expect(estimates[0]).toMatchObject({ stepId: 'release-window', environment: 'production' });
+    expect(['open', 'wait', 'unknown']).toContain(estimates[0]?.outcome);
+    if (estimates[0]?.outcome !== 'unknown') expect(Date.parse(estimates[0]?.at ?? '')).not.toBeNaN();
+  });
+
   it('answers 200 without a Location, since nothing was created', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('Location')).toBeNull();
@@ -49,6 +59,7 @@ describe('POST /api/v1/releases with dryRun', () => {
       ['deploy-staging', 'deploy', 'staging'],
       ['verify-staging', 'verify', 'staging'],
       ['change-approval', 'approval', 'production'],
+      ['release-window', 'window', 'production'],
       ['deploy-production', 'deploy', 'production'],
       ['verify-production', 'verify', 'production'],
     ]);

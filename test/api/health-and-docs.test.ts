@@ -67,9 +67,11 @@ describe('GET /openapi.json', () => {
 
   it('holds every route with its methods', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/calendar',
       '/api/v1/releases',
       '/api/v1/releases/{id}',
       '/api/v1/releases/{id}/approvals',
+      '/api/v1/releases/{id}/window-override',
       '/healthz',
       '/readyz',
     ]);

@@ -21,6 +21,7 @@ async function awaitingApproval(): Promise<ReleaseView> {
     id: 'edm-web-regular-1.4.2-a1b2c3',
     runId: 'run-1',
     workflowType: 'releaseWorkflowV2',
+    waitingWindow: null,
     type: 'regular',
     service: 'edm-web',
     version: '1.4.2',

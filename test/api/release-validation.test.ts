@@ -181,3 +181,42 @@ describe('other inputs', () => {
     expect(failingPaths((await response.json()) as ErrorJson)).toEqual([field]);
   });
 });
+
+describe('the calendar and window-override inputs', () => {
+  let app: Awaited<ReturnType<typeof createTestApp>>['app'];
+  beforeAll(async () => {
+    ({ app } = await createTestApp());
+  });
+
+  it.each([
+    ['to before from', 'from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', 'to'],
+    ['more than 400 days', 'from=2026-01-01T00:00:00Z&to=2027-02-06T00:00:00Z', 'to'],
+    ['not an instant', 'from=yesterday&to=2026-12-01T00:00:00Z', 'from'],
+  ])('answers 400 to a calendar range %s', async (_what, range, field) => {
+    const response = await app.request(`/api/v1/calendar?environment=production&${range}`, {
+      headers: auth(TOKENS.devChen),
+    });
+    expect(response.status).toBe(400);
+    expect(failingPaths((await response.json()) as ErrorJson)).toEqual([field]);
+  });
+
+  it('answers 403 to someone who cannot read the environment', async () => {
+    const response = await app.request(
+      '/api/v1/calendar?environment=nowhere&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z',
+      { headers: auth(TOKENS.devChen) },
+    );
+    expect(response.status).toBe(403);
+  });
+
+  it.each([[{}], [{ reason: 'x' }], [{ reason: 'ok reason', extra: 1 }]])(
+    'answers 400 to the override %j',
+    async (body) => {
+      const response = await app.request('/api/v1/releases/edm-web-regular-1.4.2-a1b2c3/window-override', {
+        method: 'POST',
+        headers: jsonAuth(TOKENS.pmLi),
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(400);
+    },
+  );
+});

@@ -109,6 +109,25 @@ async function writeConfig(dir: string, agentPort: number): Promise<void> {
     environment.services[DEMO_SERVICE].vars.agent = `http://127.0.0.1:${agentPort}`;
     await writeFile(file, stringify(environment));
   }
+  await writeFile(join(dir, 'calendar.yml'), stringify(alwaysOpenCalendar()));
+}
+
+/**
+ * A calendar open around the clock for the next weeks, weekends included (each one declared a
+ * working day), so the crash cases never wait for a release window.
+ */
+function alwaysOpenCalendar() {
+  const allDay = [{ start: '00:00', end: '24:00' }];
+  const weekends = Array.from({ length: 60 }, (_, day) => new Date(Date.now() + (day - 1) * 86_400_000))
+    .filter((date) => date.getUTCDay() === 0 || date.getUTCDay() === 6)
+    .map((date) => ({ date: date.toISOString().slice(0, 10) }));
+  return {
+    country: 'none',
+    windows: { default: allDay, saturday: allDay, sunday: allDay },
+    avoid: { fridayAfternoon: false, lastWorkingDayBeforeHoliday: false },
+    majorHolidays: { names: [], daysBefore: 0 },
+    holidays: { workdays: weekends },
+  };
 }
 
 async function waitUntilAnswers(url: string, timeoutMs = 60_000): Promise<void> {

@@ -17,6 +17,7 @@ import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
 import { statusKey } from '../../workflows/search-attributes.js';
+import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
@@ -161,6 +162,7 @@ describe('one release per service', () => {
       config: stack.config,
       logger: createLogger('slow-start', { level: 'warn' }),
       decisionKeys: testDecisionKeys,
+      windowCalendar: ALWAYS_OPEN_CALENDAR,
     });
     try {
       const first = slowService.start(
@@ -271,6 +273,7 @@ describe('compare-and-swap on the target', () => {
       logger: createLogger('cas', { level: 'warn' }),
       workingDirectory: projectRoot,
       decisionKeys: testDecisionKeys,
+      calendar: ALWAYS_OPEN_CALENDAR,
     });
     const attempt = new MockActivityEnvironment().run(activities.deployToColour, {
       releaseId: 'cas-test',
@@ -335,6 +338,48 @@ describe('reading per environment', () => {
     // Listed, but not where in PROD it stands.
     expect(row).toMatchObject({ currentStep: null, currentEnvironment: null });
     await rejectAtGate(id);
+  });
+});
+
+describe('the release calendar', () => {
+  it('shows the windows and freezes of an environment, exactly, from the calendar the stack declares', async () => {
+    const range = 'environment=production&from=2026-11-30T00:00:00.000Z&to=2026-12-03T00:00:00.000Z';
+    const answer = await api('GET', `/calendar?${range}`, 'qa-sun');
+    expect(answer.status).toBe(403);
+    const calendar = await api('GET', `/calendar?${range}`, 'dev-chen');
+    expect(calendar).toEqual({
+      status: 200,
+      body: {
+        environment: 'production',
+        timeZone: 'Asia/Shanghai',
+        holidayDataUntil: '2026-12-28',
+        windows: [
+          { start: '2026-11-30T02:00:00.000Z', end: '2026-11-30T04:00:00.000Z' },
+          { start: '2026-11-30T06:00:00.000Z', end: '2026-11-30T08:00:00.000Z' },
+          { start: '2026-12-02T02:00:00.000Z', end: '2026-12-02T04:00:00.000Z' },
+          { start: '2026-12-02T06:00:00.000Z', end: '2026-12-02T08:00:00.000Z' },
+        ],
+        freezes: [
+          { start: '2026-11-30T16:00:00.000Z', end: '2026-12-01T16:00:00.000Z', reason: 'annual audit' },
+        ],
+      },
+    });
+  });
+
+  it('answers 422 past the holiday data and 400 to a range that is not one', async () => {
+    const past = await api(
+      'GET',
+      '/calendar?environment=production&from=2026-12-20T00:00:00Z&to=2027-01-05T00:00:00Z',
+      'dev-chen',
+    );
+    expect(past).toMatchObject({ status: 422, body: { error: { code: 'unprocessable' } } });
+    expect((past.body.error as { message: string }).message).toContain('holiday data until 2026-12-28');
+    const backwards = await api(
+      'GET',
+      '/calendar?environment=production&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z',
+      'dev-chen',
+    );
+    expect(backwards.status).toBe(400);
   });
 });
 

@@ -1,7 +1,7 @@
 // The whole stack for end-to-end tests, on free ports so it never collides with a running
 // `npm start`: embedded PostgreSQL, a Temporal dev server, the demo target, the worker and the API.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -18,7 +18,14 @@ import { type RunningRunway, startRunway } from '../../stack/start-runway.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { ALWAYS_OPEN_CALENDAR } from './always-open-calendar.js';
 import { TEST_DECISION_KEY_ENTRY } from './signed-decisions.js';
+
+/** The official 2026 schedule (CN), the default windows, and one freeze: 1 December 2026, local. */
+const TEST_CALENDAR = `country: CN
+freezes:
+  - { start: "2026-12-01T00:00", end: "2026-12-02T00:00", reason: "annual audit" }
+`;
 
 export interface TestStack {
   config: RunwayConfig;
@@ -92,6 +99,10 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
     let temporal = await startTemporalDevServer(temporalOptions);
     stops.push(() => temporal.stop());
     const config = await configOnFreePorts(temporal, await getFreePort());
+    // A calendar the suites declare (the shipped one may change); the worker's window steps get an
+    // always-open one, the calendar endpoint this.
+    config.calendarFile = join(dir, 'calendar.yml');
+    await writeFile(config.calendarFile, TEST_CALENDAR);
     const demo = await startDemoTarget({
       ...demoTargetLayout(config),
       stateFile: join(dir, 'demo-state.json'),
@@ -113,6 +124,7 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
         apiPort: config.settings.api.port,
         workflowBundle,
         env,
+        windowCalendar: ALWAYS_OPEN_CALENDAR,
       });
     let runway = await startOurs();
     stops.push(() => runway.stop());

@@ -18,12 +18,14 @@ import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from '../../workflows/release-messages.js';
 import type {
   ApprovalPlanStep,
+  DecisionClaim,
   DecisionVerdict,
   ReleaseInput,
   ReleaseOutcome,
   ReleaseState,
   Role,
   SignedDecision,
+  WindowCheck,
 } from '../../workflows/release-model.js';
 import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
@@ -36,7 +38,41 @@ interface Call {
   expectActive?: string | null;
 }
 
+/**
+ * A calendar the tests declare: release windows are the intervals in `windows` (instants), minus
+ * the freezes; it answers like the real one, from the instant the workflow passes in.
+ */
+class DeclaredCalendar {
+  windows: { start: number; end: number }[] = [];
+  freezes: { start: number; end: number; reason: string }[] = [];
+  checks: string[] = [];
+
+  check(at: string): WindowCheck {
+    this.checks.push(at);
+    const now = Date.parse(at);
+    const frozen = (instant: number) =>
+      this.freezes.find((freeze) => instant >= freeze.start && instant < freeze.end);
+    for (const window of [...this.windows].sort((a, b) => a.start - b.start)) {
+      if (window.end <= now) continue;
+      let start = Math.max(window.start, now);
+      // A freeze inside the window pushes the opening past it.
+      for (let freeze = frozen(start); freeze && start < window.end; freeze = frozen(start))
+        start = freeze.end;
+      if (start >= window.end) continue;
+      if (start === now) return { kind: 'open', windowEnd: new Date(window.end).toISOString() };
+      const reason = frozen(now)?.reason ?? 'outside the release windows';
+      return {
+        kind: 'wait',
+        until: new Date(start).toISOString(),
+        reason: frozen(now) ? `freeze: ${reason}` : reason,
+      };
+    }
+    return { kind: 'unknown', reason: 'no window declared' };
+  }
+}
+
 interface StandInOptions {
+  calendar?: DeclaredCalendar;
   failVerificationIn?: string;
   failCheckIn?: string;
   /** Environments where nothing is deployed yet. */
@@ -141,6 +177,9 @@ function standInActivities(options: StandInOptions = {}) {
       calls.push({ activity: 'runStepCommand', environment: input.stepId });
       return { exitCode: 0, durationMs: 1, output: 'ok' };
     },
+    async checkReleaseWindow(request) {
+      return (options.calendar ?? ALWAYS_OPEN).check(request.at);
+    },
     async verifyService(input) {
       calls.push({ activity: 'verifyService', environment: input.stepId });
       if (input.stepId === options.failVerificationIn) {
@@ -173,6 +212,11 @@ function standInActivities(options: StandInOptions = {}) {
   return { activities, calls, active, transitions };
 }
 
+/** Open from the epoch to far in the future: the tests that are not about windows never wait. */
+const ALWAYS_OPEN = Object.assign(new DeclaredCalendar(), {
+  windows: [{ start: 0, end: Date.parse('2100-01-01') }],
+});
+
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 let input: Omit<ReleaseInput, 'releaseId'>;
@@ -203,7 +247,12 @@ interface Drive {
   /** Now, by the test server's clock (which skips ahead), as an API's issuedAt would be. */
   issuedAt: () => Promise<string>;
   /** A decision as the API would sign it, through the update: the workflow's verdict. */
-  decide: (actor: string, roles: Role[], decision?: 'approve' | 'reject') => Promise<DecisionVerdict>;
+  decide: (
+    actor: string,
+    roles: Role[],
+    decision?: 'approve' | 'reject',
+    extra?: Partial<DecisionClaim>,
+  ) => Promise<DecisionVerdict>;
   update: (signed: SignedDecision) => Promise<DecisionVerdict>;
   signal: (signed: SignedDecision) => Promise<void>;
   state: () => Promise<ReleaseState>;
@@ -245,11 +294,11 @@ async function runRelease(
     await drive({
       releaseId,
       issuedAt,
-      decide: async (actor, roles, decision = 'approve') =>
+      decide: async (actor, roles, decision = 'approve', extra = {}) =>
         update(
           signedBy(
             testDecisionKeys,
-            claimFor(releaseId, actor, roles, decision, { issuedAt: await issuedAt() }),
+            claimFor(releaseId, actor, roles, decision, { issuedAt: await issuedAt(), ...extra }),
           ),
         ),
       update,
@@ -311,7 +360,7 @@ describe('a regular release on the v2 engine', () => {
       target.transitions.flatMap((transition) => transition.steps).map((step) => [step.id, step.status]),
     );
     expect([...written.values()].every((status) => status === 'succeeded')).toBe(true);
-    expect(written.size).toBe(7);
+    expect(written.size).toBe(8);
     expect(target.transitions.flatMap((transition) => transition.decisions).map((d) => d.actor)).toEqual([
       'pm-li',
       'tl-zhang',
@@ -627,5 +676,122 @@ describe('a regular release on the v2 engine', () => {
     const outcome = await runRelease(target.activities, async () => {});
     expect(outcome).toMatchObject({ status: 'abandoned', failure: { step: 'start' } });
     expect(target.calls).toEqual([]);
+  });
+});
+
+describe('release windows', () => {
+  const HOUR = 3_600_000;
+  const approveBoth = async (drive: Drive) => {
+    await drive.untilStatus('awaiting-approval');
+    await drive.decide('pm-li', ['pm']);
+    await drive.decide('tl-zhang', ['tech-lead']);
+  };
+  const productionStart = (state: ReleaseState) =>
+    Date.parse(state.steps.find((step) => step.id === 'deploy-production')?.startedAt ?? 'NaN');
+
+  it('waits days, durably, and deploys to production exactly when the window opens', async () => {
+    const calendar = new DeclaredCalendar();
+    const opensAt = Math.ceil((await env.currentTimeMs()) / HOUR) * HOUR + 3 * 24 * HOUR;
+    calendar.windows = [{ start: opensAt, end: opensAt + 2 * HOUR }];
+    const target = standInActivities({ calendar });
+    const outcome = await runRelease(target.activities, async (drive) => {
+      await approveBoth(drive);
+      const waiting = await drive.untilStatus('waiting-window');
+      expect(waiting.waitingWindow).toEqual({
+        until: new Date(opensAt).toISOString(),
+        reason: 'outside the release windows',
+      });
+      expect(productionCalls(target.calls)).toEqual([]);
+    });
+    expect(outcome.status).toBe('succeeded');
+    expect(productionStart(outcome.state)).toBeGreaterThanOrEqual(opensAt);
+    expect(productionStart(outcome.state)).toBeLessThan(opensAt + 60_000);
+    expect(target.transitions.some((transition) => transition.status === 'waiting-window')).toBe(true);
+  });
+
+  it('checks the calendar again when it wakes: a freeze added during the wait makes it wait again', async () => {
+    const calendar = new DeclaredCalendar();
+    const opensAt = Math.ceil((await env.currentTimeMs()) / HOUR) * HOUR + 24 * HOUR;
+    calendar.windows = [
+      { start: opensAt, end: opensAt + 2 * HOUR },
+      { start: opensAt + 24 * HOUR, end: opensAt + 26 * HOUR },
+    ];
+    const target = standInActivities({ calendar });
+    const outcome = await runRelease(target.activities, async (drive) => {
+      await approveBoth(drive);
+      await drive.untilStatus('waiting-window');
+      calendar.freezes.push({
+        start: opensAt - HOUR,
+        end: opensAt + 12 * HOUR,
+        reason: 'database maintenance',
+      });
+    });
+    expect(outcome.status).toBe('succeeded');
+    expect(productionStart(outcome.state)).toBeGreaterThanOrEqual(opensAt + 24 * HOUR);
+    expect(productionStart(outcome.state)).toBeLessThan(opensAt + 24 * HOUR + 60_000);
+    // It woke when the first window was due, asked again, and waited for the next one.
+    expect(calendar.checks.map(Date.parse).some((at) => at >= opensAt && at < opensAt + 60_000)).toBe(true);
+  });
+
+  it('goes through at once when two admins, not the requester, override with a reason', async () => {
+    const calendar = new DeclaredCalendar();
+    const opensAt = Math.ceil((await env.currentTimeMs()) / HOUR) * HOUR + 5 * 24 * HOUR;
+    calendar.windows = [{ start: opensAt, end: opensAt + HOUR }];
+    const target = standInActivities({ calendar });
+    const outcome = await runRelease(target.activities, async (drive) => {
+      await approveBoth(drive);
+      await drive.untilStatus('waiting-window');
+      const override = { gateId: 'release-window', comment: 'customer outage fix' };
+      expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
+        outcome: 'counted',
+        missing: ['admin'],
+      });
+      expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
+        outcome: 'refused',
+        refusal: 'already-decided',
+      });
+      expect(await drive.decide('admin-qian', ['admin'], 'reject', override)).toMatchObject({
+        outcome: 'refused',
+        refusal: 'not-eligible',
+      });
+      expect(await drive.decide('ops-wang', ['admin'], 'approve', override)).toMatchObject({
+        refusal: 'requester',
+      });
+      expect(await drive.decide('admin-qian', ['read', 'admin'], 'approve', override)).toMatchObject({
+        outcome: 'counted',
+        missing: [],
+      });
+    });
+    expect(outcome.status).toBe('succeeded');
+    expect(productionStart(outcome.state)).toBeLessThan(opensAt);
+    const window = outcome.state.steps.find((step) => step.id === 'release-window');
+    expect(window?.detail).toMatchObject({ overriddenBy: ['admin-zhao', 'admin-qian'] });
+  });
+
+  it('does not guess past the calendar data: it waits for the calendar or an override', async () => {
+    const target = standInActivities({ calendar: new DeclaredCalendar() });
+    const outcome = await runRelease(target.activities, async (drive) => {
+      await approveBoth(drive);
+      const waiting = await drive.untilStatus('waiting-window');
+      expect(waiting.waitingWindow).toEqual({ until: null, reason: 'no window declared' });
+      const override = { gateId: 'release-window', comment: 'calendar update pending' };
+      await drive.decide('admin-zhao', ['admin'], 'approve', override);
+      await drive.decide('admin-qian', ['admin'], 'approve', override);
+    });
+    expect(outcome.status).toBe('succeeded');
+  });
+
+  it('leaves production untouched when cancelled during the wait', async () => {
+    const calendar = new DeclaredCalendar();
+    const opensAt = Math.ceil((await env.currentTimeMs()) / HOUR) * HOUR + 2 * 24 * HOUR;
+    calendar.windows = [{ start: opensAt, end: opensAt + HOUR }];
+    const target = standInActivities({ calendar });
+    const outcome = await runRelease(target.activities, async (drive) => {
+      await approveBoth(drive);
+      await drive.untilStatus('waiting-window');
+      await drive.cancel();
+    });
+    expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'release-window' } });
+    expect(productionCalls(target.calls)).toEqual([]);
   });
 });

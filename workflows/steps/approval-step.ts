@@ -6,7 +6,7 @@ import type { StepContext, StepDetail } from './step-context.js';
 
 export async function runApprovalStep(context: StepContext, step: ApprovalPlanStep): Promise<StepDetail> {
   const { desk, state } = context;
-  state.pendingGate = desk.open(step);
+  state.pendingGate = desk.open({ ...step, acceptsRejection: true });
   context.setStatus('awaiting-approval');
   await context.records.write(`${step.id} waits for ${step.quorum.join(' and ')}`);
   try {

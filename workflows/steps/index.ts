@@ -5,6 +5,7 @@ import { runCommandStep } from './command-step.js';
 import { runDeployStep } from './deploy-step.js';
 import type { StepContext, StepDetail } from './step-context.js';
 import { runVerifyStep } from './verify-step.js';
+import { runWindowStep } from './window-step.js';
 
 export type { StepContext, StepDetail } from './step-context.js';
 
@@ -18,5 +19,7 @@ export function executeStep(context: StepContext, step: PlanStep): Promise<StepD
       return runVerifyStep(context, step);
     case 'approval':
       return runApprovalStep(context, step);
+    case 'window':
+      return runWindowStep(context, step);
   }
 }

@@ -1,0 +1,90 @@
+// /api/v1/calendar: the release windows and blocked periods of an environment (R-WINDOW-6), for
+// anyone who reads that environment. Instants in UTC; the calendar's own time zone is named.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { CalendarSource } from '../../calendar/release-calendars.js';
+import { createRouter } from '../app-env.js';
+import { errorResponses } from '../error-responses.js';
+import { ForbiddenError } from '../service-errors.js';
+
+/** The longest range one request may ask for. */
+const MAX_RANGE_DAYS = 400;
+
+const bothInstants = (query: { from: unknown; to: unknown }) =>
+  typeof query.from === 'string' &&
+  typeof query.to === 'string' &&
+  !Number.isNaN(Date.parse(query.from)) &&
+  !Number.isNaN(Date.parse(query.to));
+
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T00:00:00.000Z' });
+
+const CalendarQuerySchema = z
+  .object({
+    environment: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected an environment name'),
+    from: instant,
+    to: instant,
+  })
+  // Only a range of two valid instants is judged here; a bad instant has its own message.
+  .refine((query) => !bothInstants(query) || Date.parse(query.to) > Date.parse(query.from), {
+    message: 'expected to after from',
+    path: ['to'],
+  })
+  .refine(
+    (query) =>
+      !bothInstants(query) || Date.parse(query.to) - Date.parse(query.from) <= MAX_RANGE_DAYS * 86_400_000,
+    {
+      message: `expected at most ${MAX_RANGE_DAYS} days between from and to`,
+      path: ['to'],
+    },
+  );
+
+const interval = z.object({ start: z.string(), end: z.string() });
+
+const CalendarSchema = z
+  .object({
+    environment: z.string(),
+    timeZone: z.string(),
+    holidayDataUntil: z.string().nullable().openapi({
+      description:
+        'The last date the holiday data is known to be complete (null: a calendar without holiday data).',
+    }),
+    windows: z.array(interval).openapi({
+      description:
+        'Allowed intervals for a regular release, UTC, ascending, clipped to [from, to): avoided days, forbidden peaks and freezes already cut out.',
+    }),
+    freezes: z.array(interval.extend({ reason: z.string() })).openapi({
+      description:
+        'Every blocked period overlapping the range (computed and configured freezes, business peaks), clipped.',
+    }),
+  })
+  .openapi('Calendar');
+
+const getCalendar = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['calendar'],
+  summary: 'Release windows and freezes of an environment between two instants',
+  security: [{ bearer: [] }],
+  request: { query: CalendarQuerySchema },
+  responses: {
+    200: { description: 'The calendar.', content: { 'application/json': { schema: CalendarSchema } } },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    422: errorResponses[422],
+    500: errorResponses[500],
+  },
+});
+
+export function calendarRoutes(calendars: CalendarSource) {
+  const router = createRouter();
+  router.openapi(getCalendar, async (c) => {
+    const { environment, from, to } = c.req.valid('query');
+    const principal = c.get('principal');
+    if (!principal.rolesIn(environment).includes('read')) {
+      throw new ForbiddenError(`${principal.name} cannot read ${environment}`);
+    }
+    return c.json(await calendars.view(environment, new Date(from), new Date(to)), 200);
+  });
+  return router;
+}

@@ -1,0 +1,61 @@
+// /api/v1/releases/{id}/window-override: let a release waiting for its release window through now,
+// with a reason (R-WINDOW-5). Two admins by default (R-TWO-PERSON: not the same one twice, never
+// the requester); the workflow verifies each like an approval, and the history keeps both.
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from '../app-env.js';
+import { errorResponses } from '../error-responses.js';
+import { DecisionResultSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
+import type { ReleaseService } from '../release-service.js';
+
+const WindowOverrideSchema = z
+  .strictObject({
+    reason: z
+      .string()
+      .min(3, 'expected a reason of at least 3 characters')
+      .max(500)
+      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters'),
+  })
+  .openapi('WindowOverride');
+
+const override = createRoute({
+  method: 'post',
+  path: '/{id}/window-override',
+  tags: ['releases'],
+  summary: 'Override the release window for one release (two admins confirm)',
+  description:
+    'Counts one confirmation of the override of the window the release waits for. It goes through once the quorum the runbook names is met (two distinct admins of the environment by default, never the requester). 202 with the seats still missing; 403 when the caller may fill no seat; 409 when the release is not waiting for a window or the caller already confirmed.',
+  security: [{ bearer: [] }],
+  request: {
+    params: ReleaseIdParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: WindowOverrideSchema } } },
+  },
+  responses: {
+    202: {
+      description: 'The workflow counted the confirmation; `missing` lists the seats still empty.',
+      content: { 'application/json': { schema: DecisionResultSchema } },
+    },
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+    404: errorResponses[404],
+    409: errorResponses[409],
+    500: errorResponses[500],
+    503: errorResponses[503],
+  },
+});
+
+export function windowOverrideRoutes(service: ReleaseService) {
+  const router = createRouter();
+  router.openapi(override, async (c) => {
+    const { id } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    const result = await service.decide(
+      id,
+      c.get('principal'),
+      { decision: 'approve', comment: reason },
+      'window',
+    );
+    return c.json({ counted: result.counted, missing: [...result.missing] }, 202);
+  });
+  return router;
+}

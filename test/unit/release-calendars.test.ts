@@ -1,0 +1,60 @@
+// The configured calendars as the worker and the API use them: a window closing too soon is not
+// entered, a calendar past its data says so instead of guessing, and starts warn before the end.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReleaseCalendars } from '../../calendar/release-calendars.js';
+
+let dir: string;
+let calendars: ReleaseCalendars;
+const policy = { windows: true, freezes: true };
+const check = (at: string, minimumRemainingMs = 15 * 60_000) =>
+  calendars.check({ environment: 'production', at, policy, minimumRemainingMs });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'runway-calendars-'));
+  await writeFile(join(dir, 'calendar.yml'), 'country: CN\n');
+  calendars = new ReleaseCalendars({
+    environments: { production: { timeZone: 'Asia/Shanghai' } } as never,
+    calendarFile: join(dir, 'calendar.yml'),
+  });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the configured release calendars', () => {
+  it('enters an open window, with when it closes', async () => {
+    // Tuesday 2026-12-01 10:30 in Shanghai.
+    expect(await check('2026-12-01T02:30:00.000Z')).toEqual({
+      kind: 'open',
+      windowEnd: '2026-12-01T04:00:00.000Z',
+    });
+  });
+
+  it('does not enter a window that closes too soon, and waits for the next one', async () => {
+    // 11:50: ten minutes left of the morning window.
+    expect(await check('2026-12-01T03:50:00.000Z')).toEqual({
+      kind: 'wait',
+      until: '2026-12-01T06:00:00.000Z',
+      reason: 'the window closes at 2026-12-01T04:00:00.000Z, too soon to start',
+    });
+    expect(await check('2026-12-01T03:50:00.000Z', 5 * 60_000)).toMatchObject({ kind: 'open' });
+  });
+
+  it('says it cannot answer past its data rather than guess', async () => {
+    const answer = await check('2027-01-12T02:30:00.000Z');
+    expect(answer).toMatchObject({ kind: 'unknown' });
+    expect(answer.kind === 'unknown' && answer.reason).toContain('holiday data until 2026-12-28');
+  });
+
+  it('warns at start within 60 days of the end of its data, not before', async () => {
+    expect(await calendars.dataEndWarning(new Date('2026-09-01T00:00:00Z'))).toBeUndefined();
+    expect(await calendars.dataEndWarning(new Date('2026-11-26T00:00:00Z'))).toContain(
+      'ends on 2026-12-28 (in 32 days)',
+    );
+    expect(await calendars.dataEndWarning(new Date('2027-01-05T00:00:00Z'))).toContain('ended on 2026-12-28');
+  });
+});
