@@ -329,7 +329,7 @@ describe('reading per environment', () => {
     expect(qa.pendingGate).toBeNull();
     expect(JSON.stringify(qa.plan)).not.toContain('4130');
     const everyone = await getRelease(id, 'dev-chen');
-    expect(everyone.plan.steps).toHaveLength(7);
+    expect(everyone.plan.steps).toHaveLength(8);
     expect(everyone.pendingGate?.gateId).toBe('change-approval');
     const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
     const row = (

@@ -2,9 +2,14 @@
 // real configuration. Target, command, verification and record activities are stand-ins that
 // record what the workflow asked for (the end-to-end suite runs the real ones against the demo
 // target); signature verification is the real one, with a test key.
+
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +222,16 @@ const ALWAYS_OPEN = Object.assign(new DeclaredCalendar(), {
   windows: [{ start: 0, end: Date.parse('2100-01-01') }],
 });
 
+/**
+ * With RUNWAY_RECORD_HISTORY=1, keeps the history for the replay suite (the workflow's own events;
+ * what the stand-in activities did does not matter to a replay). Never overwrites a recorded one.
+ */
+async function recordHistoryForReplay(handle: WorkflowHandle, name: string): Promise<void> {
+  const file = join(import.meta.dirname, '../replay/histories', `${name}.json`);
+  if (!process.env.RUNWAY_RECORD_HISTORY || existsSync(file)) return;
+  await writeFile(file, historyToJSON(await handle.fetchHistory()));
+}
+
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 let input: Omit<ReleaseInput, 'releaseId'>;
@@ -265,6 +280,7 @@ let sequence = 0;
 async function runRelease(
   activities: RunwayActivities,
   drive: (release: Drive) => Promise<void>,
+  options: { recordAs?: string } = {},
 ): Promise<ReleaseOutcome & { state: ReleaseState }> {
   const taskQueue = `release-test-${++sequence}`;
   const worker = await Worker.create({
@@ -319,6 +335,7 @@ async function runRelease(
     );
     if (result.outcome) expect(result.outcome.status).toBe(final.status);
     else expect(result.error).toBeInstanceOf(WorkflowFailedError);
+    if (options.recordAs) await recordHistoryForReplay(handle, options.recordAs);
     return { status: final.status, failure: final.failure, state: final };
   });
 }
@@ -738,30 +755,34 @@ describe('release windows', () => {
     const opensAt = Math.ceil((await env.currentTimeMs()) / HOUR) * HOUR + 5 * 24 * HOUR;
     calendar.windows = [{ start: opensAt, end: opensAt + HOUR }];
     const target = standInActivities({ calendar });
-    const outcome = await runRelease(target.activities, async (drive) => {
-      await approveBoth(drive);
-      await drive.untilStatus('waiting-window');
-      const override = { gateId: 'release-window', comment: 'customer outage fix' };
-      expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
-        outcome: 'counted',
-        missing: ['admin'],
-      });
-      expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
-        outcome: 'refused',
-        refusal: 'already-decided',
-      });
-      expect(await drive.decide('admin-qian', ['admin'], 'reject', override)).toMatchObject({
-        outcome: 'refused',
-        refusal: 'not-eligible',
-      });
-      expect(await drive.decide('ops-wang', ['admin'], 'approve', override)).toMatchObject({
-        refusal: 'requester',
-      });
-      expect(await drive.decide('admin-qian', ['read', 'admin'], 'approve', override)).toMatchObject({
-        outcome: 'counted',
-        missing: [],
-      });
-    });
+    const outcome = await runRelease(
+      target.activities,
+      async (drive) => {
+        await approveBoth(drive);
+        await drive.untilStatus('waiting-window');
+        const override = { gateId: 'release-window', comment: 'customer outage fix' };
+        expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
+          outcome: 'counted',
+          missing: ['admin'],
+        });
+        expect(await drive.decide('admin-zhao', ['read', 'admin'], 'approve', override)).toMatchObject({
+          outcome: 'refused',
+          refusal: 'already-decided',
+        });
+        expect(await drive.decide('admin-qian', ['admin'], 'reject', override)).toMatchObject({
+          outcome: 'refused',
+          refusal: 'not-eligible',
+        });
+        expect(await drive.decide('ops-wang', ['admin'], 'approve', override)).toMatchObject({
+          refusal: 'requester',
+        });
+        expect(await drive.decide('admin-qian', ['read', 'admin'], 'approve', override)).toMatchObject({
+          outcome: 'counted',
+          missing: [],
+        });
+      },
+      { recordAs: 'v2-regular-release-window-override' },
+    );
     expect(outcome.status).toBe('succeeded');
     expect(productionStart(outcome.state)).toBeLessThan(opensAt);
     const window = outcome.state.steps.find((step) => step.id === 'release-window');
