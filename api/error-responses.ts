@@ -75,6 +75,18 @@ export const errorResponses = {
   503: errorContent('A dependency (a worker, Temporal, PostgreSQL) did not answer in time; retry later.'),
 } as const;
 
+/** What a decision a workflow judges can answer: counted (202), or why not. */
+export const decisionResponses = (description: string, schema: z.ZodType) => ({
+  202: { description, content: { 'application/json': { schema } } },
+  400: errorResponses[400],
+  401: errorResponses[401],
+  403: errorResponses[403],
+  404: errorResponses[404],
+  409: errorResponses[409],
+  500: errorResponses[500],
+  503: errorResponses[503],
+});
+
 export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, body: ErrorBody): Response {
   return c.json({ error: body }, status);
 }

@@ -2,7 +2,7 @@
 // Who may decide depends on the gate's environment and seats, so ReleaseService judges it.
 import { createRoute } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
-import { errorResponses } from '../error-responses.js';
+import { decisionResponses } from '../error-responses.js';
 import { DecisionResultSchema, DecisionSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 
@@ -18,20 +18,10 @@ const decide = createRoute({
     params: ReleaseIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: DecisionSchema } } },
   },
-  responses: {
-    202: {
-      description:
-        'The workflow counted the decision (its own verdict); `missing` lists the seats still empty.',
-      content: { 'application/json': { schema: DecisionResultSchema } },
-    },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    404: errorResponses[404],
-    409: errorResponses[409],
-    500: errorResponses[500],
-    503: errorResponses[503],
-  },
+  responses: decisionResponses(
+    'The workflow counted the decision (its own verdict); `missing` lists the seats still empty.',
+    DecisionResultSchema,
+  ),
 });
 
 export function approvalRoutes(service: ReleaseService) {

@@ -3,7 +3,7 @@
 // the requester); the workflow verifies each like an approval, and the history keeps both.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
-import { errorResponses } from '../error-responses.js';
+import { decisionResponses } from '../error-responses.js';
 import { DecisionResultSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 
@@ -29,19 +29,10 @@ const override = createRoute({
     params: ReleaseIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: WindowOverrideSchema } } },
   },
-  responses: {
-    202: {
-      description: 'The workflow counted the confirmation; `missing` lists the seats still empty.',
-      content: { 'application/json': { schema: DecisionResultSchema } },
-    },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    404: errorResponses[404],
-    409: errorResponses[409],
-    500: errorResponses[500],
-    503: errorResponses[503],
-  },
+  responses: decisionResponses(
+    'The workflow counted the confirmation; `missing` lists the seats still empty.',
+    DecisionResultSchema,
+  ),
 });
 
 export function windowOverrideRoutes(service: ReleaseService) {
