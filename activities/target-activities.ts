@@ -101,39 +101,35 @@ export function createTargetActivities(deps: ActivityDeps) {
       return { durationMs: result.durationMs };
     },
 
-    async switchTraffic(
-      target: TargetRef & Expectation & { colour: Colour },
-    ): Promise<{ durationMs: number }> {
-      const result = await withHeartbeat(
-        () => ({ action: 'switch', colour: target.colour }),
-        (signal) =>
-          driverFor(deps, target, signal)
-            .switchTo(target.colour, target.expectActive ?? null, target.key)
-            .catch(asFailure),
-      );
-      deps.logger.info(
-        { releaseId: target.releaseId, environment: target.environment, colour: target.colour },
-        'traffic switched',
-      );
-      return { durationMs: result.durationMs };
+    switchTraffic(target: TargetRef & Expectation & { colour: Colour }): Promise<{ durationMs: number }> {
+      return changeTraffic(deps, 'switch', target, 'traffic switched');
     },
 
     /** Takes a colour out of service: the undo of a first-ever deploy. */
-    async retireColour(
-      target: TargetRef & Expectation & { colour: Colour },
-    ): Promise<{ durationMs: number }> {
-      const result = await withHeartbeat(
-        () => ({ action: 'retire', colour: target.colour }),
-        (signal) =>
-          driverFor(deps, target, signal)
-            .retire(target.colour, target.expectActive ?? null, target.key)
-            .catch(asFailure),
-      );
-      deps.logger.info(
-        { releaseId: target.releaseId, environment: target.environment, colour: target.colour },
-        'colour taken out of service',
-      );
-      return { durationMs: result.durationMs };
+    retireColour(target: TargetRef & Expectation & { colour: Colour }): Promise<{ durationMs: number }> {
+      return changeTraffic(deps, 'retire', target, 'colour taken out of service');
     },
   };
+}
+
+/** A compare-and-swap on where traffic goes (switch, retire): one shape, the driver action differs. */
+async function changeTraffic(
+  deps: ActivityDeps,
+  action: 'switch' | 'retire',
+  target: TargetRef & Expectation & { colour: Colour },
+  done: string,
+): Promise<{ durationMs: number }> {
+  const result = await withHeartbeat(
+    () => ({ action, colour: target.colour }),
+    (signal) => {
+      const driver = driverFor(deps, target, signal);
+      const act = action === 'switch' ? driver.switchTo : driver.retire;
+      return act(target.colour, target.expectActive ?? null, target.key).catch(asFailure);
+    },
+  );
+  deps.logger.info(
+    { releaseId: target.releaseId, environment: target.environment, colour: target.colour },
+    done,
+  );
+  return { durationMs: result.durationMs };
 }

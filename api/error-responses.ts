@@ -119,14 +119,21 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 };
 
+/** Errors a caller can cause or act on, and the status each one answers. */
+const DOMAIN_ERRORS: [new (...args: never[]) => Error, ContentfulStatusCode, ErrorCode][] = [
+  [PlanError, 400, 'invalid_release'],
+  [ForbiddenError, 403, 'forbidden'],
+  [NotFoundError, 404, 'not_found'],
+  [UnknownEnvironment, 404, 'not_found'],
+  [CalendarDataExhausted, 422, 'unprocessable'],
+  [UnprocessableError, 422, 'unprocessable'],
+  [UnavailableError, 503, 'unavailable'],
+];
+
 export function handleError(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
-    if (error instanceof PlanError)
-      return errorJson(c, 400, { code: 'invalid_release', message: error.message });
-    if (error instanceof ForbiddenError)
-      return errorJson(c, 403, { code: 'forbidden', message: error.message });
-    if (error instanceof NotFoundError)
-      return errorJson(c, 404, { code: 'not_found', message: error.message });
+    const domain = DOMAIN_ERRORS.find(([type]) => error instanceof type);
+    if (domain) return errorJson(c, domain[1], { code: domain[2], message: error.message });
     if (error instanceof ConflictError) {
       return errorJson(c, 409, {
         code: 'conflict',
@@ -134,14 +141,6 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
         ...(error.activeReleaseId ? { activeReleaseId: error.activeReleaseId } : {}),
       });
     }
-    if (error instanceof UnknownEnvironment)
-      return errorJson(c, 404, { code: 'not_found', message: error.message });
-    if (error instanceof CalendarDataExhausted)
-      return errorJson(c, 422, { code: 'unprocessable', message: error.message });
-    if (error instanceof UnprocessableError)
-      return errorJson(c, 422, { code: 'unprocessable', message: error.message });
-    if (error instanceof UnavailableError)
-      return errorJson(c, 503, { code: 'unavailable', message: error.message });
     if (isDatabaseUnreachable(error)) {
       logger.warn({ err: String(error), requestId: c.get('requestId') }, 'database unreachable');
       return errorJson(c, 503, {
