@@ -2,7 +2,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CommandSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import { runCommand, tail } from './drivers/command-runner.js';
+import { runCommand } from './drivers/command-runner.js';
+import { ERROR_OUTPUT_BYTES, STEP_OUTPUT_BYTES, tailBytes } from './drivers/output-tail.js';
 import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
 
 export interface CommandStepInput {
@@ -27,7 +28,7 @@ export function createCommandActivities(deps: ActivityDeps) {
         () => ({ runningForMs: Date.now() - started }),
         (signal) => runCommand(input.command, {}, { cwd: deps.workingDirectory, signal }),
       );
-      const output = tail(result.stdout || result.stderr, 20);
+      const output = tailBytes(result.stdout || result.stderr, STEP_OUTPUT_BYTES);
       // Cut short: a cancelled release ends cancelled; a stopping worker's command runs again
       // on the next worker rather than being judged.
       throwIfCancelled();
@@ -38,7 +39,7 @@ export function createCommandActivities(deps: ActivityDeps) {
           ? `timed out after ${input.command.timeoutMs} ms`
           : `exited with ${result.exitCode}`;
         throw ApplicationFailure.retryable(
-          `${input.command.argv[0]} ${why}: ${tail(result.stderr || result.stdout, 5)}`,
+          `${input.command.argv[0]} ${why}: ${tailBytes(result.stderr || result.stdout, ERROR_OUTPUT_BYTES)}`,
           'CommandFailed',
           {
             exitCode: result.exitCode,

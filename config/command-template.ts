@@ -31,3 +31,11 @@ export function fillPlaceholders(
 export function unfilledPlaceholders(argv: readonly string[]): string[] {
   return argv.flatMap((arg) => [...arg.matchAll(PLACEHOLDER)].map((match) => match[0]));
 }
+
+/** In a secret's source variable name: the environment the command runs in (R-SECRETS). */
+export const ENVIRONMENT_PLACEHOLDER = '{ENVIRONMENT}';
+
+/** The worker variable holding a secret for one environment: `production` → `..._PRODUCTION_...`. */
+export function secretVariableFor(source: string, environment: string): string {
+  return source.replace(ENVIRONMENT_PLACEHOLDER, environment.toUpperCase().replaceAll('-', '_'));
+}

@@ -2,7 +2,7 @@
 // names of the environment variables that hold them (R-SECRETS).
 import { z } from 'zod';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../workflows/release-model.js';
-import { COMMAND_VALUE_PATTERN } from './command-template.js';
+import { COMMAND_VALUE_PATTERN, ENVIRONMENT_PLACEHOLDER } from './command-template.js';
 
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 export const name = z.string().regex(NAME_PATTERN, 'expected a lower-case name (a-z, 0-9, -)');
@@ -14,10 +14,23 @@ const seconds = z.number().int().positive();
 /** Values that reach a command line must be plain tokens: no whitespace, no leading '-'. */
 const commandValue = z.string().regex(COMMAND_VALUE_PATTERN, 'expected a plain value for a command line');
 
+/**
+ * Where a command's secret comes from: a worker environment variable named per environment, so
+ * production's credentials are never the ones TEST uses (R-SECRETS). `{ENVIRONMENT}` becomes the
+ * environment's name in upper case (`EDM_WEB_{ENVIRONMENT}_DEPLOY_TOKEN` → `EDM_WEB_PRODUCTION_DEPLOY_TOKEN`).
+ */
+const secretSource = z
+  .string()
+  .regex(
+    new RegExp(`^[A-Z0-9_]*${ENVIRONMENT_PLACEHOLDER.replace(/[{}]/g, '\\$&')}[A-Z0-9_]*$`),
+    `expected an environment variable name containing ${ENVIRONMENT_PLACEHOLDER} (A-Z, 0-9, _), so each environment has its own credentials`,
+  );
+
 export const commandSchema = z.strictObject({
   argv: z.array(z.string().min(1)).min(1, 'expected at least the program to run'),
   timeoutSeconds: seconds.default(60),
-  envFrom: z.record(envVarName, envVarName).default({}),
+  /** Variables the command gets: its own name → where the worker holds the secret. */
+  envFrom: z.record(envVarName, secretSource).default({}),
 });
 
 export const httpCheckSchema = z.strictObject({

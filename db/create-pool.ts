@@ -1,6 +1,7 @@
 // The connection pool every Runway process uses.
 import pg from 'pg';
 import type { Logger } from '../logging/logger.js';
+import { registerSecret } from '../logging/secret-values.js';
 
 /** Errors that mean "the database is not reachable now", not "this request is wrong". */
 const UNREACHABLE_CODES = new Set([
@@ -24,7 +25,17 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/.test(message);
 }
 
+/** The password in a connection string is a secret: log lines are scrubbed of it. */
+function registerPassword(connectionString: string): void {
+  try {
+    registerSecret(decodeURIComponent(new URL(connectionString).password));
+  } catch {
+    // Not a URL (a key=value string): pg reports it when connecting.
+  }
+}
+
 export function createPool(connectionString: string, logger: Logger, max = 10): pg.Pool {
+  registerPassword(connectionString);
   // A database that does not answer fails a request within seconds (the API answers 503) rather
   // than holding it for ever.
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });

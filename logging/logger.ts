@@ -1,5 +1,6 @@
 // Structured logs: one JSON line per event (pino). Callers add `releaseId` with `logger.child(...)`.
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { scrubSecrets } from './secret-values.js';
 
 export type { Logger } from 'pino';
 
@@ -11,11 +12,24 @@ export function createLogger(
     {
       name,
       level: options.level ?? process.env.RUNWAY_LOG_LEVEL ?? 'info',
-      // Tokens and connection strings must never reach a log line (R-SECRETS).
+      // Tokens and connection strings must never reach a log line (R-SECRETS): by where they sit,
+      // and by value for every secret the process registered, wherever it sits.
       redact: {
-        paths: ['token', '*.token', 'authorization', '*.authorization', 'connectionString', '*.password'],
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          '*.headers.authorization',
+          '*.headers.cookie',
+          'connectionString',
+          '*.connectionString',
+          'password',
+          '*.password',
+        ],
         censor: '[redacted]',
       },
+      hooks: { streamWrite: scrubSecrets },
     },
     options.destination,
   );

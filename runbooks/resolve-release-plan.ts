@@ -1,7 +1,7 @@
 // Resolves a runbook against the configuration for one service and version. The result is the
 // workflow's input, so a runbook or config edited later never changes a release already running.
 
-import { fillPlaceholders } from '../config/command-template.js';
+import { fillPlaceholders, secretVariableFor } from '../config/command-template.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
 import type { CommandSpec, HttpCheck, PlanStep, ReleasePlan } from '../workflows/release-model.js';
 import { approvalRoster } from './approval-roster.js';
@@ -19,12 +19,15 @@ interface PlanRequest {
   version: string;
 }
 
-function toCommandSpec(command: CommandConfig, values: Record<string, string>): CommandSpec {
-  return {
-    argv: fillPlaceholders(command.argv, values),
-    timeoutMs: command.timeoutSeconds * 1000,
-    envFrom: command.envFrom,
-  };
+function toCommandSpec(
+  command: CommandConfig,
+  values: Record<string, string>,
+  environment: string,
+): CommandSpec {
+  const envFrom = Object.fromEntries(
+    Object.entries(command.envFrom).map(([name, source]) => [name, secretVariableFor(source, environment)]),
+  );
+  return { argv: fillPlaceholders(command.argv, values), timeoutMs: command.timeoutSeconds * 1000, envFrom };
 }
 
 function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
@@ -68,11 +71,11 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
         driver: {
           type: 'command',
           actions: {
-            inspect: toCommandSpec(actions.inspect, values),
-            deploy: toCommandSpec(actions.deploy, values),
-            check: toCommandSpec(actions.check, values),
-            switch: toCommandSpec(actions.switch, values),
-            retire: toCommandSpec(actions.retire, values),
+            inspect: toCommandSpec(actions.inspect, values, step.environment),
+            deploy: toCommandSpec(actions.deploy, values, step.environment),
+            check: toCommandSpec(actions.check, values, step.environment),
+            switch: toCommandSpec(actions.switch, values, step.environment),
+            retire: toCommandSpec(actions.retire, values, step.environment),
           },
         },
       };
@@ -84,7 +87,7 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
       return {
         ...base,
         kind: 'command',
-        command: toCommandSpec(command, values),
+        command: toCommandSpec(command, values, step.environment),
         maxAttempts: step.attempts,
       };
     }

@@ -4,6 +4,7 @@
 // `keyId:base64url-key` pairs separated by commas; the first signs, all verify, so a key can be
 // rotated by putting the new one first and dropping the old one once no release waits on it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { registerSecret } from '../logging/secret-values.js';
 import type { DecisionClaim, SignedDecision } from '../workflows/release-model.js';
 
 /** The environment variable that holds the keys, for the API (signs) and the worker (verifies). */
@@ -45,7 +46,9 @@ export function parseDecisionKeys(text: string | undefined, variable: string): D
 }
 
 export function loadDecisionKeys(env: NodeJS.ProcessEnv = process.env): DecisionKeys {
-  return parseDecisionKeys(env[DECISION_KEYS_ENV], DECISION_KEYS_ENV);
+  const keys = parseDecisionKeys(env[DECISION_KEYS_ENV], DECISION_KEYS_ENV);
+  for (const key of keys.keys.values()) registerSecret(key.toString('base64url'));
+  return keys;
 }
 
 /** A fresh key entry, for set-up scripts and tests. */

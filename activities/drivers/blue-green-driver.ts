@@ -13,7 +13,8 @@
 // Exit codes: 0 done, 1 the operation or check failed, 2 bad usage, 3 the target was not as expected.
 import { z } from 'zod';
 import type { Colour, CommandDriverSpec } from '../../workflows/release-model.js';
-import { type CommandResult, runCommand, tail } from './command-runner.js';
+import { type CommandResult, runCommand } from './command-runner.js';
+import { ERROR_OUTPUT_BYTES, tailBytes } from './output-tail.js';
 
 const colourState = z.object({ version: z.string() }).passthrough().nullable().optional();
 export const targetStatusSchema = z.object({
@@ -47,7 +48,7 @@ export class DriverActionError extends Error {
     readonly result: CommandResult,
   ) {
     const why = result.timedOut ? 'timed out' : `exited with ${result.exitCode}`;
-    super(`${action} ${why}: ${tail(result.stderr || result.stdout, 5)}`);
+    super(`${action} ${why}: ${tailBytes(result.stderr || result.stdout, ERROR_OUTPUT_BYTES)}`);
   }
 }
 
@@ -61,7 +62,7 @@ export class TargetChangedError extends Error {
     readonly result: CommandResult,
   ) {
     super(
-      `${action} refused: the target was not as the release expected (e.g. traffic switched by hand): ${tail(result.stderr || result.stdout, 5)}`,
+      `${action} refused: the target was not as the release expected (e.g. traffic switched by hand): ${tailBytes(result.stderr || result.stdout, ERROR_OUTPUT_BYTES)}`,
     );
   }
 }
@@ -94,7 +95,9 @@ export function createCommandDriver(
       try {
         parsed = JSON.parse(lastLine);
       } catch {
-        throw new DriverContractError(`inspect did not print JSON: ${tail(result.stdout, 3)}`);
+        throw new DriverContractError(
+          `inspect did not print JSON: ${tailBytes(result.stdout, ERROR_OUTPUT_BYTES)}`,
+        );
       }
       const status = targetStatusSchema.safeParse(parsed);
       if (!status.success)

@@ -3,6 +3,7 @@
 import { execa } from 'execa';
 import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
 import type { CommandSpec } from '../../workflows/release-model.js';
+import { OutputTail } from './output-tail.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -49,21 +50,31 @@ export async function runCommand(
   if (file === undefined) throw new Error('command is empty');
   const env = commandEnvironment(spec.envFrom);
   const started = performance.now();
-  const result = await execa(file, args, {
+  // Not buffered by execa: only the last bytes are kept, however much the command prints.
+  const subprocess = execa(file, args, {
     cwd: options.cwd,
     env,
     extendEnv: false,
     timeout: spec.timeoutMs,
     cancelSignal: options.signal,
     reject: false,
-    stripFinalNewline: true,
+    buffer: false,
+    stdin: 'ignore',
   });
+  const stdout = new OutputTail();
+  const stderr = new OutputTail();
+  const [result] = await Promise.all([
+    subprocess,
+    stdout.follow(subprocess.stdout),
+    stderr.follow(subprocess.stderr),
+  ]);
   // Values handed over through envFrom are secrets: they never leave in output (R-SECRETS).
   const redact = redactor(Object.keys(spec.envFrom).map((name) => env[name] ?? ''));
+  const clean = (tail: OutputTail) => printable(redact(tail.text().replace(/\r?\n$/, '')));
   return {
     exitCode: result.exitCode ?? -1,
-    stdout: printable(redact(result.stdout)),
-    stderr: printable(redact(result.stderr)),
+    stdout: clean(stdout),
+    stderr: clean(stderr),
     durationMs: Math.round(performance.now() - started),
     timedOut: result.timedOut,
     cancelled: result.isCanceled,
@@ -75,12 +86,21 @@ function printable(text: string): string {
   return text.replaceAll('\u0000', '\uFFFD');
 }
 
+const MIN_SECRET_LENGTH = 4;
+
 function redactor(secrets: string[]): (text: string) => string {
-  const present = secrets.filter((secret) => secret.length >= 4);
-  return (text) => present.reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
+  const present = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  return (text) =>
+    present.reduce(
+      (redacted, secret) => withoutCutSecret(redacted.split(secret).join('[redacted]'), secret),
+      text,
+    );
 }
 
-/** The last lines of a command's output, for errors and records without flooding them. */
-export function tail(text: string, lines = 20): string {
-  return text.split('\n').slice(-lines).join('\n');
+/** Output is kept from its last bytes, so it may begin in the middle of a secret: drop that end too. */
+function withoutCutSecret(text: string, secret: string): string {
+  for (let length = secret.length - 1; length >= MIN_SECRET_LENGTH; length--) {
+    if (text.startsWith(secret.slice(-length))) return `[redacted]${text.slice(length)}`;
+  }
+  return text;
 }
