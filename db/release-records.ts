@@ -12,6 +12,7 @@ import type {
   ReleaseType,
   StepRecord,
 } from '../workflows/release-model.js';
+import { recordRefusedDecision } from './audit-log.js';
 
 /** The workflow types a record may belong to: the frozen v1 engine and the current one. */
 export type WorkflowType = 'releaseWorkflow' | 'releaseWorkflowV2';
@@ -314,7 +315,7 @@ export async function upsertStep(db: Queryable, releaseId: string, step: StepRec
 }
 
 async function insertDecision(db: Queryable, releaseId: string, decision: DecisionRecord): Promise<void> {
-  await db.query(
+  const inserted = await db.query(
     `INSERT INTO release_decisions (release_id, seq, decision_id, gate_id, actor, roles, decision, comment, outcome,
        refusal, reason, seat, via, decided_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
@@ -335,6 +336,10 @@ async function insertDecision(db: Queryable, releaseId: string, decision: Decisi
       decision.at,
     ],
   );
+  // R-AUDIT: in the same transaction, and only the first time (a retried write inserts nothing).
+  if (inserted.rowCount === 1 && decision.outcome === 'refused') {
+    await recordRefusedDecision(db, releaseId, decision);
+  }
 }
 
 export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDetail | undefined> {
