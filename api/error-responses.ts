@@ -9,6 +9,7 @@ import { CalendarDataExhausted } from '../calendar/holiday-calendar.js';
 import { UnknownEnvironment } from '../calendar/release-calendars.js';
 import { isDatabaseUnreachable } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
+import { RunbookUnavailable } from '../runbooks/load-runbook.js';
 import { PlanError } from '../runbooks/resolve-release-plan.js';
 import type { AppEnv } from './app-env.js';
 import {
@@ -18,6 +19,7 @@ import {
   UnavailableError,
   UnprocessableError,
 } from './service-errors.js';
+import { RateLimitedError } from './start-rate-limit.js';
 
 export const ERROR_CODES = [
   'invalid_request',
@@ -26,9 +28,11 @@ export const ERROR_CODES = [
   'forbidden',
   'not_found',
   'conflict',
+  'method_not_allowed',
   'payload_too_large',
   'unprocessable',
   'unsupported_media_type',
+  'too_many_requests',
   'unavailable',
   'internal',
 ] as const;
@@ -70,7 +74,15 @@ export const errorResponses = {
   403: errorContent('The identity lacks the role this needs.'),
   404: errorContent('No such release.'),
   409: errorContent('The release is not in a state that allows this.'),
+  413: errorContent('The body is over the size limit (64 KiB).'),
+  415: errorContent('The body is not sent as application/json.'),
   422: errorContent('The request contradicts an earlier one (an Idempotency-Key reused for another body).'),
+  429: {
+    ...errorContent('Too many release starts by this identity; retry after `Retry-After` seconds.'),
+    headers: {
+      'Retry-After': { schema: { type: 'integer' }, description: 'Seconds until a start is allowed again.' },
+    },
+  },
   500: errorContent('Unexpected failure; the body carries the request id.'),
   503: errorContent('A dependency (a worker, Temporal, PostgreSQL) did not answer in time; retry later.'),
 } as const;
@@ -83,6 +95,8 @@ export const decisionResponses = (description: string, schema: z.ZodType) => ({
   403: errorResponses[403],
   404: errorResponses[404],
   409: errorResponses[409],
+  413: errorResponses[413],
+  415: errorResponses[415],
   500: errorResponses[500],
   503: errorResponses[503],
 });
@@ -96,10 +110,15 @@ const TARGET_NAMES: Partial<Record<string, string>> = { json: 'body', param: 'pa
 /** The OpenAPIHono default hook: any zod failure (body, query, path) is a 400 naming its fields (R-INPUT). */
 export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  // An unknown field is named in the path, like any other failing field.
+  const issues = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: [...issue.path, key].map(String).join('.'),
+          message: `unknown field "${key}"`,
+        }))
+      : [{ path: issue.path.map(String).join('.'), message: issue.message }],
+  );
   // The message repeats the issues so that a human reading only the message can act on it.
   const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
   return errorJson(c, 400, {
@@ -119,8 +138,22 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 };
 
+/** hono's own messages, made ones a caller can act on. */
+function messageOf(error: HTTPException, c: Context<AppEnv>): string {
+  if (error.status === 415) {
+    const sent = c.req.header('Content-Type');
+    return `expected a JSON body with Content-Type: application/json${sent ? `, not ${sent.slice(0, 100)}` : ''}`;
+  }
+  if (error.status === 400 && /malformed json/i.test(error.message)) {
+    return 'malformed JSON in the request body: expected one JSON object';
+  }
+  return error.message;
+}
+
 /** Errors a caller can cause or act on, and the status each one answers. */
 const DOMAIN_ERRORS: [new (...args: never[]) => Error, ContentfulStatusCode, ErrorCode][] = [
+  // Before PlanError, which it extends: a type without a runbook is well formed but cannot run.
+  [RunbookUnavailable, 422, 'unprocessable'],
   [PlanError, 400, 'invalid_release'],
   [ForbiddenError, 403, 'forbidden'],
   [NotFoundError, 404, 'not_found'],
@@ -148,9 +181,14 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
         message: 'the database is not reachable right now; retry later',
       });
     }
+    if (error instanceof RateLimitedError) {
+      c.header('Retry-After', String(error.retryAfterSeconds));
+      return errorJson(c, 429, { code: 'too_many_requests', message: error.message });
+    }
     if (error instanceof HTTPException) {
       const code = HTTP_EXCEPTION_CODES[error.status];
-      if (code) return errorJson(c, error.status as ContentfulStatusCode, { code, message: error.message });
+      if (code)
+        return errorJson(c, error.status as ContentfulStatusCode, { code, message: messageOf(error, c) });
     }
     // Whatever happened stays in the log; the caller gets only the id to find it by.
     const requestId = c.get('requestId');

@@ -14,6 +14,7 @@ import { type DecisionAnswer, type DecisionRequest, ReleaseDecisions } from './s
 import { type ListQuery, ReleaseReader, type ReleaseView } from './services/release-reader.js';
 import { ReleaseReconciler } from './services/release-reconciler.js';
 import { ReleaseStarter, type StartRequest } from './services/release-starter.js';
+import { StartRateLimiter } from './start-rate-limit.js';
 
 export {
   ConflictError,
@@ -34,6 +35,8 @@ export interface ReleaseServiceDeps {
   /** The release calendar, for a dry run's estimate of when its window steps would let it through. */
   windowCalendar: WindowCalendar;
   runbookDir?: string;
+  /** Milliseconds for the start rate limit's refills; tests hand in their own. */
+  clock?: () => number;
 }
 
 export class ReleaseService {
@@ -57,6 +60,7 @@ export class ReleaseService {
       config,
       logger,
       reconciler: this.reconciler,
+      startLimiter: new StartRateLimiter(config.settings.api.startRateLimit, deps.clock),
       temporalUrl: (id) => this.temporalUrl(id),
       runbookDir: deps.runbookDir,
     });

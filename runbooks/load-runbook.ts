@@ -8,13 +8,19 @@ import { RELEASE_TYPES, type ReleaseType } from '../workflows/release-model.js';
 import { PlanError } from './resolve-release-plan.js';
 import { type Runbook, runbookSchema } from './runbook-schema.js';
 
+/** A release type with no runbook installed. */
+export class RunbookUnavailable extends PlanError {
+  override name = 'RunbookUnavailable';
+}
+
 export const DEFAULT_RUNBOOK_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /** Reads `<type>.yml` from the runbook folder and checks that it describes that type. */
 export async function loadRunbook(type: ReleaseType, dir: string = DEFAULT_RUNBOOK_DIR): Promise<Runbook> {
   const file = join(dir, `${type}.yml`);
-  // Runbooks arrive one release type at a time: a missing one is the caller's to hear about (400).
-  if (!existsSync(file)) throw new PlanError(`no runbook for release type ${type} yet`);
+  // Runbooks arrive one release type at a time: the request is well formed, this installation just
+  // cannot run that type (422).
+  if (!existsSync(file)) throw new RunbookUnavailable(`no runbook for release type ${type} yet`);
   const runbook = await readYamlFile(file, runbookSchema);
   if (runbook.type !== type) throw new ConfigError(file, [{ path: 'type', message: `expected "${type}"` }]);
   return runbook;

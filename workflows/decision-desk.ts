@@ -6,6 +6,7 @@
 import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
 import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
+import { markdownText } from './markdown-text.js';
 import type { RecordWriter } from './record-writer.js';
 import type {
   ApprovalPlanStep,
@@ -43,6 +44,12 @@ interface OpenGate {
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * A claimed name in an activity summary, which Temporal Web renders as markdown: whoever sends a
+ * signal writes it, so it is escaped and kept short (R-INPUT). Configured names pass unchanged.
+ */
+const shown = (claimed: string): string => markdownText(claimed, 64);
 
 /** Parses a signed decision's claim; throws (the update's validator then rejects it) when malformed. */
 export function parseClaim(signed: SignedDecision): DecisionClaim {
@@ -129,7 +136,7 @@ export class DecisionDesk {
         const { verdict, record } = await this.#judge(signed, via);
         this.#keep(record);
         await this.writer.write(
-          `${record.actor} ${record.decision} at ${record.gateId}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
+          `${shown(record.actor)} ${shown(record.decision)} at ${shown(record.gateId)}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
           { failsStep: false },
         );
         return verdict;
@@ -166,7 +173,9 @@ export class DecisionDesk {
     };
     const check = await decisionActivities.verifyDecision
       .executeWithOptions(
-        { summary: `verify the signature of ${claim.actor}'s ${claim.decision} at ${claim.gateId}` },
+        {
+          summary: `verify the signature of ${shown(claim.actor)}'s ${claim.decision} at ${shown(claim.gateId)}`,
+        },
         [signed],
       )
       .catch((error: unknown) => ({

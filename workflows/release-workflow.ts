@@ -19,6 +19,7 @@ import {
 import { CompensationLog, runCompensation } from './compensations.js';
 import { DecisionDesk } from './decision-desk.js';
 import { decideAfterFailure, describe, type FailureDecision } from './failure-policy.js';
+import { markdownText } from './markdown-text.js';
 import { RecordWriter } from './record-writer.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from './release-messages.js';
 import type {
@@ -169,7 +170,8 @@ async function endAfterFailure(
   await records.write(`release ${final.status}`);
   records.takeRejection(); // the final write falls back to the release row alone when refused
   await condition(allHandlersFinished);
-  setCurrentDetails(`Release ended **${final.status}** at ${step.name}: ${final.reason}`);
+  // The reason can carry a rejecter's comment or a command's output: shown as text, never as markdown.
+  setCurrentDetails(`Release ended **${final.status}** at ${step.name}: ${markdownText(final.reason)}`);
   if (final.status === 'cancelled' && isCancellation(error)) throw error;
   const outcome: ReleaseOutcome = { status: final.status, failure: state.failure };
   throw ApplicationFailure.nonRetryable(

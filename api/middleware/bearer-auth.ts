@@ -1,29 +1,27 @@
 // R-AUTH: every call under /api/v1 carries a bearer token naming one identity from runway.yml.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import type { AppEnv } from '../app-env.js';
 import { errorJson } from '../error-responses.js';
-import { principalFor } from '../principal.js';
+import { identityDigests, principalFor, tokenDigest } from '../principal.js';
 
 export interface BearerAuthOptions {
-  /** token → identity name, as tokensFromEnvironment reads them. */
-  tokens: Map<string, string>;
+  /** token → identity name, as tokensFromEnvironment reads them; digests come from the config. */
+  tokens: ReadonlyMap<string, string>;
   config: RunwayConfig;
 }
-
-const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 // RFC 6750 b64token; anything else in the header is not a bearer token.
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<AppEnv> {
-  // Only digests are kept: equal-length values compare in constant time, and the tokens themselves
-  // are not held by the middleware.
-  const identities = [...options.tokens].map(([token, name]) => ({ digest: sha256(token), name }));
+  // Only digests are kept: equal-length values compare in constant time, the tokens themselves are
+  // not held by the middleware, and runway.yml may hold a digest instead of naming a variable.
+  const identities = identityDigests(options.config, options.tokens);
 
   const identify = (token: string): string | undefined => {
-    const digest = sha256(token);
+    const digest = tokenDigest(token);
     let name: string | undefined;
     // No early exit: how long this takes must not say which identity, if any, matched.
     for (const identity of identities) {

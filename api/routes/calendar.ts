@@ -1,9 +1,10 @@
 // /api/v1/calendar: the release windows and blocked periods of an environment (R-WINDOW-6), for
 // anyone who reads that environment. Instants in UTC; the calendar's own time zone is named.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { CalendarSource } from '../../calendar/release-calendars.js';
 import { createRouter } from '../app-env.js';
 import { errorResponses } from '../error-responses.js';
+import { defineRoute } from '../route-roles.js';
 import { ForbiddenError } from '../service-errors.js';
 
 /** The longest range one request may ask for. */
@@ -15,13 +16,17 @@ const bothInstants = (query: { from: unknown; to: unknown }) =>
   !Number.isNaN(Date.parse(query.from)) &&
   !Number.isNaN(Date.parse(query.to));
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T00:00:00.000Z' });
+const instant = (example: string, description: string) =>
+  z.iso.datetime({ offset: true }).openapi({ example, description });
 
 const CalendarQuerySchema = z
   .object({
     environment: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected an environment name'),
-    from: instant,
-    to: instant,
+    from: instant('2026-12-01T00:00:00.000Z', 'Start of the range (inclusive).'),
+    to: instant(
+      '2026-12-08T00:00:00.000Z',
+      `End of the range (exclusive): after from, at most ${MAX_RANGE_DAYS} days later.`,
+    ),
   })
   // Only a range of two valid instants is judged here; a bad instant has its own message.
   .refine((query) => !bothInstants(query) || Date.parse(query.to) > Date.parse(query.from), {
@@ -58,12 +63,13 @@ const CalendarSchema = z
   })
   .openapi('Calendar');
 
-const getCalendar = createRoute({
+const getCalendar = defineRoute({
   method: 'get',
   path: '/',
   tags: ['calendar'],
   summary: 'Release windows and freezes of an environment between two instants',
-  security: [{ bearer: [] }],
+  role: 'read',
+  furtherCheck: 'read in the environment asked for',
   request: { query: CalendarQuerySchema },
   responses: {
     200: { description: 'The calendar.', content: { 'application/json': { schema: CalendarSchema } } },

@@ -1,7 +1,8 @@
 // Probes for whoever runs the API (an orchestrator, the dev stack): no auth, no business logic.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Logger } from '../../logging/logger.js';
 import { createRouter } from '../app-env.js';
+import { defineRoute } from '../route-roles.js';
 
 export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean>; down?: string[] }>;
 
@@ -15,7 +16,8 @@ const ReadinessSchema = z
   })
   .openapi('Readiness');
 
-const liveness = createRoute({
+const liveness = defineRoute({
+  role: 'public',
   method: 'get',
   path: '/healthz',
   tags: ['health'],
@@ -28,7 +30,8 @@ const liveness = createRoute({
   },
 });
 
-const readiness = createRoute({
+const readiness = defineRoute({
+  role: 'public',
   method: 'get',
   path: '/readyz',
   tags: ['health'],

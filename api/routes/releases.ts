@@ -1,8 +1,7 @@
 // /api/v1/releases: plan or start a release, list releases, read one.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { errorResponses } from '../error-responses.js';
-import { requireRoleAnywhere } from '../middleware/require-role.js';
 import { planJson, releaseJson, releaseSummaryJson } from '../release-json.js';
 import {
   DryRunSchema,
@@ -14,16 +13,17 @@ import {
   StartReleaseSchema,
 } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
+import { defineRoute } from '../route-roles.js';
 
-const security = [{ bearer: [] }];
-
-const startRelease = createRoute({
+const startRelease = defineRoute({
   method: 'post',
   path: '/',
   tags: ['releases'],
   summary: 'Start a release, or dry-run it to see the resolved plan',
-  security,
-  middleware: [requireRoleAnywhere('deploy')] as const,
+  description:
+    'Starts are limited per identity (`api.startRateLimit` in runway.yml, by default a burst of 30, then 30 a minute): beyond that 429 with `Retry-After`. A start the service lock refuses (409) and a dry run spend none of it.',
+  role: 'deploy',
+  furtherCheck: 'deploy in every environment the release deploys to (a dry run answers the same)',
   request: {
     headers: IdempotencyHeadersSchema,
     body: { required: true, content: { 'application/json': { schema: StartReleaseSchema } } },
@@ -43,19 +43,22 @@ const startRelease = createRoute({
     401: errorResponses[401],
     403: errorResponses[403],
     409: errorResponses[409],
+    413: errorResponses[413],
+    415: errorResponses[415],
     422: errorResponses[422],
+    429: errorResponses[429],
     500: errorResponses[500],
     503: errorResponses[503],
   },
 });
 
-const listReleases = createRoute({
+const listReleases = defineRoute({
   method: 'get',
   path: '/',
   tags: ['releases'],
   summary: 'List releases, newest first',
-  security,
-  middleware: [requireRoleAnywhere('read')] as const,
+  role: 'read',
+  furtherCheck: 'lists only releases that touch an environment the caller reads',
   request: { query: ListReleasesQuerySchema },
   responses: {
     200: { description: 'The releases.', content: { 'application/json': { schema: ReleaseListSchema } } },
@@ -66,13 +69,13 @@ const listReleases = createRoute({
   },
 });
 
-const getRelease = createRoute({
+const getRelease = defineRoute({
   method: 'get',
   path: '/{id}',
   tags: ['releases'],
   summary: 'One release: status, current step, pending gate, steps, approvals',
-  security,
-  middleware: [requireRoleAnywhere('read')] as const,
+  role: 'read',
+  furtherCheck: 'read in an environment the release touches, else 404',
   request: { params: ReleaseIdParamsSchema },
   responses: {
     200: { description: 'The release.', content: { 'application/json': { schema: ReleaseSchema } } },

@@ -1,11 +1,12 @@
 // /api/v1/releases/{id}/window-override: let a release waiting for its release window through now,
 // with a reason (R-WINDOW-5). Two admins by default (R-TWO-PERSON: not the same one twice, never
 // the requester); the workflow verifies each like an approval, and the history keeps both.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
 import { DecisionResultSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
+import { defineRoute } from '../route-roles.js';
 
 const WindowOverrideSchema = z
   .strictObject({
@@ -17,14 +18,16 @@ const WindowOverrideSchema = z
   })
   .openapi('WindowOverride');
 
-const override = createRoute({
+const override = defineRoute({
   method: 'post',
   path: '/{id}/window-override',
   tags: ['releases'],
   summary: 'Override the release window for one release (two admins confirm)',
   description:
     'Counts one confirmation of the override of the window the release waits for. It goes through once the quorum the runbook names is met (two distinct admins of the environment by default, never the requester). 202 with the seats still missing; 403 when the caller may fill no seat; 409 when the release is not waiting for a window or the caller already confirmed.',
-  security: [{ bearer: [] }],
+  role: 'read',
+  furtherCheck:
+    'a seat on the override roster frozen at start (two distinct admins of the environment by default; never the requester), judged and recorded by the workflow',
   request: {
     params: ReleaseIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: WindowOverrideSchema } } },

@@ -14,6 +14,7 @@ import type { RunwayConfig } from '../../config/config-schema.js';
 import {
   ActiveReleaseConflict,
   deleteRelease,
+  findLockHolder,
   getRelease,
   insertRelease,
   type NewRelease,
@@ -23,6 +24,7 @@ import {
 import type { Logger } from '../../logging/logger.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import { markdownText } from '../../workflows/markdown-text.js';
 import {
   environmentsOf,
   type ReleaseInput,
@@ -40,6 +42,7 @@ import {
 } from '../../workflows/search-attributes.js';
 import type { Principal } from '../principal.js';
 import { ConflictError, ForbiddenError } from '../service-errors.js';
+import type { StartRateLimiter } from '../start-rate-limit.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
 
 export interface StartRequest {
@@ -55,6 +58,8 @@ export interface ReleaseStarterDeps {
   config: RunwayConfig;
   logger: Logger;
   reconciler: ReleaseReconciler;
+  /** Starts per identity (R-INPUT); taken only once the service is known to be free. */
+  startLimiter?: StartRateLimiter;
   temporalUrl: (releaseId: string) => string;
   runbookDir?: string;
 }
@@ -98,6 +103,10 @@ export class ReleaseStarter {
     releaseId = newReleaseId(request),
   ): Promise<string> {
     const plan = await this.plan(request, requester);
+    // A start the service lock would refuse answers 409 without spending the caller's start budget;
+    // the insert below stays the authority on the lock.
+    const resuming = await this.#refuseWhileServiceBusy(request.service, releaseId);
+    if (!resuming) this.deps.startLimiter?.take(requester.name);
     const environments = environmentsOf(plan);
     const record: NewRelease = {
       id: releaseId,
@@ -126,7 +135,8 @@ export class ReleaseStarter {
         // A release id runs once: a retried start never begins a second run of an ended release.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${request.type} release of ${request.service} ${request.version}`,
-        staticDetails: `Requested by ${requester.name}${request.changeRef ? `, change ${request.changeRef}` : ''}`,
+        // Temporal Web renders this as markdown: the change reference is the requester's text.
+        staticDetails: `Requested by ${requester.name}${request.changeRef ? `, change ${markdownText(request.changeRef)}` : ''}`,
         typedSearchAttributes: [
           { key: serviceKey, value: request.service },
           { key: releaseTypeKey, value: request.type },
@@ -148,6 +158,17 @@ export class ReleaseStarter {
     );
     this.deps.logger.info({ releaseId, requestedBy: requester.name }, 'release started');
     return releaseId;
+  }
+
+  /**
+   * ConflictError when another release holds the service's lock and its workflow still runs; true
+   * when the holder is this very release (a retried start resuming its own).
+   */
+  async #refuseWhileServiceBusy(service: string, releaseId: string): Promise<boolean> {
+    const holder = await findLockHolder(this.deps.pool, service);
+    if (holder?.id === releaseId) return true;
+    if (!holder || (await this.deps.reconciler.reconcile(holder))) return false;
+    throw new ConflictError(`release ${holder.id} of ${service} is still in flight`, holder.id);
   }
 
   /**

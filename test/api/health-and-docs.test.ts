@@ -67,6 +67,7 @@ describe('GET /openapi.json', () => {
 
   it('holds every route with its methods', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/audit',
       '/api/v1/calendar',
       '/api/v1/releases',
       '/api/v1/releases/{id}',

@@ -134,16 +134,16 @@ describe('release types without a runbook yet', () => {
   });
 
   it.each([false, true])(
-    'answers 400 invalid_release (dryRun %s) without naming server paths',
+    'answers 422 for a type without a runbook (dryRun %s), without naming server paths',
     async (dryRun) => {
       const response = await onlyRegular.request('/api/v1/releases', {
         method: 'POST',
         headers: jsonAuth(TOKENS.opsWang),
         body: JSON.stringify({ ...valid, type: 'hotfix', dryRun }),
       });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(422);
       expect(await response.json()).toEqual({
-        error: { code: 'invalid_release', message: 'no runbook for release type hotfix yet' },
+        error: { code: 'unprocessable', message: 'no runbook for release type hotfix yet' },
       });
     },
   );
@@ -213,7 +213,7 @@ describe('the calendar and window-override inputs', () => {
     async (body) => {
       const response = await app.request('/api/v1/releases/edm-web-regular-1.4.2-a1b2c3/window-override', {
         method: 'POST',
-        headers: jsonAuth(TOKENS.pmLi),
+        headers: jsonAuth(TOKENS.adminZhao),
         body: JSON.stringify(body),
       });
       expect(response.status).toBe(400);
