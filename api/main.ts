@@ -3,9 +3,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
+import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
+import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
@@ -18,8 +20,13 @@ async function main(): Promise<void> {
   const { config, databaseUrl } = await loadProcessConfig();
   await checkRunbooks(config);
   const pool = createPool(databaseUrl, logger);
+  const encryption = payloadEncryptionFromEnvironment();
   const connection = await Connection.connect({ address: config.settings.temporal.address });
-  const client = new Client({ connection, namespace: config.settings.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.settings.temporal.namespace,
+    dataConverter: encryption.dataConverter,
+  });
   const calendars = new ReleaseCalendars(config);
   const service = new ReleaseService({
     client,
@@ -41,6 +48,8 @@ async function main(): Promise<void> {
     logger,
     readiness: readinessCheck({ pool, connection }),
     calendars,
+    payloadCodec: encryption.codec,
+    audit: new AuditLog(pool),
   });
   const server = await serveApi(app, config.settings.api.port, {
     hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0',

@@ -98,6 +98,53 @@ export const environmentSchema = z.strictObject({
   ),
 });
 
+/**
+ * An identity's token is never stored in clear (R-SECRETS): either the name of the environment
+ * variable holding it, or its SHA-256 digest (`printf %s "$TOKEN" | sha256sum`).
+ */
+const identitySchema = z
+  .strictObject({
+    name,
+    tokenEnv: envVarName.optional(),
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'expected the 64 hex digits of a SHA-256 digest')
+      .transform((hex) => hex.toLowerCase())
+      .optional(),
+    /** The value of codec.oidc.identityClaim in this person's access tokens from the identity provider. */
+    oidcSubject: z.string().min(1).max(256).optional(),
+  })
+  .refine((identity) => (identity.tokenEnv === undefined) !== (identity.tokenSha256 === undefined), {
+    message: 'expected exactly one of tokenEnv (a variable holding the token) or tokenSha256 (its digest)',
+  });
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+/** Where signing keys come from: https, or plain http only on this host (a local identity provider). */
+const keySourceUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine(
+    (url) => url.startsWith('https:') || LOOPBACK_HOSTS.includes(new URL(url).hostname),
+    'expected an https URL (plain http only for localhost)',
+  );
+
+/**
+ * The identity provider behind Temporal Web's login, whose access tokens the codec endpoint
+ * accepts (Temporal Web passes them on with TEMPORAL_CODEC_PASS_ACCESS_TOKEN).
+ */
+const codecOidcSchema = z.strictObject({
+  /** Exactly as the tokens' `iss` claim has it. */
+  issuer: keySourceUrl,
+  /** The `aud` the provider puts in access tokens meant for Runway. */
+  audience: z.string().min(1),
+  /** Default: the jwks_uri of the issuer's /.well-known/openid-configuration. */
+  jwksUrl: keySourceUrl.optional(),
+  /** The claim matched against identities' oidcSubject. */
+  identityClaim: z
+    .string()
+    .regex(/^[A-Za-z0-9_:./-]{1,100}$/, 'expected a claim name')
+    .default('sub'),
+});
+
 export const runwaySettingsSchema = z.strictObject({
   api: z.strictObject({
     port: z.number().int().min(1).max(65535).default(3001),
@@ -107,6 +154,13 @@ export const runwaySettingsSchema = z.strictObject({
      * died mid-request); until then a retry with the key answers 409.
      */
     idempotencyLeaseSeconds: z.number().int().min(1).max(600).default(30),
+    /** Release starts per identity (R-INPUT): a burst, then so many a minute; beyond that 429. */
+    startRateLimit: z
+      .strictObject({
+        burst: z.number().int().min(1).max(10_000),
+        perMinute: z.number().int().min(1).max(10_000),
+      })
+      .default({ burst: 30, perMinute: 30 }),
   }),
   temporal: z.strictObject({
     address: z.string().min(1),
@@ -119,14 +173,34 @@ export const runwaySettingsSchema = z.strictObject({
     heartbeatTimeoutSeconds: z.number().int().min(1).max(600).default(30),
     webUrl: z.url(),
   }),
+  /**
+   * Who may use the codec endpoint (/codec) that decrypts payloads for Temporal Web: `token`
+   * asks for a bearer token with `read` in production; `local-open` asks for none and admits only
+   * the origin of temporal.webUrl, for a dev server whose Temporal Web is bound to localhost.
+   * With `oidc`, `token` also accepts the access tokens of Temporal Web's signed-in users.
+   */
+  codec: z
+    .strictObject({
+      access: z.enum(['token', 'local-open']).default('token'),
+      oidc: codecOidcSchema.optional(),
+    })
+    .default({ access: 'token' }),
   database: z.strictObject({ urlEnv: envVarName }),
   identities: z
-    .array(z.strictObject({ name, tokenEnv: envVarName }))
+    .array(identitySchema)
     .min(1)
     .refine(
       (list) => new Set(list.map((identity) => identity.name)).size === list.length,
       'identity names must be unique',
-    ),
+    )
+    .refine((list) => {
+      const digests = list.flatMap((identity) => (identity.tokenSha256 ? [identity.tokenSha256] : []));
+      return new Set(digests).size === digests.length;
+    }, 'two identities have the same tokenSha256: a token must name exactly one identity')
+    .refine((list) => {
+      const subjects = list.flatMap((identity) => (identity.oidcSubject ? [identity.oidcSubject] : []));
+      return new Set(subjects).size === subjects.length;
+    }, 'two identities have the same oidcSubject: a signed-in user must be exactly one identity'),
 });
 
 export type CommandConfig = z.infer<typeof commandSchema>;
@@ -134,6 +208,7 @@ export type HttpCheckConfig = z.infer<typeof httpCheckSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type RunwaySettings = z.infer<typeof runwaySettingsSchema>;
+export type CodecOidcSettings = z.infer<typeof codecOidcSchema>;
 
 export interface RunwayConfig {
   settings: RunwaySettings;

@@ -6,11 +6,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../stack/temporal-binaries.js';
-import { WORKFLOWS_PATH } from '../worker/create-release-worker.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../worker/create-release-worker.js';
 
 const output = process.argv[2] ?? join(projectRoot, 'dist', 'workflow-bundle.js');
 const started = performance.now();
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+const { code } = await bundleWorkflowCode({ ...RELEASE_WORKFLOW_BUNDLE, logger: undefined });
 await mkdir(dirname(output), { recursive: true });
 await writeFile(output, code);
 console.log(

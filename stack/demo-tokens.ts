@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { DECISION_KEYS_ENV, generateDecisionKeyEntry } from '../security/decision-signature.js';
+import { generatePayloadKeyEntry, PAYLOAD_KEYS_ENV } from '../security/payload-codec.js';
 
 const LINE = /^export ([A-Z_][A-Z0-9_]*)=(\S+)$/;
 
@@ -27,6 +28,8 @@ export function provideDemoTokens(
   const saved = readEnvFile(file);
   const byIdentity = new Map<string, string>();
   for (const identity of config.settings.identities) {
+    // An identity configured by its token's digest brings its own token; none can be made for it.
+    if (identity.tokenEnv === undefined) continue;
     const token =
       env[identity.tokenEnv] ?? saved.get(identity.tokenEnv) ?? `rw_${randomBytes(18).toString('base64url')}`;
     saved.set(identity.tokenEnv, token);
@@ -38,10 +41,15 @@ export function provideDemoTokens(
     env[DECISION_KEYS_ENV] ?? saved.get(DECISION_KEYS_ENV) ?? generateDecisionKeyEntry('local-1');
   saved.set(DECISION_KEYS_ENV, decisionKeys);
   env[DECISION_KEYS_ENV] = decisionKeys;
+  // The key that encrypts the local stack's workflow payloads (its codec endpoint decrypts them).
+  const payloadKeys =
+    env[PAYLOAD_KEYS_ENV] ?? saved.get(PAYLOAD_KEYS_ENV) ?? generatePayloadKeyEntry('local-1');
+  saved.set(PAYLOAD_KEYS_ENV, payloadKeys);
+  env[PAYLOAD_KEYS_ENV] = payloadKeys;
   const lines = [...saved].map(([name, value]) => `export ${name}=${value}`);
   writeFileSync(
     file,
-    `# Demo tokens and the decision-signing key of the local stack: source this file to use the tokens with curl.\n${lines.join('\n')}\n`,
+    `# Demo tokens and the decision-signing and payload keys of the local stack: source this file to use the tokens with curl.\n${lines.join('\n')}\n`,
     { mode: 0o600 },
   );
   return byIdentity;

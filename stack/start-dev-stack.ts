@@ -6,6 +6,7 @@
 // A launcher that could not stop its servers (killed with SIGKILL, crashed) leaves them recorded in
 // .runway/pids/; the next start stops exactly those before it starts anything (owned-processes.ts),
 // and the demo target stops the instances its state file records.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { Runtime } from '@temporalio/worker';
 import { ConfigError } from '../config/config-error.js';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
+import { MIGRATION_DATABASE_URL_ENV, provisionApplicationRole } from '../db/application-role.js';
 import { migrateDatabase } from '../db/migrate-database.js';
 import { startDemoTarget } from '../demo/target/demo-target.js';
 import { createLogger, type Logger, logFile } from '../logging/logger.js';
@@ -146,6 +148,9 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   Runtime.install({ logger: temporalSdkLogger(log), shutdownSignals: [] });
   const tokensFile = join(STATE_DIR, 'demo.env');
   const tokens = provideDemoTokens(config, tokensFile);
+  // Temporal Web here is bound to localhost and has no login, so it cannot pass a token: the codec
+  // endpoint admits it by its origin instead (see api/routes/codec.ts).
+  config.settings.codec.access = 'local-open';
 
   await stopRecordedProcesses(PIDS_DIR, LEFTOVER_STOP_GRACE_MS, say);
   continueStarting();
@@ -161,9 +166,16 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   stops.push(demo.stop);
   continueStarting();
 
-  let databaseUrl = process.env[config.settings.database.urlEnv];
-  if (databaseUrl) {
-    say(`PostgreSQL: using ${config.settings.database.urlEnv}`);
+  // The owner migrates (RUNWAY_MIGRATION_DATABASE_URL, else the one URL given, else the embedded
+  // superuser); Runway connects as runway_app (R-AUDIT), with a fresh password at every start
+  // unless its URL was given.
+  const givenAppUrl = process.env[config.settings.database.urlEnv];
+  const ownerEnv = process.env[MIGRATION_DATABASE_URL_ENV]
+    ? MIGRATION_DATABASE_URL_ENV
+    : config.settings.database.urlEnv;
+  let ownerUrl = process.env[ownerEnv];
+  if (ownerUrl) {
+    say(`PostgreSQL: using ${ownerEnv}`);
   } else {
     say('starting embedded PostgreSQL…');
     const postgres = await startEmbeddedPostgres({
@@ -174,11 +186,13 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
       pidFile: join(PIDS_DIR, 'postgres.json'),
     });
     stops.push(postgres.stop);
-    databaseUrl = postgres.connectionString;
+    ownerUrl = postgres.connectionString;
     continueStarting();
   }
-  const applied = await migrateDatabase(databaseUrl, (line) => log.info({ component: 'migrate' }, line));
+  const applied = await migrateDatabase(ownerUrl, (line) => log.info({ component: 'migrate' }, line));
   say(`database schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
+  const databaseUrl =
+    givenAppUrl ?? (await provisionApplicationRole(ownerUrl, randomBytes(24).toString('base64url')));
   continueStarting();
 
   say('starting the Temporal dev server…');
@@ -191,6 +205,8 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
     searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
     logFile: join(STATE_DIR, 'logs', 'temporal.log'),
     pidFile: join(PIDS_DIR, 'temporal.json'),
+    // Payloads are encrypted; Temporal Web shows them in clear through the API's codec endpoint.
+    uiCodecEndpoint: `http://localhost:${config.settings.api.port}/codec`,
   });
   stops.push(temporal.stop);
   continueStarting();
@@ -237,7 +253,7 @@ function printWelcome(info: {
     '',
     `  API            ${info.apiUrl}/api/v1`,
     `  API docs       ${info.apiUrl}/docs   (OpenAPI: ${info.apiUrl}/openapi.json)`,
-    `  Temporal Web   ${info.temporalWeb}`,
+    `  Temporal Web   ${info.temporalWeb}   (payloads decrypted by ${info.apiUrl}/codec)`,
     ...info.demo.map((environment) => `  edm-web ${environment.name.padEnd(12)} ${environment.url}/version`),
     '',
     `  Demo tokens (also in ${info.tokensFile} — \`source ${info.tokensFile}\`):`,

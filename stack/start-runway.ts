@@ -11,9 +11,11 @@ import { ReleaseService } from '../api/release-service.js';
 import { serveApi } from '../api/serve-api.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
+import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from '../worker/create-release-worker.js';
 
@@ -45,11 +47,12 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
   await checkRunbooks(config, options.runbookDir);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const decisionKeys = loadDecisionKeys(options.env);
+  const { codec: payloadCodec, dataConverter } = payloadEncryptionFromEnvironment(options.env);
   const calendars = new ReleaseCalendars(config);
   const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace });
+  const client = new Client({ connection: clientConnection, namespace, dataConverter });
 
   const worker = await createReleaseWorker({
     connection: workerConnection,
@@ -59,6 +62,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     logger: logger.child({ component: 'worker' }),
     workingDirectory: options.workingDirectory,
     decisionKeys,
+    dataConverter,
     calendar: options.windowCalendar ?? calendars,
     workflowBundle: options.workflowBundle,
   });
@@ -85,6 +89,8 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     tokens: tokensFromEnvironment(config, options.env),
     logger: logger.child({ component: 'http' }),
     calendars,
+    payloadCodec,
+    audit: new AuditLog(pool),
     readiness: readinessCheck({
       pool,
       connection: clientConnection,

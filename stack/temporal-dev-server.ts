@@ -28,6 +28,11 @@ export interface DevServerOptions {
   /** Web UI port; defaults to port + 1000 unless headless. */
   uiPort?: number;
   headless?: boolean;
+  /**
+   * The remote codec Temporal Web asks to decode payloads (Runway's API at /codec), so the
+   * encrypted histories read in clear in the browser. Ignored when headless.
+   */
+  uiCodecEndpoint?: string;
   /** SQLite file to persist to; without it all state is lost when the server stops. */
   dbFile?: string;
   /** Namespace to create and check; defaults to `default`. */
@@ -95,12 +100,19 @@ function cliArguments(o: DevServerOptions, namespace: string): string[] {
   const uiPort = uiPortOf(o);
   const args = ['server', 'start-dev', '--port', String(o.port), '--ip', o.ip ?? '127.0.0.1'];
   args.push('--namespace', namespace, '--log-level', 'warn', '--log-format', 'pretty');
-  args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
+  args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), ...uiArguments(o)]));
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   for (const [name, type] of Object.entries(o.searchAttributes ?? {})) {
     args.push('--search-attribute', `${name}=${type}`);
   }
   for (const value of DYNAMIC_CONFIG) args.push('--dynamic-config-value', value);
+  return args;
+}
+
+// The UI's newsfeed is fetched from the internet, which a test machine may not reach.
+function uiArguments(o: DevServerOptions): string[] {
+  const args = ['--ui-disable-news-fetch'];
+  if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   return args;
 }
 
@@ -342,7 +354,7 @@ async function startWithSdkDownload(o: DevServerOptions): Promise<DevServer> {
       port: o.port,
       namespace,
       ...(o.ip ? { ip: o.ip } : {}),
-      ...(uiPort === undefined ? { ui: false } : { ui: true, uiPort }),
+      ...(uiPort === undefined ? { ui: false } : { ui: true, uiPort, extraArgs: uiArguments(o) }),
       ...(o.dbFile ? { dbFilename: o.dbFile } : {}),
       searchAttributes,
       log: { format: 'pretty', level: 'warn' },

@@ -1,14 +1,25 @@
 // Wires the release workflows and activities onto a task queue. Workers scale horizontally: run as
 // many as needed against the same queue.
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { type BundleOptions, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logging/logger.js';
+import { FAILURE_CONVERTER_PATH } from '../security/data-converter.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * What every prebuilt bundle of the release workflows needs: the failure converter runs inside
+ * the sandbox too, and a bundle made without it would put workflow failure messages in clear.
+ */
+export const RELEASE_WORKFLOW_BUNDLE: Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath'> = {
+  workflowsPath: WORKFLOWS_PATH,
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+};
 
 export interface ReleaseWorkerOptions {
   connection: NativeConnection;
@@ -20,6 +31,8 @@ export interface ReleaseWorkerOptions {
   decisionKeys: DecisionKeys;
   /** The release calendar the window step asks (config/calendar.yml; tests declare their own). */
   calendar: WindowCalendar;
+  /** Encrypts every payload and failure (security/data-converter.ts). */
+  dataConverter: DataConverter;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -37,6 +50,7 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    dataConverter: options.dataConverter,
     // A stopping worker lets running deploys and commands finish rather than cut them off.
     shutdownGraceTime: '30 seconds',
     // Heartbeats reach the server at least every second, so a cancelled release stops a running

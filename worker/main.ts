@@ -5,6 +5,7 @@ import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
+import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from './create-release-worker.js';
 import { temporalSdkLogger } from './temporal-sdk-logger.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     logger,
     workingDirectory: process.cwd(),
     decisionKeys: loadDecisionKeys(),
+    dataConverter: payloadEncryptionFromEnvironment().dataConverter,
     calendar: new ReleaseCalendars(config),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
   });

@@ -13,6 +13,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
+import { provisionApplicationRole } from '../../db/application-role.js';
 import { migrateDatabase } from '../../db/migrate-database.js';
 import { actionLogFileFor, type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
 import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
@@ -21,8 +22,9 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedde
 import { getFreePort } from '../../stack/free-port.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
-import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { testPayloadKeyEnv } from '../support/payload-keys.js';
 import { freePortRun } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 
@@ -156,8 +158,10 @@ export async function startCrashStack(): Promise<CrashStack> {
     const postgresOptions = { dataDir: join(dir, 'postgres'), port: await getFreePort(), database: 'runway' };
     let postgres: RunningPostgres | undefined = await startEmbeddedPostgres(postgresOptions);
     cleanups.push(async () => postgres?.stop());
+    // The owner's URL, for the tests' own reads; the processes connect as the application's role.
     const databaseUrl = postgres.connectionString;
     await migrateDatabase(databaseUrl);
+    const appDatabaseUrl = await provisionApplicationRole(databaseUrl, randomBytes(18).toString('base64url'));
 
     const temporalOptions = {
       port: await getFreePort(),
@@ -176,7 +180,7 @@ export async function startCrashStack(): Promise<CrashStack> {
     const demo: DemoTarget = await startDemoTarget({ ...demoTargetLayout(config), stateFile });
     cleanups.push(() => demo.stop());
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    const bundle = await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE);
     await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
 
     const apiPort = await getFreePort();
@@ -185,7 +189,7 @@ export async function startCrashStack(): Promise<CrashStack> {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       RUNWAY_CONFIG_DIR: join(dir, 'config'),
-      RUNWAY_DATABASE_URL: databaseUrl,
+      RUNWAY_DATABASE_URL: appDatabaseUrl,
       RUNWAY_TEMPORAL_ADDRESS: temporal.address,
       RUNWAY_API_PORT: String(apiPort),
       RUNWAY_API_HOST: '127.0.0.1',
@@ -193,8 +197,10 @@ export async function startCrashStack(): Promise<CrashStack> {
       RUNWAY_HEARTBEAT_TIMEOUT_SECONDS: HEARTBEAT_TIMEOUT_SECONDS,
       RUNWAY_IDEMPOTENCY_LEASE_SECONDS: IDEMPOTENCY_LEASE_SECONDS,
       [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY,
+      ...testPayloadKeyEnv,
     };
     for (const identity of config.settings.identities) {
+      if (identity.tokenEnv === undefined) continue;
       tokens[identity.name] = `rw_crash_${randomBytes(12).toString('hex')}`;
       env[identity.tokenEnv] = tokens[identity.name];
     }

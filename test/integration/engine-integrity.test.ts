@@ -13,11 +13,12 @@ import { createLogger } from '../../logging/logger.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
 import { statusKey } from '../../workflows/search-attributes.js';
 import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
+import { testDataConverter } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
@@ -26,7 +27,7 @@ let stack: TestStack;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
   db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
 });
 
@@ -107,6 +108,30 @@ describe('decisions that cannot be forged', () => {
       'refused',
     ]);
     expect(await servedVersion('production')).not.toBe('2.0.0');
+    // R-AUDIT: the start and every refusal are in the audit trail, where admins list them.
+    const audit = await api('GET', `/audit?target=${encodeURIComponent(id)}&limit=500`, 'admin-zhao');
+    expect(audit.status).toBe(200);
+    const events = (
+      audit.body.events as {
+        actor: string | null;
+        action: string;
+        environment: string | null;
+        reason: string;
+      }[]
+    ).reverse();
+    expect(events.filter((event) => event.action === 'releases.start')).toEqual([
+      expect.objectContaining({ actor: 'ops-wang', outcome: 'allowed', status: 201 }),
+    ]);
+    const refusals = events
+      .filter((event) => event.action === 'decision.refused-by-workflow')
+      .map((event) => [event.actor, event.environment, event.reason.split(':')[0]]);
+    expect(refusals).toEqual([
+      [null, null, 'malformed'],
+      [null, null, 'malformed'],
+      ['pm-li', 'production', 'unverified'],
+      ['tl-zhang', 'production', 'unverified'],
+      ['mallory', 'production', 'not-eligible'],
+    ]);
 
     // The real approvers, through the API, still decide.
     expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).body).toEqual({
@@ -145,7 +170,7 @@ describe('one release per service', () => {
 
   it('answers 409 to a start that arrives while an earlier one is still starting its workflow', async () => {
     const connection = await Connection.connect({ address: stack.temporal.address });
-    const slowClient = new Client({ connection, namespace: 'default' });
+    const slowClient = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
     const start = slowClient.workflow.start.bind(slowClient.workflow);
     let startCalled!: () => void;
     const startReached = new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
-import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { environmentKey, environmentsKey, serviceKey, statusKey } from '../../workflows/search-attributes.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
@@ -9,7 +9,7 @@ import { startTestStack, type TestStack } from '../support/runway-stack.js';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }));
+  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
 });
 
 afterAll(async () => {

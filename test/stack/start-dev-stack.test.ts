@@ -61,6 +61,7 @@ beforeAll(async () => {
   await writeConfig(join(dir, 'config'));
   const {
     RUNWAY_DATABASE_URL: _ignored,
+    RUNWAY_MIGRATION_DATABASE_URL: _ignoredOwner,
     RUNWAY_STATE_DIR: _default,
     ...inherited
   } = process.env as Record<string, string>;
@@ -224,6 +225,29 @@ function demoReleaseId(stack: RunningStack): string {
   return id as string;
 }
 
+/**
+ * Temporal Web is told the API's codec endpoint, and the endpoint decrypts for Temporal Web's
+ * origin with no token: the release's input, encrypted in the history, reads in clear.
+ */
+async function expectTemporalWebDecodes(id: string): Promise<void> {
+  const web = `http://localhost:${ports.ui}`;
+  const codec = `http://localhost:${ports.api}/codec`;
+  expect(await (await fetch(`${web}/api/v1/settings`)).text()).toContain(codec);
+  const history = (await (
+    await fetch(`${web}/api/v1/namespaces/default/workflows/${encodeURIComponent(id)}/history`)
+  ).json()) as { history: { events: { workflowExecutionStartedEventAttributes?: { input: unknown } }[] } };
+  const input = history.history.events[0]?.workflowExecutionStartedEventAttributes?.input;
+  expect(JSON.stringify(input)).not.toContain('ops-wang');
+  const response = await fetch(`${codec}/decode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin: web },
+    body: JSON.stringify(input),
+  });
+  expect(response.status).toBe(200);
+  const { payloads } = (await response.json()) as { payloads: { data: string }[] };
+  expect(Buffer.from(payloads[0]?.data ?? '', 'base64').toString()).toContain(`"releaseId":"${id}"`);
+}
+
 describe('npm start', () => {
   it('starts the stack and a demo release, stops everything on Ctrl-C, and resumes the release on the next start', async () => {
     const stateDir = join(dir, 'state');
@@ -234,6 +258,7 @@ describe('npm start', () => {
       .poll(() => releaseStatus(stateDir, id), { timeout: 60_000, interval: 500 })
       .toBe('awaiting-approval');
     expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200);
+    await expectTemporalWebDecodes(id);
     await stopWithCtrlC(first);
 
     const second = await startStack({ stateDir });

@@ -5,8 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WindowCalendar } from '../../activities/calendar-activities.js';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
+import { provisionApplicationRole } from '../../db/application-role.js';
 import { migrateDatabase } from '../../db/migrate-database.js';
 import { type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
 import { createLogger } from '../../logging/logger.js';
@@ -19,6 +21,7 @@ import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { ALWAYS_OPEN_CALENDAR } from './always-open-calendar.js';
+import { testPayloadKeyEnv } from './payload-keys.js';
 import { TEST_DECISION_KEY_ENTRY } from './signed-decisions.js';
 
 /** The official 2026 schedule (CN), the default windows, and one freeze: 1 December 2026, local. */
@@ -32,7 +35,10 @@ export interface TestStack {
   runway: RunningRunway;
   demo: DemoTarget;
   temporal: DevServer;
+  /** The owner's (it migrated): for tests that inspect or change rows, or the schema. */
   databaseUrl: string;
+  /** runway_app's, as Runway connects (R-AUDIT: it cannot change the audit trail). */
+  appDatabaseUrl: string;
   /** Identity name → bearer token. */
   tokens: Record<string, string>;
   /** Environment name → the demo service's URL there. */
@@ -71,7 +77,25 @@ export async function freePortRun(length: number): Promise<number> {
   throw new Error(`found no ${length} consecutive free ports`);
 }
 
-export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Changes the configuration before anything starts (the fuzz run raises the start rate limit). */
+  configure?: (config: RunwayConfig) => void;
+  /** What the worker's window steps ask; always open by default. */
+  windowCalendar?: WindowCalendar;
+  /** Temporal Web on, wired to the API's codec endpoint in local-open mode, as `npm start` has it. */
+  temporalWeb?: boolean;
+}
+
+/** Ports fixed before the server starts: its Temporal Web is told the codec endpoint's URL. */
+async function temporalWebPorts() {
+  const apiPort = await getFreePort();
+  return { uiPort: await getFreePort(), apiPort, codecEndpoint: `http://localhost:${apiPort}/codec` };
+}
+
+export async function startTestStack(
+  workflowBundle: WorkflowBundleWithSourceMap,
+  options: TestStackOptions = {},
+): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'runway-e2e-'));
   const stops: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
   const stopAll = async () => {
@@ -89,16 +113,28 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
       stops.push(() => rm(postgres.dataDir, { recursive: true, force: true }));
     }
     await migrateDatabase(postgres.connectionString);
+    const appDatabaseUrl = await provisionApplicationRole(
+      postgres.connectionString,
+      randomBytes(18).toString('base64url'),
+    );
     // Persisted like the dev stack's, so a restart of the server finds its workflows again.
+    const web = options.temporalWeb ? await temporalWebPorts() : undefined;
     const temporalOptions = {
       port: await getFreePort(),
-      headless: true,
+      headless: !web,
+      ...(web ? { uiPort: web.uiPort, uiCodecEndpoint: web.codecEndpoint } : {}),
       dbFile: join(dir, 'temporal.db'),
       searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
     };
     let temporal = await startTemporalDevServer(temporalOptions);
     stops.push(() => temporal.stop());
     const config = await configOnFreePorts(temporal, await getFreePort());
+    if (web) {
+      config.settings.api.port = web.apiPort;
+      config.settings.temporal.webUrl = `http://localhost:${web.uiPort}`;
+      config.settings.codec.access = 'local-open';
+    }
+    options.configure?.(config);
     // A calendar the suites declare (the shipped one may change); the worker's window steps get an
     // always-open one, the calendar endpoint this.
     config.calendarFile = join(dir, 'calendar.yml');
@@ -110,21 +146,22 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
     stops.push(demo.stop);
 
     const tokens: Record<string, string> = {};
-    const env: NodeJS.ProcessEnv = { [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY };
+    const env: NodeJS.ProcessEnv = { [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY, ...testPayloadKeyEnv };
     for (const identity of config.settings.identities) {
+      if (identity.tokenEnv === undefined) continue;
       tokens[identity.name] = `rw_test_${randomBytes(12).toString('hex')}`;
       env[identity.tokenEnv] = tokens[identity.name];
     }
     const startOurs = () =>
       startRunway({
         config,
-        databaseUrl: postgres.connectionString,
+        databaseUrl: appDatabaseUrl,
         logger: createLogger('runway-e2e', { level: process.env.RUNWAY_LOG_LEVEL ?? 'warn' }),
         workingDirectory: projectRoot,
         apiPort: config.settings.api.port,
         workflowBundle,
         env,
-        windowCalendar: ALWAYS_OPEN_CALENDAR,
+        windowCalendar: options.windowCalendar ?? ALWAYS_OPEN_CALENDAR,
       });
     let runway = await startOurs();
     stops.push(() => runway.stop());
@@ -140,6 +177,7 @@ export async function startTestStack(workflowBundle: WorkflowBundleWithSourceMap
       demo,
       temporal,
       databaseUrl: postgres.connectionString,
+      appDatabaseUrl,
       tokens,
       serviceUrls,
       async restartRunwayAndTemporal() {
