@@ -9,6 +9,131 @@ export const OPENAPI_PATH = '/openapi.json';
 /** The version of the API's contract, which the /api/v1 prefix carries too; not the package version. */
 const API_VERSION = '1.0.0';
 
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * An OpenAPI link: how a client (or a stateful fuzzer) goes from one response to the next
+ * operation, with runtime expressions such as `$response.body#/id` for its parameters.
+ */
+export interface ApiLink {
+  from: { method: Method; path: string; status: string };
+  name: string;
+  to: { method: Method; path: string };
+  parameters: Record<string, string>;
+  description: string;
+}
+
+const RELEASES = '/api/v1/releases';
+const RELEASE = `${RELEASES}/{id}`;
+const GET_RELEASE = { method: 'get', path: RELEASE } as const;
+const DECIDE = { method: 'post', path: `${RELEASE}/approvals` } as const;
+const OVERRIDE = { method: 'post', path: `${RELEASE}/window-override` } as const;
+const STARTED = { method: 'post', path: RELEASES, status: '201' } as const;
+const READ = { method: 'get', path: RELEASE, status: '200' } as const;
+const BODY_ID = { id: '$response.body#/id' };
+
+/**
+ * Where a release leads once it exists: its page, its approval gate and its window override.
+ * Endpoints that act on one release add their rows here, so clients and the fuzzer find them.
+ */
+export const API_LINKS: readonly ApiLink[] = [
+  {
+    from: STARTED,
+    name: 'GetRelease',
+    to: GET_RELEASE,
+    parameters: BODY_ID,
+    description: 'The release just started.',
+  },
+  {
+    from: STARTED,
+    name: 'DecideApproval',
+    to: DECIDE,
+    parameters: BODY_ID,
+    description: 'Decide its approval gate.',
+  },
+  {
+    from: STARTED,
+    name: 'OverrideWindow',
+    to: OVERRIDE,
+    parameters: BODY_ID,
+    description: 'Override its window.',
+  },
+  {
+    from: READ,
+    name: 'DecideApproval',
+    to: DECIDE,
+    parameters: BODY_ID,
+    description: 'Decide its approval gate.',
+  },
+  {
+    from: READ,
+    name: 'OverrideWindow',
+    to: OVERRIDE,
+    parameters: BODY_ID,
+    description: 'Override its window.',
+  },
+  {
+    from: { method: 'get', path: RELEASES, status: '200' },
+    name: 'GetNewestRelease',
+    to: GET_RELEASE,
+    parameters: { id: '$response.body#/releases/0/id' },
+    description: 'The newest release of the list.',
+  },
+  {
+    from: { ...DECIDE, status: '202' },
+    name: 'GetRelease',
+    to: GET_RELEASE,
+    parameters: { id: '$request.path.id' },
+    description: 'The release the decision was counted for.',
+  },
+  {
+    from: { ...OVERRIDE, status: '202' },
+    name: 'GetRelease',
+    to: GET_RELEASE,
+    parameters: { id: '$request.path.id' },
+    description: 'The release the confirmation was counted for.',
+  },
+];
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { responses?: Record<string, { links?: Record<string, unknown> }> }>>;
+}
+
+/** A JSON pointer to an operation, the form `operationRef` takes: `/` in the path becomes `~1`. */
+export function operationRef(method: Method, path: string): string {
+  return `#/paths/${path.replaceAll('~', '~0').replaceAll('/', '~1')}/${method}`;
+}
+
+/**
+ * Adds the links to a generated document. A link whose ends are missing from the document is a
+ * programming error (a route renamed, a status dropped): it throws, and the docs test fails.
+ */
+export function addLinks<T extends object>(generated: T, links: readonly ApiLink[] = API_LINKS): T {
+  const document = generated as OpenApiDocument;
+  for (const link of links) {
+    const response = document.paths?.[link.from.path]?.[link.from.method]?.responses?.[link.from.status];
+    if (!response) {
+      throw new Error(
+        `OpenAPI link ${link.name}: no ${link.from.status} response on ${link.from.method.toUpperCase()} ${link.from.path}`,
+      );
+    }
+    if (!document.paths?.[link.to.path]?.[link.to.method]) {
+      throw new Error(
+        `OpenAPI link ${link.name}: no operation ${link.to.method.toUpperCase()} ${link.to.path}`,
+      );
+    }
+    response.links = {
+      ...response.links,
+      [link.name]: {
+        operationRef: operationRef(link.to.method, link.to.path),
+        parameters: link.parameters,
+        description: link.description,
+      },
+    };
+  }
+  return generated;
+}
+
 /** Mounted on the root app last, so the document holds every route the sub-apps brought in. */
 export function addApiDocs(app: OpenAPIHono<AppEnv>, config: RunwayConfig): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -17,7 +142,7 @@ export function addApiDocs(app: OpenAPIHono<AppEnv>, config: RunwayConfig): void
     description: 'A token from the environment variable runway.yml names for the identity.',
   });
   const { publicUrl } = config.settings.api;
-  app.doc31(OPENAPI_PATH, {
+  const objectConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Runway API',
@@ -29,6 +154,12 @@ export function addApiDocs(app: OpenAPIHono<AppEnv>, config: RunwayConfig): void
       { name: 'releases', description: 'Releases and their approval gates.' },
       { name: 'health', description: 'Liveness and readiness probes.' },
     ],
+  };
+  // The routes are all registered by the time the first request comes: build the document once.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get(OPENAPI_PATH, (c) => {
+    document ??= addLinks(app.getOpenAPI31Document(objectConfig));
+    return c.json(document);
   });
   app.get('/docs', swaggerUI({ url: OPENAPI_PATH, title: 'Runway API' }));
 }
