@@ -10,6 +10,8 @@ import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 interface ComposeService {
   image?: string;
+  ports?: string[];
+  environment?: Record<string, string>;
   build?: string;
   command?: string | string[];
   volumes?: string[];
@@ -60,5 +62,22 @@ describe('docker-compose.yml', () => {
           .map((name) => [name, match[2]]),
     );
     expect(Object.fromEntries(registered)).toEqual(RUNWAY_SEARCH_ATTRIBUTES);
+  });
+});
+
+describe('docker-compose.yml exposure', () => {
+  it('publishes no Temporal gRPC port: whoever reaches it could signal or terminate releases', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) expect(`${name} ${port}`).not.toMatch(/7233/);
+    }
+    expect(compose.services.temporal?.ports).toBeUndefined();
+  });
+
+  it('serves Temporal Web read-only, on this host only, decoding through the codec endpoint', () => {
+    const ui = compose.services['temporal-ui'];
+    expect(ui?.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+    expect(ui?.environment?.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
+    expect(ui?.environment?.TEMPORAL_CODEC_ENDPOINT).toMatch(/\/codec\}?$/);
+    for (const port of ui?.ports ?? []) expect(port.startsWith('127.0.0.1:')).toBe(true);
   });
 });
