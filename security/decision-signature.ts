@@ -4,8 +4,8 @@
 // `keyId:base64url-key` pairs separated by commas; the first signs, all verify, so a key can be
 // rotated by putting the new one first and dropping the old one once no release waits on it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { registerSecret } from '../logging/secret-values.js';
 import type { DecisionClaim, SignedDecision } from '../workflows/release-model.js';
+import { parseKeyList } from './key-list.js';
 
 /** The environment variable that holds the keys, for the API (signs) and the worker (verifies). */
 export const DECISION_KEYS_ENV = 'RUNWAY_DECISION_KEYS';
@@ -15,40 +15,25 @@ export interface DecisionKeys {
   keys: Map<string, Buffer>;
 }
 
-const KEY_ID = /^[A-Za-z0-9._-]{1,40}$/;
 const MIN_KEY_BYTES = 32;
 
 export class DecisionKeyError extends Error {
   override name = 'DecisionKeyError';
 }
 
-/** Parses `kid:key[,kid:key…]`; names the variable in every error so the fix is obvious. */
+/** Parses `kid:key[,kid:key…]` (see key-list.ts); HMAC keys shorter than 32 bytes are refused. */
 export function parseDecisionKeys(text: string | undefined, variable: string): DecisionKeys {
-  if (!text)
-    throw new DecisionKeyError(`${variable} is not set: it holds the keys that sign approval decisions`);
-  const keys = new Map<string, Buffer>();
-  for (const [index, part] of text.split(',').entries()) {
-    const [keyId, encoded, ...rest] = part.trim().split(':');
-    if (!keyId || !encoded || rest.length > 0 || !KEY_ID.test(keyId)) {
-      throw new DecisionKeyError(`${variable}: entry ${index + 1} is not keyId:base64url-key`);
-    }
-    const key = Buffer.from(encoded, 'base64url');
-    if (key.length < MIN_KEY_BYTES) {
-      throw new DecisionKeyError(
-        `${variable}: key ${keyId} has ${key.length} bytes; at least ${MIN_KEY_BYTES} are needed`,
-      );
-    }
-    if (keys.has(keyId)) throw new DecisionKeyError(`${variable}: key id ${keyId} appears twice`);
-    keys.set(keyId, key);
-  }
-  const signingKeyId = keys.keys().next().value as string;
-  return { signingKeyId, keys };
+  const list = parseKeyList(text, {
+    variable,
+    purpose: 'the keys that sign approval decisions',
+    lengthProblem: (bytes) => (bytes < MIN_KEY_BYTES ? `at least ${MIN_KEY_BYTES} are needed` : undefined),
+    error: DecisionKeyError,
+  });
+  return { signingKeyId: list.activeKeyId, keys: list.keys };
 }
 
 export function loadDecisionKeys(env: NodeJS.ProcessEnv = process.env): DecisionKeys {
-  const keys = parseDecisionKeys(env[DECISION_KEYS_ENV], DECISION_KEYS_ENV);
-  for (const key of keys.keys.values()) registerSecret(key.toString('base64url'));
-  return keys;
+  return parseDecisionKeys(env[DECISION_KEYS_ENV], DECISION_KEYS_ENV);
 }
 
 /** A fresh key entry, for set-up scripts and tests. */

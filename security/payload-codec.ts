@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import protos from '@temporalio/proto';
-import { registerSecret } from '../logging/secret-values.js';
+import { parseKeyList } from './key-list.js';
 
 /** The environment variable that holds the keys, for every Runway client and worker. */
 export const PAYLOAD_KEYS_ENV = 'RUNWAY_PAYLOAD_KEYS';
@@ -25,7 +25,6 @@ export interface PayloadKeys {
 // A CommonJS package: Node's ESM loader sees only its default export.
 const { temporal } = protos;
 
-const KEY_ID = /^[A-Za-z0-9._-]{1,40}$/;
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -41,36 +40,22 @@ export class PayloadDecryptionError extends Error {
   override name = 'PayloadDecryptionError';
 }
 
-/** Parses `kid:key[,kid:key…]`; AES-256 takes exactly 32 bytes, so any other length is a mistake. */
+/** Parses `kid:key[,kid:key…]` (see key-list.ts); AES-256 takes exactly 32 bytes, so any other length is a mistake. */
 export function parsePayloadKeys(text: string | undefined, variable: string): PayloadKeys {
-  if (!text) {
-    throw new PayloadKeyError(
-      `${variable} is not set: it holds the keys that encrypt workflow payloads (keyId:base64url-32-bytes)`,
-    );
-  }
-  const keys = new Map<string, Buffer>();
-  for (const [index, part] of text.split(',').entries()) {
-    const [keyId, encoded, ...rest] = part.trim().split(':');
-    if (!keyId || !encoded || rest.length > 0 || !KEY_ID.test(keyId)) {
-      throw new PayloadKeyError(`${variable}: entry ${index + 1} is not keyId:base64url-key`);
-    }
-    const key = Buffer.from(encoded, 'base64url');
-    if (key.length !== KEY_BYTES) {
-      throw new PayloadKeyError(
-        `${variable}: key ${keyId} has ${key.length} bytes; AES-256 needs exactly ${KEY_BYTES} (generate one with: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')`,
-      );
-    }
-    if (keys.has(keyId)) throw new PayloadKeyError(`${variable}: key id ${keyId} appears twice`);
-    keys.set(keyId, key);
-  }
-  const encryptingKeyId = keys.keys().next().value as string;
-  return { encryptingKeyId, keys };
+  const list = parseKeyList(text, {
+    variable,
+    purpose: 'the keys that encrypt workflow payloads (keyId:base64url-32-bytes)',
+    lengthProblem: (bytes) =>
+      bytes === KEY_BYTES
+        ? undefined
+        : `AES-256 needs exactly ${KEY_BYTES} (generate one with: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')`,
+    error: PayloadKeyError,
+  });
+  return { encryptingKeyId: list.activeKeyId, keys: list.keys };
 }
 
 export function loadPayloadKeys(env: NodeJS.ProcessEnv = process.env): PayloadKeys {
-  const keys = parsePayloadKeys(env[PAYLOAD_KEYS_ENV], PAYLOAD_KEYS_ENV);
-  for (const key of keys.keys.values()) registerSecret(key.toString('base64url'));
-  return keys;
+  return parsePayloadKeys(env[PAYLOAD_KEYS_ENV], PAYLOAD_KEYS_ENV);
 }
 
 /** A fresh key entry, for set-up scripts and tests. */
