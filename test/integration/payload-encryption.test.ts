@@ -17,7 +17,8 @@ import { testDataConverter, testPayloadKeys } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's package; elsewhere point RUNWAY_CHROMIUM_PATH at a Chromium or Chrome binary. */
+const CHROMIUM = process.env.RUNWAY_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let stack: TestStack;
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -200,7 +201,7 @@ describe('Temporal Web', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium, or set RUNWAY_CHROMIUM_PATH`).toBe(true);
     browser = await chromium.launch({ executablePath: CHROMIUM });
   });
 
