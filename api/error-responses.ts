@@ -7,6 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CalendarDataExhausted } from '../calendar/holiday-calendar.js';
 import { UnknownEnvironment } from '../calendar/release-calendars.js';
+import { CommandValueError } from '../config/command-template.js';
 import { isDatabaseUnreachable } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
 import { RunbookUnavailable } from '../runbooks/load-runbook.js';
@@ -155,6 +156,8 @@ const DOMAIN_ERRORS: [new (...args: never[]) => Error, ContentfulStatusCode, Err
   // Before PlanError, which it extends: a type without a runbook is well formed but cannot run.
   [RunbookUnavailable, 422, 'unprocessable'],
   [PlanError, 400, 'invalid_release'],
+  // The schemas refuse such values first; should one slip through, it is still the caller's input.
+  [CommandValueError, 400, 'invalid_release'],
   [ForbiddenError, 403, 'forbidden'],
   [NotFoundError, 404, 'not_found'],
   [UnknownEnvironment, 404, 'not_found'],

@@ -13,6 +13,7 @@ import { createApp } from './create-app.js';
 import { tokensFromEnvironment } from './principal.js';
 import { readinessCheck } from './readiness.js';
 import { ReleaseService } from './release-service.js';
+import { assertCodecAccessSafe } from './routes/codec.js';
 import { serveApi } from './serve-api.js';
 
 async function main(): Promise<void> {
@@ -51,9 +52,9 @@ async function main(): Promise<void> {
     payloadCodec: encryption.codec,
     audit: new AuditLog(pool),
   });
-  const server = await serveApi(app, config.settings.api.port, {
-    hostname: process.env.RUNWAY_API_HOST ?? '0.0.0.0',
-  });
+  const hostname = process.env.RUNWAY_API_HOST ?? '0.0.0.0';
+  assertCodecAccessSafe(config, hostname);
+  const server = await serveApi(app, config.settings.api.port, { hostname });
   logger.info({ url: server.url }, 'api listening');
   const stop = async () => {
     await server.close();

@@ -95,7 +95,7 @@ export const IdempotencyHeadersSchema = z.object({
     }),
 });
 
-export const ListReleasesQuerySchema = z.object({
+export const ListReleasesQuerySchema = z.strictObject({
   status: ReleaseStatusSchema.optional(),
   service: serviceName.optional(),
   type: ReleaseTypeSchema.optional(),

@@ -2,7 +2,7 @@
 // becomes the route's first middleware (the check), an `x-runway-role` extension on its OpenAPI
 // operation and a row of the route table; createApp refuses to build an app holding a route that
 // declares none, so a route added later cannot forget it.
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { AppEnv } from './app-env.js';
 import {
@@ -19,6 +19,8 @@ export const ROLE_EXTENSION = 'x-runway-role';
  * createRoute with the role it requires, and optionally what is checked after it (for the
  * description and the route table): the only way Runway defines a route.
  */
+const NO_QUERY = z.strictObject({});
+
 export function defineRoute<const R extends RouteConfig & RouteRequirement>(config: R) {
   const { role, furtherCheck, middleware, description, ...route } = config;
   const extra = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
@@ -28,6 +30,10 @@ export function defineRoute<const R extends RouteConfig & RouteRequirement>(conf
       : `Requires the \`${role}\` role in at least one environment${furtherCheck ? `; then ${furtherCheck}` : ''}.`;
   return createRoute({
     ...route,
+    // A route that takes no query still validates it: an unknown parameter is refused (R-INPUT),
+    // not silently carried into logs or the audit trail. Public routes (health probes) take no
+    // input at all and answer whatever a load balancer appends.
+    ...(role === 'public' ? {} : { request: { ...route.request, query: route.request?.query ?? NO_QUERY } }),
     description: description ? `${description}\n\n${requirement}` : requirement,
     ...(role === 'public' ? {} : { security: [{ bearer: [] }] }),
     [ROLE_EXTENSION]: role,
@@ -59,10 +65,16 @@ export const openApiPath = (honoPath: string): string =>
 export function routeTable(app: Hono<AppEnv>): RouteEntry[] {
   const routes = new Map<string, RouteEntry>();
   const exactPathChecks = new Map<string, RouteRequirement>();
+  // Handlers on one exact path for every method: middleware, or a route made with .all() or a
+  // use() that answers. Unless a role check stands among them or a declared route owns the path,
+  // they are served undeclared.
+  const exactPathHandlers = new Set<string>();
   for (const route of app.routes) {
     const requirement = requirementOf(route.handler);
     if (route.method === 'ALL') {
-      if (requirement && !route.path.includes('*')) exactPathChecks.set(route.path, requirement);
+      if (route.path.includes('*')) continue;
+      exactPathHandlers.add(route.path);
+      if (requirement) exactPathChecks.set(route.path, requirement);
       continue;
     }
     const key = `${route.method} ${route.path}`;
@@ -70,9 +82,16 @@ export function routeTable(app: Hono<AppEnv>): RouteEntry[] {
     if (requirement && entry.role === undefined) Object.assign(entry, requirement);
     routes.set(key, entry);
   }
+  const methodRoutePaths = new Set<string>();
   for (const [key, entry] of routes) {
-    const requirement = exactPathChecks.get(key.slice(key.indexOf(' ') + 1));
+    const path = key.slice(key.indexOf(' ') + 1);
+    methodRoutePaths.add(path);
+    const requirement = exactPathChecks.get(path);
     if (requirement && entry.role === undefined) Object.assign(entry, requirement);
+  }
+  for (const path of exactPathHandlers) {
+    if (methodRoutePaths.has(path) || exactPathChecks.has(path)) continue;
+    routes.set(`ALL ${path}`, { method: 'ALL', path: openApiPath(path), role: undefined });
   }
   return [...routes.values()].sort(
     (a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method),

@@ -2,7 +2,7 @@
 // (R-SECRETS): RUNWAY_SECRETS_FILE names it, e.g. a file a secret manager or the orchestrator mounts.
 // Its variables fill the environment; a variable already set wins, so one can be overridden per run.
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { registerSecret } from '../logging/secret-values.js';
 
 export const SECRETS_FILE_ENV = 'RUNWAY_SECRETS_FILE';
@@ -37,7 +37,9 @@ function checkLocation(file: string, projectRoot: string): void {
     throw new SecretsFileError(`${SECRETS_FILE_ENV} names ${file}, which cannot be read`);
   }
   const inside = relative(realpathSync(projectRoot), real);
-  if (!inside.startsWith('..') && !isAbsolute(inside)) {
+  // `..secrets.env` is a file inside the folder whose name merely starts with two dots.
+  const outside = inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+  if (!outside) {
     throw new SecretsFileError(
       `${file} is inside the project folder, where it could be committed: keep secrets outside the repository`,
     );

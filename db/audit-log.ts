@@ -71,10 +71,12 @@ function withoutNul<T>(value: T): T {
 const clip = (text: string | null): string | null =>
   text === null ? null : withoutNul(text.slice(0, MAX_TEXT));
 
+// An entry about a release is filed under the environment the release stands in, whatever the
+// request said: who may read the entry must not be the caller's choice.
 const INSERT_EVENT = `INSERT INTO audit_events
     (actor, action, target, environment, outcome, status, reason, request_id, details)
-  VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(pending_gate->>'environment', current_environment)
-    FROM releases WHERE id = $10)), $5, $6, $7, $8, $9)`;
+  VALUES ($1, $2, $3, COALESCE((SELECT COALESCE(pending_gate->>'environment', current_environment)
+    FROM releases WHERE id = $10), $4), $5, $6, $7, $8, $9)`;
 
 export class AuditLog {
   constructor(private readonly db: Queryable) {}

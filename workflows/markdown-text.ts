@@ -6,9 +6,11 @@
 
 /**
  * Every character that opens inline markdown or HTML anywhere in a line, escaped with a backslash
- * (CommonMark lets any ASCII punctuation be escaped so). ':' too, which starts an autolink.
+ * (CommonMark lets any ASCII punctuation be escaped so). ':' and '@' too, which start autolinks.
  */
-const INLINE_SPECIAL = /[\\`*_{}[\]()<>!|~&#:]/g;
+const INLINE_SPECIAL = /[\\`*_{}[\]()<>!|~&#:@]/g;
+/** GitHub-flavoured markdown also links bare `www.` hosts: their dot is escaped. */
+const BARE_WWW = /\b(www)\./gi;
 /** A list marker or a thematic break when it starts the text (a version such as 1.4.2 is neither). */
 const LEADING_LIST_MARKER = /^([-+])(?=[\s-]|$)|^(\d{1,9})([.)])(?=\s|$)/;
 // Line breaks, tabs and other control and invisible formatting characters: a paragraph cannot be
@@ -27,6 +29,7 @@ export function markdownText(text: string, maxLength = 500): string {
   const cut = characters.length > maxLength ? `${characters.slice(0, maxLength).join('')}…` : flat;
   return cut
     .replace(INLINE_SPECIAL, '\\$&')
+    .replace(BARE_WWW, '$1\\.')
     .replace(LEADING_LIST_MARKER, (_match, sign?: string, digits?: string, mark?: string) =>
       sign ? `\\${sign}` : `${digits}\\${mark}`,
     );

@@ -32,6 +32,9 @@ const OPERATIONS: Partial<Record<string, string>> = {
   'POST /codec/encode': 'codec.encode',
 };
 
+/** Operations whose validated query names the environment they concern. */
+const ENVIRONMENT_ROUTES: ReadonlySet<string> = new Set(['/api/v1/calendar']);
+
 /** A request that matched no operation (an unknown path, an undeclared method). */
 export const UNKNOWN_OPERATION = 'unknown-operation';
 
@@ -42,7 +45,7 @@ export function auditTrail(options: AuditTrailOptions): MiddlewareHandler<AppEnv
   return async (c, next) => {
     await next();
     // A CORS preflight asks whether a call may be made; the call itself is recorded.
-    if (c.req.method === 'OPTIONS') return;
+    if (isPreflight(c)) return;
     let entry: AuditEntry | undefined;
     try {
       entry = await describeRequest(c, environments);
@@ -79,7 +82,9 @@ async function describeRequest(c: Context<AppEnv>, environments: Set<string>): P
   const action = (body as { dryRun?: unknown } | undefined)?.dryRun === true ? 'releases.dry-run' : operation;
   const releaseId = (route && pathParam(route, c.req.path, 'id')) ?? createdReleaseId(action, status, body);
   const principal: Principal | undefined = c.get('principal');
-  const environment = c.req.query('environment');
+  // Only where the operation takes an environment (and validated it); elsewhere the query is
+  // whatever the caller wrote, and would let it choose which admins see the entry.
+  const environment = route && ENVIRONMENT_ROUTES.has(route) ? c.req.query('environment') : undefined;
   return {
     actor: principal?.name ?? null,
     action,
@@ -164,4 +169,12 @@ function reasonOf(status: number, body: unknown): string {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   if (typeof error?.code !== 'string') return `HTTP ${status}`;
   return typeof error.message === 'string' ? `${error.code}: ${error.message}` : error.code;
+}
+
+function isPreflight(c: Context<AppEnv>): boolean {
+  return (
+    c.req.method === 'OPTIONS' &&
+    c.req.path.startsWith('/codec/') &&
+    c.req.header('Access-Control-Request-Method') !== undefined
+  );
 }

@@ -20,7 +20,7 @@ const instant = (example: string, description: string) =>
   z.iso.datetime({ offset: true }).openapi({ example, description });
 
 const CalendarQuerySchema = z
-  .object({
+  .strictObject({
     environment: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected an environment name'),
     from: instant('2026-12-01T00:00:00.000Z', 'Start of the range (inclusive).'),
     to: instant(

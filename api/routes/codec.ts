@@ -126,9 +126,29 @@ function oidcVerifier(config: RunwayConfig) {
   return settings ? createOidcVerifier(settings, config.settings.identities) : undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * local-open decrypts for anyone who sends Temporal Web's Origin, which only a browser cannot fake:
+ * it is safe only where both Temporal Web and the API are on this machine (the dev stack). Anywhere
+ * else it would hand every payload to whoever reaches the port, so Runway refuses to start with it.
+ */
+export function assertCodecAccessSafe(config: RunwayConfig, listenHost: string): void {
+  if (config.settings.codec.access !== 'local-open') return;
+  const webHost = new URL(config.settings.temporal.webUrl).hostname;
+  if (!LOOPBACK_HOSTS.has(webHost) || !LOOPBACK_HOSTS.has(listenHost)) {
+    throw new Error(
+      `codec.access local-open decrypts payloads without a token: it is only for a local stack, with Temporal Web and the API on loopback (Temporal Web ${webHost}, API listening on ${listenHost}); use codec.access token`,
+    );
+  }
+}
+
 export function codecRoutes(options: CodecRouteOptions): Hono<AppEnv> {
   const { config, codec } = options;
   const access: CodecAccess = config.settings.codec.access;
+  // The app does not know where it will listen; the local stack always binds loopback. A process
+  // that listens elsewhere checks again with its real address (api/main.ts).
+  assertCodecAccessSafe(config, '127.0.0.1');
   const namespace = config.settings.temporal.namespace;
   const origins = temporalWebOrigins(config.settings.temporal.webUrl);
   const router = new Hono<AppEnv>();

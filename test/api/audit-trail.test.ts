@@ -236,6 +236,20 @@ describe('recording', () => {
     for (const token of Object.values(TOKEN)) expect(everything).not.toContain(token);
   });
 
+  it('never files an entry under an environment the caller merely wrote in the query', async () => {
+    const response = await call(
+      `${RELEASES}/edm-web-regular-1.4.2-a1b2c3/approvals?environment=test`,
+      'audit-env',
+      {
+        method: 'POST',
+        headers: jsonAuth(TOKEN.adminQian),
+        body: JSON.stringify({ decision: 'approve' }),
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await entryOf('audit-env')).toMatchObject({ action: 'approvals.decide', environment: null });
+  });
+
   it('records who asked the codec endpoint to decrypt payloads, and who was refused; not preflights', async () => {
     const body = JSON.stringify({ payloads: [] });
     const fromWeb = {

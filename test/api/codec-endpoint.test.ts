@@ -2,6 +2,7 @@
 // CORS, and who may use it in each access mode.
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertCodecAccessSafe } from '../../api/routes/codec.js';
 import { PayloadEncryptionCodec, parsePayloadKeys } from '../../security/payload-codec.js';
 import { auth, createTestApp, type ErrorJson, TOKENS } from './api-test-app.js';
 
@@ -162,6 +163,20 @@ describe('the codec endpoint with local-open access (npm start)', () => {
   let app: App;
   beforeAll(async () => {
     ({ app } = await createTestApp({ payloadCodec: codec, codecAccess: 'local-open' }));
+  });
+
+  it('cannot be used beyond this machine: a remote Temporal Web or an API on every address is refused', async () => {
+    const remoteWeb = createTestApp({
+      payloadCodec: codec,
+      codecAccess: 'local-open',
+      configure: (config) => {
+        config.settings.temporal.webUrl = 'https://temporal.example.com';
+      },
+    });
+    await expect(remoteWeb).rejects.toThrow(/only for a local stack/);
+    const { config } = await createTestApp({ payloadCodec: codec, codecAccess: 'local-open' });
+    expect(() => assertCodecAccessSafe(config, '0.0.0.0')).toThrow(/API listening on 0\.0\.0\.0/);
+    expect(() => assertCodecAccessSafe(config, '127.0.0.1')).not.toThrow();
   });
 
   it('decodes without a token for Temporal Web on localhost, however the loopback address is spelled', async () => {

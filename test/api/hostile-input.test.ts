@@ -213,6 +213,24 @@ describe('paths and queries', () => {
     expect(response.status).toBe(400);
     expect(fieldsOf((await response.json()) as ErrorJson)).toEqual([field]);
   });
+
+  it.each([
+    ['GET', '/api/v1/releases?bogus=1'],
+    ['GET', `${RELEASE}?environment=test`],
+    ['POST', `${RELEASE}/approvals?environment=test`],
+    ['POST', `${RELEASE}/window-override?environment=test`],
+    ['GET', '/api/v1/calendar?environment=test&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&bogus=1'],
+    ['GET', '/api/v1/audit?bogus=1'],
+  ])('refuses a query parameter %s %s does not declare, naming it', async (method, path) => {
+    const response = await app.request(path, {
+      method,
+      headers: jsonAuth(TOKENS.adminZhao),
+      ...(method === 'POST' ? { body: JSON.stringify({ decision: 'approve', reason: 'x' }) } : {}),
+    });
+    expect(response.status).toBe(400);
+    const issues = ((await response.json()) as ErrorJson).error.issues ?? [];
+    expect(issues.map((issue) => issue.message).join(' ')).toMatch(/unknown field "(bogus|environment)"/);
+  });
 });
 
 describe('methods', () => {

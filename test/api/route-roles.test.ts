@@ -116,7 +116,11 @@ describe('the route table', () => {
     const router = new Hono<AppEnv>();
     router.get('/declared', requireRole('read'), (c) => c.text('ok'));
     router.post('/forgotten/:id', (c) => c.text('ok'));
+    router.all('/for-every-method', (c) => c.text('ok'));
+    router.use('/answered-by-middleware', async (c) => c.text('ok'));
     expect(() => assertEveryRouteDeclaresRole(router)).toThrow(/POST \/forgotten\/\{id\}/);
+    expect(() => assertEveryRouteDeclaresRole(router)).toThrow(/ALL \/for-every-method/);
+    expect(() => assertEveryRouteDeclaresRole(router)).toThrow(/ALL \/answered-by-middleware/);
     expect(() => assertEveryRouteDeclaresRole(router)).not.toThrow(/GET \/declared/);
   });
 

@@ -201,7 +201,10 @@ describe('Temporal Web', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium, or set RUNWAY_CHROMIUM_PATH`).toBe(true);
+    expect(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: apt-get install -y chromium, or set RUNWAY_CHROMIUM_PATH`,
+    ).toBe(true);
     browser = await chromium.launch({ executablePath: CHROMIUM });
   });
 

@@ -31,7 +31,7 @@ const rendered = (markdown: string) => markdown.replace(/\\([!-/:-@[-`{-~])/g, '
 
 /** Markdown constructs that must never survive unescaped. */
 const UNESCAPED_CONSTRUCT =
-  /(?<!\\)\[|(?<!\\)\]|(?<!\\)\(|(?<!\\)<|(?<!\\)>|(?<!\\)!|(?<!\\)`|(?<!\\)\*|(?<!\\)_|(?<!\\)&|(?<!\\)#|(?<!\\):/;
+  /(?<!\\)\[|(?<!\\)\]|(?<!\\)\(|(?<!\\)<|(?<!\\)>|(?<!\\)!|(?<!\\)`|(?<!\\)\*|(?<!\\)_|(?<!\\)&|(?<!\\)#|(?<!\\):|(?<!\\)@|www(?!\\\.)\./i;
 
 describe('markdownText', () => {
   it.each([
@@ -45,6 +45,8 @@ describe('markdownText', () => {
     ['code', '`rm -rf /` and ```fenced```'],
     ['a table row', '| a | b |'],
     ['a bare URL', 'see https://evil.example/x'],
+    ['a bare www host (GFM)', 'log in at www.evil.example/login'],
+    ['an e-mail address (GFM)', 'write to a@evil.example'],
   ])('leaves no %s to render', (_what, text) => {
     const escaped = markdownText(text);
     expect(escaped).not.toMatch(UNESCAPED_CONSTRUCT);

@@ -1,6 +1,6 @@
 // R-SECRETS: credentials are named per environment, come from the environment or a secrets file
 // outside the repository, and never reach a log line.
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -89,6 +89,13 @@ describe('secrets file', () => {
 
     const inRepo = join(projectRoot, 'package.json');
     expect(() => loadSecretsFile(projectRoot, { [SECRETS_FILE_ENV]: inRepo })).toThrow(/inside the project/);
+    // A name starting with two dots is still inside.
+    const dotted = join(dir, 'repo');
+    await mkdir(dotted);
+    await writeFile(join(dotted, '..secrets.env'), 'TOKEN=value\n', { mode: 0o600 });
+    expect(() => loadSecretsFile(dotted, { [SECRETS_FILE_ENV]: join(dotted, '..secrets.env') })).toThrow(
+      /inside the project/,
+    );
 
     await writeFile(file, 'TOKEN=fine\nnot a pair hunter2\n');
     await chmod(file, 0o600);
