@@ -3,10 +3,29 @@ import { z } from 'zod';
 
 /**
  * How an edm-web build behaves. It is chosen by the version's semver build metadata
- * (`1.2.0+slow`, `1.2.0+failing`) so that a release can ship a bad build on purpose and
- * the verification and rollback paths can be shown end to end.
+ * (`1.2.0+slow`, `1.2.0+failing`, `1.2.0+errors`) so that a release can ship a bad build on purpose
+ * and the verification and rollback paths can be shown end to end.
+ *
+ * - `failing`: /health answers 503 and the API 500 from the start (verification catches it).
+ * - `slow`: every answer takes 600 ms from the start.
+ * - `errors`, `degrading`, `unhealthy-later`: healthy at first, so the build passes its checks and
+ *   takes traffic; a while later (see `server.ts`) it answers 5xx to a share of service requests,
+ *   slows its service paths down, or fails /health. Only a bake watching the service catches these.
+ *
+ * Listed from the strongest fault down: a build that names several behaves as the first it names here.
  */
-export type EdmBehaviour = 'healthy' | 'slow' | 'failing';
+export const EDM_BEHAVIOURS = [
+  'failing',
+  'unhealthy-later',
+  'errors',
+  'degrading',
+  'slow',
+  'healthy',
+] as const;
+export type EdmBehaviour = (typeof EDM_BEHAVIOURS)[number];
+
+/** The behaviours that start healthy and turn bad only after the instance has taken traffic for a while. */
+export const LATE_FAULTS: ReadonlySet<EdmBehaviour> = new Set(['errors', 'degrading', 'unhealthy-later']);
 
 /**
  * True for a canonical semantic version. `semver.parse` also accepts `v1.2.0`, `=1.2.0`
@@ -23,11 +42,10 @@ export function isStrictSemver(version: string): boolean {
 /** A build marked both slow and failing fails: failing is what a release must catch. */
 export function behaviourOf(version: string): EdmBehaviour {
   const build = semver.parse(version)?.build ?? [];
-  if (build.includes('failing')) return 'failing';
-  if (build.includes('slow')) return 'slow';
-  return 'healthy';
+  return EDM_BEHAVIOURS.find((behaviour) => build.includes(behaviour)) ?? 'healthy';
 }
 
-export const VERSION_HINT = 'a semantic version such as 1.2.0, 1.2.0+slow or 1.2.0+failing';
+export const VERSION_HINT =
+  'a semantic version such as 1.2.0, 1.2.0+slow, 1.2.0+failing, 1.2.0+errors, 1.2.0+degrading or 1.2.0+unhealthy-later';
 
 export const versionSchema = z.string().refine(isStrictSemver, { error: `must be ${VERSION_HINT}` });

@@ -93,6 +93,9 @@ export class ColourInstance {
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Late-fault builds go bad a while after the switch sends them traffic, not after the pre-switch
+      // check, so a bake sees the fault however long the deploy took (demo/edm-web/faults.ts).
+      env: { EDM_FAULT_CLOCK: 'traffic', ...process.env },
       // A process group of its own keeps a terminal's Ctrl-C away from the instances:
       // the agent stops them itself and records that it did.
       detached: true,

@@ -25,6 +25,16 @@ function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHe
   return forwarded;
 }
 
+/**
+ * Names the client to the instance, as proxies do; edm-web also reads it as "this is user traffic",
+ * which starts the clock of its late-fault builds (demo/edm-web/faults.ts).
+ */
+function forwardedFor(req: http.IncomingMessage): string {
+  const client = req.socket.remoteAddress ?? 'unknown';
+  const earlier = req.headers['x-forwarded-for'];
+  return earlier === undefined ? client : `${earlier}, ${client}`;
+}
+
 export interface TrafficProxy {
   port: number;
   close(): Promise<void>;
@@ -82,7 +92,7 @@ function forward(
     port: backend.port,
     method: req.method,
     path: req.url,
-    headers: endToEndHeaders(req.headers),
+    headers: { ...endToEndHeaders(req.headers), 'x-forwarded-for': forwardedFor(req) },
     agent,
   });
   upstream.on('response', (answer) => {

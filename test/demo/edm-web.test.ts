@@ -19,6 +19,12 @@ describe('edm-web versions', () => {
     expect(behaviourOf('1.2.0+slow')).toBe('slow');
     expect(behaviourOf('1.2.0+failing')).toBe('failing');
     expect(behaviourOf('1.2.0+slow.failing')).toBe('failing');
+    expect(behaviourOf('1.2.0+errors')).toBe('errors');
+    expect(behaviourOf('1.2.0+degrading')).toBe('degrading');
+    expect(behaviourOf('1.2.0+unhealthy-later')).toBe('unhealthy-later');
+    expect(behaviourOf('1.2.0+build.7.errors')).toBe('errors');
+    expect(behaviourOf('1.2.0+errors.failing')).toBe('failing');
+    expect(behaviourOf('1.2.0+slow.degrading')).toBe('degrading');
   });
 
   it('refuses to start with a version that is not semver', async () => {
