@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpProbe, type HttpProbeOptions } from '../../analysis/http-probe.js';
 import { baselineOf, judgeBake } from '../../analysis/judge-bake.js';
 import { DEFAULT_ANALYSIS_THRESHOLDS } from '../../analysis/thresholds.js';
-import { type EdmWebProcess, startEdmWeb } from '../support/edm-web-process.js';
+import { type EdmWebProcess, useEdmWebProcesses } from '../support/edm-web-process.js';
 
 /** The paths config/services/edm-web.yml verifies, health apart. */
 const SERVICE_PATHS = [{ path: '/version' }, { path: '/api/campaigns', expectStatus: 200 }];
@@ -19,17 +19,7 @@ function probeOf(edm: EdmWebProcess, options: Partial<HttpProbeOptions> = {}): H
 }
 
 describe('HttpProbe against a real edm-web', () => {
-  const started: EdmWebProcess[] = [];
-
-  async function start(version: string, env: Record<string, string> = {}): Promise<EdmWebProcess> {
-    const instance = await startEdmWeb(version, env);
-    started.push(instance);
-    return instance;
-  }
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((instance) => instance.stop()));
-  });
+  const start = useEdmWebProcesses();
 
   it('measures the error rate of a +errors build near its configured share, with health passing', async () => {
     const edm = await start('2.0.0+errors', { EDM_FAULT_AFTER_MS: '0', EDM_ERROR_SHARE: '0.3' });

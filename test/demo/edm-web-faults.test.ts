@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS_SECONDS } from '../../demo/edm-web/metrics.js';
-import { type EdmWebProcess, startEdmWeb } from '../support/edm-web-process.js';
+import { useEdmWebProcesses } from '../support/edm-web-process.js';
 import { REPO_ROOT } from './support.js';
 
 interface Answer {
@@ -45,17 +45,7 @@ function samples(exposition: string): Map<string, number> {
 }
 
 describe('edm-web late faults and metrics (real processes)', () => {
-  const started: EdmWebProcess[] = [];
-
-  async function start(version: string, env: Record<string, string> = {}): Promise<EdmWebProcess> {
-    const instance = await startEdmWeb(version, env);
-    started.push(instance);
-    return instance;
-  }
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((instance) => instance.stop()));
-  });
+  const start = useEdmWebProcesses();
 
   it('+errors: healthy until it takes traffic, then 3 in every 10 service requests answer 500; /health stays 200', async () => {
     const edm = await start('1.3.0+errors', { EDM_FAULT_CLOCK: 'traffic', EDM_FAULT_AFTER_MS: '800' });

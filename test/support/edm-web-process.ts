@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { afterEach } from 'vitest';
 import { freePorts, REPO_ROOT } from '../demo/support.js';
 
 const SERVER_PATH = fileURLToPath(new URL('../../demo/edm-web/server.ts', import.meta.url));
@@ -51,4 +52,20 @@ export async function startEdmWeb(
   }
   await stop();
   throw new Error(`edm-web ${version} did not serve on port ${port}: ${output}`);
+}
+
+/**
+ * For a suite that starts edm-web processes in its tests: `start` is startEdmWeb, and every process
+ * a test started is stopped after it.
+ */
+export function useEdmWebProcesses(): typeof startEdmWeb {
+  const started: EdmWebProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((instance) => instance.stop()));
+  });
+  return async (...args) => {
+    const instance = await startEdmWeb(...args);
+    started.push(instance);
+    return instance;
+  };
 }
