@@ -2,7 +2,7 @@
 // and a real Temporal dev server (no worker: a started release simply waits for one). The limit is
 // a burst of one here, on a clock the test moves, so every answer is exact.
 import type { Client } from '@temporalio/client';
-import pg from 'pg';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
@@ -10,6 +10,7 @@ import { ReleaseService } from '../../api/release-service.js';
 import { ReleaseCalendars } from '../../calendar/release-calendars.js';
 import { loadConfig } from '../../config/load-config.js';
 import { AuditLog } from '../../db/audit-log.js';
+import { createPool } from '../../db/create-pool.js';
 import { parseDecisionKeys } from '../../security/decision-signature.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { type MigratedDatabase, startMigratedDatabase } from '../support/migrated-database.js';
@@ -33,7 +34,8 @@ beforeAll(async () => {
     startMigratedDatabase(),
     createDevServerTestEnv(RUNWAY_SEARCH_ATTRIBUTES),
   ]);
-  pool = new pg.Pool({ connectionString: database.appUrl, max: 4 });
+  // The project's pool: a connection the server ends while the suite stops is logged, not thrown.
+  pool = createPool(database.appUrl, pino({ level: 'silent' }), 4);
   client = temporal.env.client;
   const config = await loadConfig();
   config.settings.api.startRateLimit = { burst: 1, perMinute: 1 };
