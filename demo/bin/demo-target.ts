@@ -1,11 +1,16 @@
 import { parseArgs } from 'node:util';
 import { type DemoEnvironmentPorts, startDemoTarget } from '../target/demo-target.js';
+import type { SenderPorts } from '../target/sender-pool.js';
 
 const USAGE = `usage: demo-target.ts [--control-port 4100] [--state-file .runway/demo/state.json]
                       [--env NAME:PROXY_PORT:BLUE_PORT:GREEN_PORT ...] [--initial-version 1.0.0]
-                      [--empty-env NAME ...]   (start NAME with nothing deployed, if it has no state yet)`;
+                      [--empty-env NAME ...]   (start NAME with nothing deployed, if it has no state yet)
+                      [--sender NAME:PROXY_PORT:INSTANCES ...]   (edm-sender in NAME: its proxy, then
+                       one port per instance right after it; by default in test, staging and
+                       production when no --env is given)`;
 
 const DEFAULT_ENVIRONMENTS = ['test:4110:4111:4112', 'staging:4120:4121:4122', 'production:4130:4131:4132'];
+const DEFAULT_SENDERS = ['test:4115:4', 'staging:4125:4', 'production:4135:4'];
 
 class UsageError extends Error {}
 
@@ -36,21 +41,41 @@ function parseEnvironment(spec: string): DemoEnvironmentPorts {
   };
 }
 
+function parseSender(spec: string): { name: string; sender: SenderPorts } {
+  const [name, proxy, count, ...rest] = spec.split(':');
+  if (name === undefined || proxy === undefined || count === undefined || rest.length > 0)
+    throw new UsageError(`--sender must be NAME:PROXY_PORT:INSTANCES, got "${spec}"`);
+  const instances = Number(count);
+  if (!/^\d+$/.test(count) || instances < 1 || instances > 16)
+    throw new UsageError(`instances of edm-sender in ${name} must be 1 to 16, got "${count}"`);
+  const proxyPort = parsePort(proxy, `edm-sender proxy port of ${name}`);
+  const instancePorts = Array.from({ length: instances }, (_, index) => proxyPort + 1 + index);
+  return { name, sender: { proxyPort, instancePorts } };
+}
+
 function readOptions(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
       'control-port': { type: 'string', default: '4100' },
       'state-file': { type: 'string', default: '.runway/demo/state.json' },
-      env: { type: 'string', multiple: true, default: DEFAULT_ENVIRONMENTS },
+      env: { type: 'string', multiple: true },
       'initial-version': { type: 'string' },
       'empty-env': { type: 'string', multiple: true, default: [] },
+      sender: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  const environments = values.env.map(parseEnvironment);
+  const environments = (values.env ?? DEFAULT_ENVIRONMENTS).map(parseEnvironment);
+  // The default senders belong to the default environments only.
+  const senderSpecs = values.sender ?? (values.env ? [] : DEFAULT_SENDERS);
   const emptyNames = new Set(values['empty-env']);
+  const senders = new Map(senderSpecs.map(parseSender).map(({ name, sender }) => [name, sender]));
+  for (const name of senders.keys()) {
+    if (!environments.some((environment) => environment.name === name))
+      throw new UsageError(`--sender ${name} names no environment given with --env`);
+  }
   for (const name of emptyNames) {
     if (!environments.some((environment) => environment.name === name))
       throw new UsageError(`--empty-env ${name} names no environment given with --env`);
@@ -62,6 +87,7 @@ function readOptions(argv: string[]) {
     environments: environments.map((environment) => ({
       ...environment,
       empty: emptyNames.has(environment.name),
+      sender: senders.get(environment.name),
     })),
     initialVersion: values['initial-version'],
   };
@@ -85,10 +111,16 @@ async function main(): Promise<void> {
   }
   const target = await startDemoTarget({ ...options, log: timestamped });
   console.log(`demo target ready; control API ${target.controlUrl}; state in ${options.stateFile}`);
-  for (const { name, proxyPort, colourPorts } of options.environments) {
+  for (const { name, proxyPort, colourPorts, sender } of options.environments) {
     console.log(
       `  ${name}: http://127.0.0.1:${proxyPort} (blue http://127.0.0.1:${colourPorts.blue}, green http://127.0.0.1:${colourPorts.green})`,
     );
+    if (sender) {
+      const ports = sender.instancePorts;
+      console.log(
+        `  ${name} edm-sender: http://127.0.0.1:${sender.proxyPort} (${ports.length} instances on ports ${ports[0]}-${ports.at(-1)})`,
+      );
+    }
   }
 
   let stopping = false;

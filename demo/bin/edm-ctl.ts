@@ -12,6 +12,10 @@
  * act only if that is still the active colour; deploy and switch without it check nothing. A switch
  * to the colour already serving, or a retire of a colour not deployed, changes nothing and succeeds,
  * so a retry after a lost answer is safe.
+ * edm-sender is updated instance by instance: `instances` lists them with their versions, `update`
+ * puts a version on one (with --expect-version it acts only while the instance runs that version,
+ * else exit 3; an instance already on the version is left alone), `check-instance` checks one
+ * instance on its own port.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -19,10 +23,14 @@ import {
   AgentTargetChangedError,
   deployColour,
   environmentStatus,
+  instanceStatus,
+  listInstances,
   retireColour,
   switchActiveColour,
+  updateInstance,
 } from '../edm-ctl/agent-client.js';
-import { runIntegrationSuite } from '../edm-ctl/integration-suite.js';
+import { DEMO_SERVICES, type DemoService, runIntegrationSuite } from '../edm-ctl/integration-suite.js';
+import { INSTANCE_NAME_PATTERN } from '../edm-sender/behaviour.js';
 import { isStrictSemver, VERSION_HINT } from '../edm-web/version.js';
 import {
   COLOURS,
@@ -30,9 +38,21 @@ import {
   ENVIRONMENT_NAME_PATTERN,
   type EnvironmentStatus,
   type ExpectedActive,
+  type SenderInstanceStatus,
 } from '../target/model.js';
 
-type OptionName = 'agent' | 'env' | 'colour' | 'version' | 'url' | 'timeout-ms' | 'expect-active' | 'key';
+type OptionName =
+  | 'agent'
+  | 'env'
+  | 'colour'
+  | 'version'
+  | 'url'
+  | 'timeout-ms'
+  | 'expect-active'
+  | 'key'
+  | 'instance'
+  | 'expect-version'
+  | 'service';
 type Options = Partial<Record<OptionName, string>>;
 
 interface Outcome {
@@ -76,6 +96,15 @@ const VALIDATORS: Record<OptionName, { valid(value: string): boolean; expected: 
     expected: COLOURS.join(' or '),
   },
   version: { valid: isStrictSemver, expected: VERSION_HINT },
+  'expect-version': { valid: isStrictSemver, expected: VERSION_HINT },
+  instance: {
+    valid: (value) => INSTANCE_NAME_PATTERN.test(value),
+    expected: `an instance name such as sender-1 (${INSTANCE_NAME_PATTERN.source})`,
+  },
+  service: {
+    valid: (value) => (DEMO_SERVICES as readonly string[]).includes(value),
+    expected: DEMO_SERVICES.join(' or '),
+  },
   'expect-active': {
     valid: (value) => [...COLOURS, NOTHING_ACTIVE].includes(value),
     expected: `${COLOURS.join(', ')} or ${NOTHING_ACTIVE}`,
@@ -105,11 +134,17 @@ function expectedActive(options: Options): ExpectedActive {
 }
 
 /** Runs the integration suite against one URL; a failed check makes the command fail. */
-async function suiteOutcome(url: string, o: Options, failurePrefix: string): Promise<Outcome> {
+async function suiteOutcome(
+  url: string,
+  o: Options,
+  failurePrefix: string,
+  service: DemoService = 'edm-web',
+): Promise<Outcome> {
   const report = await runIntegrationSuite(
     url,
     given(o, 'version'),
     Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS),
+    service,
   );
   const failed = report.checks.filter((check) => !check.passed);
   return {
@@ -201,12 +236,60 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'integration-test': {
-    usage: 'integration-test --url SERVICE_URL --version SEMVER [--timeout-ms 5000]',
+    usage:
+      'integration-test --url SERVICE_URL --version SEMVER [--service edm-web|edm-sender] [--timeout-ms 5000]',
     required: ['url', 'version'],
-    optional: ['timeout-ms'],
+    optional: ['timeout-ms', 'service'],
     run: (o) => {
       const url = given(o, 'url');
-      return suiteOutcome(url, o, `integration test against ${url} failed`);
+      const service = (o.service ?? 'edm-web') as DemoService;
+      return suiteOutcome(url, o, `integration test against ${url} failed`, service);
+    },
+  },
+  // One JSON array: [{instance, version, healthy, port}], in update order.
+  instances: {
+    usage: 'instances --agent URL --env ENV',
+    required: ['agent', 'env'],
+    run: async (o) => {
+      const list = (await listInstances(given(o, 'agent'), given(o, 'env'))) as SenderInstanceStatus[];
+      return {
+        output: list.map(({ instance, version, healthy, port }) => ({ instance, version, healthy, port })),
+      };
+    },
+  },
+  update: {
+    usage:
+      'update --agent URL --env ENV --instance NAME --version SEMVER [--expect-version SEMVER] [--key KEY]',
+    required: ['agent', 'env', 'instance', 'version'],
+    optional: ['expect-version', 'key'],
+    run: async (o) => ({
+      output: await updateInstance(
+        given(o, 'agent'),
+        given(o, 'env'),
+        given(o, 'instance'),
+        given(o, 'version'),
+        o['expect-version'],
+        o.key,
+      ),
+    }),
+  },
+  // Checks the instance itself, on its own port: health, version and its key function.
+  'check-instance': {
+    usage: 'check-instance --agent URL --env ENV --instance NAME --version SEMVER [--timeout-ms 5000]',
+    required: ['agent', 'env', 'instance', 'version'],
+    optional: ['timeout-ms'],
+    run: async (o) => {
+      const name = given(o, 'instance');
+      const status = (await instanceStatus(given(o, 'agent'), given(o, 'env'), name)) as SenderInstanceStatus;
+      if (!status.running) {
+        return {
+          output: { instance: name, running: false },
+          failure: `${name} is not running in ${given(o, 'env')}`,
+        };
+      }
+      const url = `http://127.0.0.1:${status.port}`;
+      const outcome = await suiteOutcome(url, o, `${name} failed its checks`, 'edm-sender');
+      return { ...outcome, output: { instance: name, url, ...(outcome.output as object) } };
     },
   },
 };

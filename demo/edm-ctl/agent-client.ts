@@ -117,3 +117,28 @@ export function retireColour(
     expectActive === undefined && idempotencyKey === undefined ? undefined : body,
   );
 }
+
+/** edm-sender's instances in one environment, with the version each runs. */
+export function listInstances(agentUrl: string, env: string): Promise<unknown> {
+  return callAgent(agentUrl, 'GET', `${environmentPath(env)}/instances`);
+}
+
+export function instanceStatus(agentUrl: string, env: string, instance: string): Promise<unknown> {
+  return callAgent(agentUrl, 'GET', `${environmentPath(env)}/instances/${encodeURIComponent(instance)}`);
+}
+
+/** Without `expectVersion` the agent checks nothing; with it, it refuses when the instance runs another. */
+export function updateInstance(
+  agentUrl: string,
+  env: string,
+  instance: string,
+  version: string,
+  expectVersion?: string,
+  idempotencyKey?: string,
+): Promise<unknown> {
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/instances/${encodeURIComponent(instance)}`, {
+    version,
+    expectVersion,
+    idempotencyKey,
+  });
+}

@@ -1,7 +1,11 @@
 /**
- * A small, real integration suite for edm-web: the checks a release runs against an
- * environment (usually through its proxy) before it lets traffic stay on a new version.
+ * A small, real integration suite for the demo services: the checks a release runs against an
+ * environment (usually through its proxy), or against one instance, before it lets traffic stay on
+ * a new version.
  */
+
+export const DEMO_SERVICES = ['edm-web', 'edm-sender'] as const;
+export type DemoService = (typeof DEMO_SERVICES)[number];
 
 export interface IntegrationCheck {
   name: string;
@@ -32,7 +36,29 @@ function field(body: unknown, name: string): unknown {
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
 }
 
-function checksFor(expectedVersion: string): CheckDefinition[] {
+/** Each service's key function: what its users need from it. */
+const KEY_FUNCTIONS: Record<DemoService, CheckDefinition> = {
+  'edm-web': {
+    name: 'campaigns',
+    path: '/api/campaigns',
+    problemWith: ({ status, body }) => {
+      if (status !== 200) return `GET /api/campaigns answered ${status}`;
+      return Array.isArray(body) && body.length > 0 ? null : 'GET /api/campaigns returned no campaigns';
+    },
+    summary: ({ body }) => `${Array.isArray(body) ? body.length : 0} campaigns listed`,
+  },
+  'edm-sender': {
+    name: 'sends',
+    path: '/api/sends',
+    problemWith: ({ status, body }) => {
+      if (status !== 200) return `GET /api/sends answered ${status}`;
+      return Array.isArray(body) ? null : 'GET /api/sends did not return a list';
+    },
+    summary: ({ body }) => `${Array.isArray(body) ? body.length : 0} sends listed`,
+  },
+};
+
+function checksFor(expectedVersion: string, service: DemoService): CheckDefinition[] {
   return [
     {
       name: 'health',
@@ -53,17 +79,10 @@ function checksFor(expectedVersion: string): CheckDefinition[] {
           ? null
           : `expected version ${expectedVersion}, found ${String(actual)}`;
       },
-      summary: ({ body }) => `running ${expectedVersion} on ${String(field(body, 'colour'))}`,
+      summary: ({ body }) =>
+        `running ${expectedVersion} on ${String(field(body, 'colour') ?? field(body, 'instance'))}`,
     },
-    {
-      name: 'campaigns',
-      path: '/api/campaigns',
-      problemWith: ({ status, body }) => {
-        if (status !== 200) return `GET /api/campaigns answered ${status}`;
-        return Array.isArray(body) && body.length > 0 ? null : 'GET /api/campaigns returned no campaigns';
-      },
-      summary: ({ body }) => `${Array.isArray(body) ? body.length : 0} campaigns listed`,
-    },
+    KEY_FUNCTIONS[service],
   ];
 }
 
@@ -106,9 +125,10 @@ export async function runIntegrationSuite(
   serviceUrl: string,
   expectedVersion: string,
   timeoutMs: number,
+  service: DemoService = 'edm-web',
 ): Promise<IntegrationReport> {
   const checks: IntegrationCheck[] = [];
-  for (const check of checksFor(expectedVersion)) {
+  for (const check of checksFor(expectedVersion, service)) {
     checks.push(await runCheck(serviceUrl, check, timeoutMs));
   }
   return { passed: checks.every((check) => check.passed), checks };

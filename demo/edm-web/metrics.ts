@@ -1,5 +1,5 @@
 /**
- * edm-web's own metrics in the Prometheus text exposition format (version 0.0.4), written by hand:
+ * A demo service's own metrics (edm-web's and edm-sender's) in the Prometheus text exposition format (version 0.0.4), written by hand:
  * three metric families do not justify a client library.
  */
 
@@ -31,7 +31,8 @@ export class HttpMetrics {
   private readonly durations = new Map<string, DurationHistogram>();
 
   constructor(
-    private readonly build: { version: string; colour: string },
+    /** The build's labels: its version and what it serves as (edm-web's colour, edm-sender's instance). */
+    private readonly build: Readonly<Record<string, string>>,
     /** Bounds the `path` label: every path not listed is counted as `other`. */
     private readonly knownPaths: ReadonlySet<string>,
   ) {}
@@ -61,7 +62,7 @@ export class HttpMetrics {
 
   render(): string {
     const lines: string[] = [
-      '# HELP edm_build_info The running build of edm-web; always 1.',
+      '# HELP edm_build_info The running build of the service; always 1.',
       '# TYPE edm_build_info gauge',
       `edm_build_info${labels(this.build)} 1`,
       '# HELP edm_http_requests_total HTTP requests answered, by path and status code.',

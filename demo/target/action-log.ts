@@ -1,18 +1,21 @@
-// Every deploy, switch and retire the agent receives, one JSON line each (key, action, environment,
-// colour, version, time, outcome), so what a release did to the target can be read back — and a
+// Every deploy, switch and retire the agent receives, and every update of an edm-sender instance,
+// one JSON line each (key, action, environment, colour or instance, version, time, outcome), so what a release did to the target can be read back — and a
 // repeated idempotency key is a no-op: a driver call retried by a new worker after the first one
 // died answers with the first call's result and changes nothing. Keys survive an agent restart.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type LoggedAction = 'deploy' | 'switch' | 'retire';
+export type LoggedAction = 'deploy' | 'switch' | 'retire' | 'update';
 
 export interface ActionLogEntry {
   time: string;
   key: string | null;
   action: LoggedAction;
   environment: string;
-  colour: string;
+  /** edm-web's colour (deploy, switch, retire). */
+  colour?: string;
+  /** edm-sender's instance (update). */
+  instance?: string;
   version: string | null;
   /** applied: the call ran; repeat: its key had run before, nothing changed; refused/failed: it did not run. */
   outcome: 'applied' | 'repeat' | 'refused' | 'failed';

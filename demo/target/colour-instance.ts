@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Colour, DemoTargetError } from './model.js';
+import { DemoTargetError } from './model.js';
 
 const STDERR_TAIL_LINES = 20;
 const PROBE_INTERVAL_MS = 100;
@@ -11,13 +11,18 @@ const PROBE_TIMEOUT_MS = 2000;
 
 export interface InstanceSpec {
   environment: string;
-  colour: Colour;
+  /** What the process serves as: an edm-web colour, or the name of an edm-sender instance. */
+  slot: string;
   version: string;
   port: number;
 }
 
 export interface InstanceLaunchOptions {
   serverPath: string;
+  /** The service it runs, for messages: edm-web or edm-sender. */
+  service: string;
+  /** The server's option naming the slot: edm-web's --colour, edm-sender's --instance. */
+  slotOption: '--colour' | '--instance';
   cwd: string;
   startTimeoutMs: number;
   stopGraceMs: number;
@@ -52,8 +57,8 @@ function forwardLines(stream: Readable | null, onLine: (line: string) => void): 
 }
 
 /**
- * One edm-web process serving one colour of one environment. The instance is a child
- * process of the agent; the agent is the only thing that starts or stops it.
+ * One demo service process: an edm-web colour or an edm-sender instance of one environment. The
+ * instance is a child process of the agent; the agent is the only thing that starts or stops it.
  */
 export class ColourInstance {
   readonly pid: number | null;
@@ -87,8 +92,8 @@ export class ColourInstance {
       String(spec.port),
       '--version',
       spec.version,
-      '--colour',
-      spec.colour,
+      options.slotOption,
+      spec.slot,
     ];
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
@@ -108,7 +113,7 @@ export class ColourInstance {
   }
 
   private get label(): string {
-    return `${this.spec.environment}/${this.spec.colour} ${this.spec.version}`;
+    return `${this.spec.environment}/${this.spec.slot} ${this.spec.version}`;
   }
 
   private recordExit(reason: string): void {
@@ -148,13 +153,13 @@ export class ColourInstance {
       await this.stop();
       throw new DemoTargetError(
         500,
-        `edm-web ${this.label} did not accept connections on port ${this.spec.port} within ${this.options.startTimeoutMs / 1000} s and was stopped; stderr: ${this.outputTail()}`,
+        `${this.options.service} ${this.label} did not accept connections on port ${this.spec.port} within ${this.options.startTimeoutMs / 1000} s and was stopped; stderr: ${this.outputTail()}`,
       );
     }
     await this.exited;
     throw new DemoTargetError(
       500,
-      `edm-web ${this.label} exited before serving on port ${this.spec.port}; stderr: ${this.outputTail()}`,
+      `${this.options.service} ${this.label} exited before serving on port ${this.spec.port}; stderr: ${this.outputTail()}`,
     );
   }
 

@@ -5,6 +5,7 @@ import type { ActionLog } from './action-log.js';
 import type { DemoEnvironment } from './environment.js';
 import { readJsonBody, sendJson } from './http-server.js';
 import { COLOURS, type Colour, colourSchema, DemoTargetError } from './model.js';
+import type { SenderPool } from './sender-pool.js';
 
 /** Which colour the caller saw active (null: nothing); absent means "do not check", for older callers. */
 const expectActiveSchema = colourSchema.nullable().optional();
@@ -18,6 +19,12 @@ const deployBodySchema = z.strictObject({
 const switchBodySchema = z.strictObject({
   colour: colourSchema,
   expectActive: expectActiveSchema,
+  idempotencyKey: idempotencyKeySchema,
+});
+const updateBodySchema = z.strictObject({
+  version: versionSchema,
+  /** The version the caller saw on the instance; absent: checks nothing. */
+  expectVersion: versionSchema.optional(),
   idempotencyKey: idempotencyKeySchema,
 });
 const retireBodySchema = z.strictObject({
@@ -64,12 +71,43 @@ function findColour(name: string): Colour {
  * driver, which may retry after a timeout, can always safely repeat the last call.
  * Deploy, switch and retire take an optional `expectActive` (blue, green, or null for nothing):
  * when the active colour is not that, they answer 409 with code "target-changed" and change nothing.
+ * edm-sender's instances (`/environments/{env}/instances[/{instance}]`) are listed, shown and
+ * updated one by one; an update takes `expectVersion` and is refused the same way when the
+ * instance runs another version.
  */
 export function createControlServer(
   environments: ReadonlyMap<string, DemoEnvironment>,
   log: (line: string) => void,
   actions: ActionLog,
+  senders: ReadonlyMap<string, SenderPool> = new Map(),
 ): http.Server {
+  function findSender(environment: DemoEnvironment): SenderPool {
+    const sender = senders.get(environment.name);
+    if (sender === undefined)
+      throw new DemoTargetError(404, `edm-sender does not run in ${environment.name} on this target`);
+    return sender;
+  }
+
+  async function instances(
+    req: http.IncomingMessage,
+    method: string,
+    environment: DemoEnvironment,
+    name: string | undefined,
+  ): Promise<unknown> {
+    const sender = findSender(environment);
+    if (name === undefined) {
+      requireMethod(method, 'GET');
+      return sender.status();
+    }
+    requireMethod(method, 'GET', 'PUT');
+    if (method === 'GET') return sender.instanceStatus(name);
+    const { version, expectVersion, idempotencyKey } = await readBody(req, updateBodySchema);
+    const call = { key: idempotencyKey ?? null, action: 'update' as const, instance: name, version };
+    return actions.run({ ...call, environment: environment.name }, () =>
+      sender.update(name, version, expectVersion),
+    );
+  }
+
   function findEnvironment(name: string): DemoEnvironment {
     const environment = environments.get(name);
     if (environment === undefined) {
@@ -91,6 +129,7 @@ export function createControlServer(
       requireMethod(method, 'GET');
       return environment.status();
     }
+    if (resource === 'instances') return instances(req, method, environment, colourName);
     if (resource === 'active' && colourName === undefined) {
       requireMethod(method, 'PUT');
       const { colour, expectActive, idempotencyKey } = await readBody(req, switchBodySchema);

@@ -9,13 +9,14 @@ import { DemoEnvironment } from './environment.js';
 import { closeServer, listenLocally } from './http-server.js';
 import { environmentNameSchema } from './model.js';
 import { killOrphanedInstance } from './processes.js';
+import { SenderPool, type SenderPorts } from './sender-pool.js';
 import {
   createStateWriter,
   type PersistedEnvironment,
   type PersistedState,
   readStateFile,
 } from './state-file.js';
-import { startTrafficProxy, type TrafficProxy } from './traffic-proxy.js';
+import { startPoolProxy, startTrafficProxy, type TrafficProxy } from './traffic-proxy.js';
 
 export interface DemoEnvironmentPorts {
   name: string;
@@ -26,6 +27,8 @@ export interface DemoEnvironmentPorts {
    * try a service's first-ever release. Only on a first start: recorded state always wins.
    */
   empty?: boolean;
+  /** edm-sender here: its proxy and one port per instance (R-RB-ROLLING). Absent: no edm-sender. */
+  sender?: SenderPorts;
 }
 
 export interface DemoTargetOptions {
@@ -50,6 +53,7 @@ export interface DemoTarget {
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
 const SERVER_PATH = fileURLToPath(new URL('../edm-web/server.ts', import.meta.url));
+const SENDER_SERVER_PATH = fileURLToPath(new URL('../edm-sender/server.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const servicePortSchema = z.number().int().min(1).max(65535);
@@ -65,6 +69,12 @@ const optionsSchema = z
           proxyPort: servicePortSchema,
           colourPorts: z.object({ blue: servicePortSchema, green: servicePortSchema }),
           empty: z.boolean().default(false),
+          sender: z
+            .object({
+              proxyPort: servicePortSchema,
+              instancePorts: z.array(servicePortSchema).min(1).max(16),
+            })
+            .optional(),
         }),
       )
       .min(1),
@@ -72,7 +82,12 @@ const optionsSchema = z
   })
   .superRefine((options, context) => {
     const names = options.environments.map((environment) => environment.name);
-    const ports = options.environments.flatMap((e) => [e.proxyPort, e.colourPorts.blue, e.colourPorts.green]);
+    const ports = options.environments.flatMap((e) => [
+      e.proxyPort,
+      e.colourPorts.blue,
+      e.colourPorts.green,
+      ...(e.sender ? [e.sender.proxyPort, ...e.sender.instancePorts] : []),
+    ]);
     if (options.controlPort !== 0) ports.push(options.controlPort);
     if (new Set(names).size !== names.length) {
       context.addIssue({
@@ -102,14 +117,19 @@ const NOTHING_DEPLOYED: PersistedEnvironment = { activeColour: null, colours: { 
 
 /** A crashed agent leaves its instances running and holding their ports; clear them before spawning. */
 async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
-  const recorded = Object.entries(saved.environments).flatMap(([name, environment]) =>
-    Object.entries(environment.colours).flatMap(([colour, deployment]) =>
-      deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid }] : [],
+  const recorded = Object.entries(saved.environments).flatMap(([name, environment]) => [
+    ...Object.entries(environment.colours).flatMap(([colour, deployment]) =>
+      deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid, serverPath: SERVER_PATH }] : [],
     ),
-  );
+    ...Object.entries(environment.sender?.instances ?? {}).flatMap(([instance, deployment]) =>
+      deployment.pid
+        ? [{ label: `${name}/${instance}`, pid: deployment.pid, serverPath: SENDER_SERVER_PATH }]
+        : [],
+    ),
+  ]);
   await Promise.all(
-    recorded.map(async ({ label, pid }) => {
-      const outcome = await killOrphanedInstance(pid, SERVER_PATH, STOP_GRACE_MS);
+    recorded.map(async ({ label, pid, serverPath }) => {
+      const outcome = await killOrphanedInstance(pid, serverPath, STOP_GRACE_MS);
       if (outcome === 'killed') log(`${label}: stopped instance pid ${pid} left over from a previous run`);
       if (outcome === 'not-ours') log(`${label}: recorded pid ${pid} is now another program; left alone`);
     }),
@@ -123,32 +143,57 @@ function createEnvironments(
   initialVersion: string,
   stateFile: string,
   log: (line: string) => void,
-): { environments: Map<string, DemoEnvironment>; persist: () => Promise<void> } {
+): {
+  environments: Map<string, DemoEnvironment>;
+  senders: Map<string, SenderPool>;
+  persist: () => Promise<void>;
+} {
   const writer = createStateWriter(stateFile);
   const environments = new Map<string, DemoEnvironment>();
+  const senders = new Map<string, SenderPool>();
+  const snapshotOf = (name: string, environment: DemoEnvironment): PersistedEnvironment => {
+    const sender = senders.get(name);
+    return { ...environment.snapshot(), ...(sender ? { sender: sender.snapshot() } : {}) };
+  };
   const persist = () =>
     writer.write({
       schemaVersion: 1,
       environments: Object.fromEntries(
-        [...environments].map(([name, environment]) => [name, environment.snapshot()]),
+        [...environments].map(([name, environment]) => [name, snapshotOf(name, environment)]),
       ),
     });
   const launch = {
     serverPath: SERVER_PATH,
+    service: 'edm-web',
+    slotOption: '--colour' as const,
     cwd: REPO_ROOT,
     startTimeoutMs: START_TIMEOUT_MS,
     stopGraceMs: STOP_GRACE_MS,
     log,
   };
-  for (const { name, proxyPort, colourPorts, empty } of ports) {
+  const senderLaunch = {
+    ...launch,
+    serverPath: SENDER_SERVER_PATH,
+    service: 'edm-sender',
+    slotOption: '--instance' as const,
+  };
+  for (const { name, proxyPort, colourPorts, empty, sender } of ports) {
     const recorded =
       saved?.environments[name] ?? (empty ? NOTHING_DEPLOYED : firstDeployment(initialVersion));
     environments.set(
       name,
       new DemoEnvironment(name, { proxyPort, colourPorts }, recorded, { launch, persist, log }),
     );
+    if (sender) {
+      const pool = new SenderPool(name, sender, saved?.environments[name]?.sender, initialVersion, {
+        launch: senderLaunch,
+        persist,
+        log,
+      });
+      senders.set(name, pool);
+    }
   }
-  return { environments, persist };
+  return { environments, senders, persist };
 }
 
 /** The action log lives beside the state file. */
@@ -162,17 +207,21 @@ export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoT
   const saved = await readStateFile(stateFile);
   if (saved !== null) await killOrphans(saved, log);
 
-  const { environments, persist } = createEnvironments(ports, saved, initialVersion, stateFile, log);
+  const { environments, senders, persist } = createEnvironments(ports, saved, initialVersion, stateFile, log);
   const proxies: TrafficProxy[] = [];
   const control: http.Server = createControlServer(
     environments,
     log,
     ActionLog.open(actionLogFileFor(stateFile)),
+    senders,
   );
   const shutdown = async () => {
     await closeServer(control);
     await Promise.all(proxies.map((proxy) => proxy.close()));
-    await Promise.all([...environments.values()].map((environment) => environment.shutdown()));
+    await Promise.all([
+      ...[...environments.values()].map((environment) => environment.shutdown()),
+      ...[...senders.values()].map((sender) => sender.shutdown()),
+    ]);
     await persist();
     log('demo target stopped');
   };
@@ -184,7 +233,17 @@ export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoT
       proxies.push(await startTrafficProxy(environment.name, proxyPort, () => environment.activeBackend()));
       log(`${environment.name}: proxy on http://127.0.0.1:${proxyPort}`);
     }
-    await Promise.all([...environments.values()].map((environment) => environment.startRecordedInstances()));
+    for (const sender of senders.values()) {
+      const { proxyPort } = sender.ports;
+      proxies.push(
+        await startPoolProxy(sender.environment, 'edm-sender', proxyPort, () => sender.nextBackend()),
+      );
+      log(`${sender.environment}: edm-sender proxy on http://127.0.0.1:${proxyPort}`);
+    }
+    await Promise.all([
+      ...[...environments.values()].map((environment) => environment.startRecordedInstances()),
+      ...[...senders.values()].map((sender) => sender.startRecordedInstances()),
+    ]);
     await persist();
     controlUrl = `http://127.0.0.1:${await listenLocally(control, controlPort, 'control API')}`;
     log(`control API on ${controlUrl}`);

@@ -176,7 +176,7 @@ export class DemoEnvironment {
   /** The slot keeps the version even when the start fails, so status shows what was attempted. */
   private async startInstance(colour: Colour, version: string): Promise<void> {
     const instance = ColourInstance.launch(
-      { environment: this.name, colour, version, port: this.ports.colourPorts[colour] },
+      { environment: this.name, slot: colour, version, port: this.ports.colourPorts[colour] },
       { ...this.deps.launch, onUnexpectedExit: (exited, reason) => this.onUnexpectedExit(exited, reason) },
     );
     this.slots[colour] = { version, instance };
@@ -190,9 +190,9 @@ export class DemoEnvironment {
   }
 
   private onUnexpectedExit(instance: ColourInstance, reason: string): void {
-    const { colour, version } = instance.spec;
-    this.deps.log(`${this.name}/${colour}: ${version} exited unexpectedly (${reason})`);
-    if (this.slots[colour]?.instance !== instance) return;
+    const { slot, version } = instance.spec;
+    this.deps.log(`${this.name}/${slot}: ${version} exited unexpectedly (${reason})`);
+    if (this.slots[slot as Colour]?.instance !== instance) return;
     this.deps.persist().catch((error: Error) => this.deps.log(`could not persist state: ${error.message}`));
   }
 

@@ -71,3 +71,25 @@ export const TARGET_CHANGED_CODE = 'target-changed';
 export function targetChanged(message: string, activeColour: Colour | null): DemoTargetError {
   return new DemoTargetError(409, message, { code: TARGET_CHANGED_CODE, activeColour });
 }
+
+/** One edm-sender instance as the control API reports it. */
+export interface SenderInstanceStatus {
+  instance: string;
+  version: string;
+  port: number;
+  running: boolean;
+  /** Its last health check passed: the proxy sends it requests. */
+  healthy: boolean;
+  pid: number | null;
+}
+
+export interface UpdateInstanceResult extends SenderInstanceStatus {
+  environment: string;
+  /** What it ran before; the same as `version` when the update changed nothing. */
+  previousVersion: string;
+}
+
+/** Refused because the instance does not run the version the caller expected: someone changed it. */
+export function instanceChanged(message: string, version: string): DemoTargetError {
+  return new DemoTargetError(409, message, { code: TARGET_CHANGED_CODE, version });
+}

@@ -10,6 +10,9 @@ const persistedColourSchema = z.object({
   pid: z.number().int().positive().nullable(),
 });
 
+/** edm-sender's instances, by name; absent in files written before it existed. */
+const persistedSenderSchema = z.object({ instances: z.record(z.string(), persistedColourSchema) });
+
 const persistedEnvironmentSchema = z.object({
   // Null since retire and empty environments: nothing takes traffic. Files without it still load.
   activeColour: colourSchema.nullable(),
@@ -17,6 +20,7 @@ const persistedEnvironmentSchema = z.object({
     blue: persistedColourSchema.nullable(),
     green: persistedColourSchema.nullable(),
   }),
+  sender: persistedSenderSchema.optional(),
 });
 
 const stateFileSchema = z.object({
@@ -26,6 +30,7 @@ const stateFileSchema = z.object({
 
 export type PersistedColour = z.infer<typeof persistedColourSchema>;
 export type PersistedEnvironment = z.infer<typeof persistedEnvironmentSchema>;
+export type PersistedSender = z.infer<typeof persistedSenderSchema>;
 export type PersistedState = z.infer<typeof stateFileSchema>;
 
 /** The persisted state, or null on a first start. A damaged file stops the agent rather than being overwritten. */

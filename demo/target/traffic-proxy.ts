@@ -87,16 +87,28 @@ function forward(
     );
     return;
   }
+  relay(backend.port, `${backend.colour} instance in ${environment}`, colourHeader, agent, req, res);
+}
+
+/** Passes one request to the instance on `port` and its answer back, marked with `marker`. */
+function relay(
+  port: number,
+  label: string,
+  marker: http.OutgoingHttpHeaders,
+  agent: http.Agent,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
   const upstream = http.request({
     host: '127.0.0.1',
-    port: backend.port,
+    port,
     method: req.method,
     path: req.url,
     headers: { ...endToEndHeaders(req.headers), 'x-forwarded-for': forwardedFor(req) },
     agent,
   });
   upstream.on('response', (answer) => {
-    res.writeHead(answer.statusCode ?? 502, { ...endToEndHeaders(answer.headers), ...colourHeader });
+    res.writeHead(answer.statusCode ?? 502, { ...endToEndHeaders(answer.headers), ...marker });
     answer.pipe(res);
   });
   upstream.on('error', (error) => {
@@ -105,14 +117,41 @@ function forward(
       res.destroy();
       return;
     }
-    sendJson(
-      res,
-      502,
-      { error: `${backend.colour} instance in ${environment} did not answer: ${error.message}` },
-      colourHeader,
-    );
+    sendJson(res, 502, { error: `${label} did not answer: ${error.message}` }, marker);
   });
   // A client that goes away should not leave a request running against the instance.
   res.on('close', () => upstream.destroy());
   req.pipe(upstream);
+}
+
+export const INSTANCE_HEADER = 'x-edm-instance';
+
+/**
+ * A rolling service's front door: each request goes to the next healthy instance, round-robin, so
+ * an instance being updated (stopped, or failing its health check) takes no requests.
+ */
+export async function startPoolProxy(
+  environment: string,
+  service: string,
+  port: number,
+  nextBackend: () => { instance: string; port: number } | null,
+): Promise<TrafficProxy> {
+  const upstreamAgent = new http.Agent({ keepAlive: false });
+  const server = http.createServer((req, res) => {
+    const backend = nextBackend();
+    if (backend === null) {
+      sendJson(res, 502, { error: `no healthy ${service} instance in ${environment}` });
+      return;
+    }
+    const label = `${service} instance ${backend.instance} in ${environment}`;
+    relay(backend.port, label, { [INSTANCE_HEADER]: backend.instance }, upstreamAgent, req, res);
+  });
+  const boundPort = await listenLocally(server, port, `${environment} ${service} proxy`);
+  return {
+    port: boundPort,
+    async close() {
+      await closeServer(server);
+      upstreamAgent.destroy();
+    },
+  };
 }

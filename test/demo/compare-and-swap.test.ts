@@ -241,8 +241,9 @@ describe('compare-and-swap on the demo target', () => {
 
   describe('through the command driver with the shipped edm-web commands', () => {
     async function driverFor(env: string) {
-      const { actions } = (await loadConfig()).services['edm-web']?.deploy.driver ?? {};
-      if (actions === undefined) throw new Error('edm-web has no driver');
+      const deploy = (await loadConfig()).services['edm-web']?.deploy;
+      if (deploy?.strategy !== 'blue-green') throw new Error('edm-web has no blue-green driver');
+      const { actions } = deploy.driver;
       const spec = (name: keyof CommandDriverSpec['actions']) => ({
         argv: actions[name].argv,
         timeoutMs: actions[name].timeoutSeconds * 1000,

@@ -1,0 +1,148 @@
+// Rolling deployment over a target's command driver (R-RB-ROLLING): list the instances with their
+// versions, update one, check one. Each is its own activity, so the release's history reads as the
+// rollout: which instance, which version, in which order. `update` is compare-and-swap: it carries
+// the version the release saw on the instance ({expectedVersion}) and the target refuses (exit code
+// 3) when the instance runs something else, so a change made by hand is never overwritten.
+// Contract of the commands:
+//   instances → prints [{"instance": "…", "version": "…"}] as JSON (last line), in update order
+//   update    → puts {version} on {instance}, idempotent; exit 3 when it does not run {expectedVersion}
+//   check     → exit 0 when {instance} itself is healthy and runs {version}; non-zero otherwise
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import type { RollingDriverSpec } from '../workflows/release-model.js';
+import type { ActivityDeps } from './activity-deps.js';
+import { DriverActionError, DriverContractError, TargetChangedError } from './drivers/blue-green-driver.js';
+import { type CommandResult, runCommand } from './drivers/command-runner.js';
+import { ERROR_OUTPUT_BYTES, tailBytes } from './drivers/output-tail.js';
+import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
+
+export interface RollingTargetRef {
+  releaseId: string;
+  service: string;
+  environment: string;
+  driver: RollingDriverSpec;
+}
+
+const instancesSchema = z.array(
+  z.looseObject({ instance: z.string().min(1), version: z.string().min(1), healthy: z.boolean().optional() }),
+);
+export interface InstanceState {
+  instance: string;
+  version: string;
+  healthy?: boolean;
+}
+
+/** How a target refuses an update because the instance does not run the version the release saw. */
+const TARGET_CHANGED_EXIT_CODE = 3;
+
+type RollingAction = keyof RollingDriverSpec['actions'];
+
+async function act(
+  deps: ActivityDeps,
+  target: RollingTargetRef,
+  action: RollingAction,
+  values: Record<string, string>,
+  signal: AbortSignal,
+): Promise<CommandResult> {
+  const result = await runCommand(
+    target.driver.actions[action],
+    { service: target.service, environment: target.environment, ...values },
+    { cwd: deps.workingDirectory, signal },
+  );
+  if (result.exitCode === TARGET_CHANGED_EXIT_CODE && action === 'update')
+    throw new TargetChangedError(action, result);
+  if (result.exitCode !== 0) throw new DriverActionError(action, result);
+  return result;
+}
+
+/** The same rules as blue-green's (target-activities.ts): changed targets and broken contracts are final. */
+function asFailure(error: unknown): never {
+  throwIfCancelled();
+  if (error instanceof TargetChangedError)
+    throw ApplicationFailure.nonRetryable(error.message, 'TargetChanged');
+  if (error instanceof DriverActionError)
+    throw ApplicationFailure.retryable(error.message, 'DriverActionFailed');
+  if (error instanceof DriverContractError)
+    throw ApplicationFailure.nonRetryable(error.message, 'DriverContractViolated');
+  throw error;
+}
+
+function parseInstances(result: CommandResult): InstanceState[] {
+  const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(lastLine);
+  } catch {
+    throw new DriverContractError(
+      `instances did not print JSON: ${tailBytes(result.stdout, ERROR_OUTPUT_BYTES)}`,
+    );
+  }
+  const instances = instancesSchema.safeParse(parsed);
+  if (!instances.success)
+    throw new DriverContractError(`instances printed an unexpected shape: ${instances.error.message}`);
+  const names = instances.data.map((entry) => entry.instance);
+  if (new Set(names).size !== names.length)
+    throw new DriverContractError(`instances named an instance twice: ${names.join(', ')}`);
+  return instances.data.map(({ instance, version, healthy }) => ({
+    instance,
+    version,
+    ...(healthy === undefined ? {} : { healthy }),
+  }));
+}
+
+export function createRollingActivities(deps: ActivityDeps) {
+  return {
+    async listInstances(target: RollingTargetRef): Promise<InstanceState[]> {
+      return withHeartbeat(
+        () => ({ action: 'instances' }),
+        (signal) => act(deps, target, 'instances', {}, signal).then(parseInstances).catch(asFailure),
+      );
+    },
+
+    /** Idempotent by the driver's contract: an instance already on `version` is left as it is. */
+    async updateInstance(
+      target: RollingTargetRef & { instance: string; version: string; expectVersion: string; key: string },
+    ): Promise<{ durationMs: number }> {
+      const log = deps.logger.child({ releaseId: target.releaseId, environment: target.environment });
+      log.info(
+        { instance: target.instance, version: target.version, from: target.expectVersion },
+        'updating instance',
+      );
+      const values = {
+        instance: target.instance,
+        version: target.version,
+        expectedVersion: target.expectVersion,
+        idempotencyKey: target.key,
+      };
+      const result = await withHeartbeat(
+        () => ({ action: 'update', instance: target.instance }),
+        (signal) => act(deps, target, 'update', values, signal).catch(asFailure),
+      );
+      log.info({ instance: target.instance, durationMs: result.durationMs }, 'instance updated');
+      return { durationMs: result.durationMs };
+    },
+
+    /** Each instance must pass its checks before the next batch starts (R-RB-ROLLING). */
+    async checkInstance(
+      target: RollingTargetRef & { instance: string; version: string },
+    ): Promise<{ durationMs: number }> {
+      const values = { instance: target.instance, version: target.version };
+      const result = await withHeartbeat(
+        () => ({ action: 'check', instance: target.instance }),
+        (signal) =>
+          act(deps, target, 'check', values, signal).catch((error: unknown) => {
+            throwIfCancelled();
+            // A check that ran and failed is the verdict on this version: no retry changes it.
+            if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
+              throw ApplicationFailure.nonRetryable(
+                `${target.instance} failed its check: ${error.message}`,
+                'TargetCheckFailed',
+              );
+            }
+            return asFailure(error);
+          }),
+      );
+      return { durationMs: result.durationMs };
+    },
+  };
+}
