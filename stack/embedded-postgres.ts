@@ -82,6 +82,8 @@ interface Credentials {
 interface Binaries {
   initdb: string;
   postgres: string;
+  /** The PostgreSQL major version they are, e.g. 15: a cluster made by another one cannot be started. */
+  major: number;
 }
 
 export async function startEmbeddedPostgres(o: PostgresOptions): Promise<RunningPostgres> {
@@ -94,6 +96,7 @@ export async function startEmbeddedPostgres(o: PostgresOptions): Promise<Running
   mkdirSync(dirname(dataDir), { recursive: true });
 
   if (isInitialised(dataDir)) {
+    assertSameMajorVersion(dataDir, binaries.major);
     if (osUser) chownTree(dataDir, osUser);
   } else {
     await initialiseCluster(binaries, dataDir, credentials, osUser, output);
@@ -132,6 +135,23 @@ function runningAsRoot(): boolean {
 
 function isInitialised(dataDir: string): boolean {
   return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/**
+ * A cluster is readable only by the major version that made it. Runway pins PostgreSQL 15 so that
+ * Debian's pg_dump (which must be at least the server's major version) can back up its databases;
+ * data made before that pin (a PostgreSQL 18 .runway folder) would otherwise fail to start with a
+ * message about the data directory that says nothing of what to do.
+ */
+function assertSameMajorVersion(dataDir: string, major: number): void {
+  const made = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  if (made === String(major)) return;
+  throw new Error(
+    `${dataDir} holds a PostgreSQL ${made} cluster, but the embedded PostgreSQL is version ${major}: ` +
+      `a cluster only starts with the major version that made it. Keep what you need from it with a ` +
+      `PostgreSQL ${made} pg_dump, then move the folder away (or delete it) and start again: a new ` +
+      `PostgreSQL ${major} cluster is made in its place`,
+  );
 }
 
 function describe(error: unknown): string {
@@ -399,8 +419,12 @@ async function ensureDatabase(
 
 // ---- The binaries --------------------------------------------------------------------------
 
-function binariesIn(nativeDir: string): Binaries {
-  return { initdb: join(nativeDir, 'bin', 'initdb'), postgres: join(nativeDir, 'bin', 'postgres') };
+function binariesIn(nativeDir: string, version: string): Binaries {
+  return {
+    initdb: join(nativeDir, 'bin', 'initdb'),
+    postgres: join(nativeDir, 'bin', 'postgres'),
+    major: Number.parseInt(version, 10),
+  };
 }
 
 /** The platform package's `native/` folder (bin, lib, share) and the package's version. */
@@ -428,18 +452,19 @@ async function installedBinaries(): Promise<{ nativeDir: string; version: string
  */
 async function provideBinaries(osUser: OsUser | undefined, log: (line: string) => void): Promise<Binaries> {
   const { nativeDir, version } = await installedBinaries();
-  if (!osUser || usableBy(osUser, nativeDir)) return binariesIn(nativeDir);
+  if (!osUser || usableBy(osUser, nativeDir)) return binariesIn(nativeDir, version);
   const copy = copyForPostgresUser(nativeDir, version, log);
   if (!usableBy(osUser, copy)) {
     throw new Error(
       `Running as root: the ${POSTGRES_OS_USER} user cannot reach ${copy}; set TMPDIR to a folder every user may enter, such as /tmp`,
     );
   }
-  return binariesIn(copy);
+  return binariesIn(copy, version);
 }
 
 function usableBy(osUser: OsUser, nativeDir: string): boolean {
-  const { initdb, postgres } = binariesIn(nativeDir);
+  const postgres = join(nativeDir, 'bin', 'postgres');
+  const initdb = join(nativeDir, 'bin', 'initdb');
   return (
     canAccessAs(osUser, '-x', postgres) &&
     canAccessAs(osUser, '-x', initdb) &&

@@ -162,6 +162,17 @@ describe('embedded PostgreSQL with migrations', () => {
     }
   });
 
+  it('refuses a data folder made by another PostgreSQL major version, naming both and what to do', async () => {
+    const dataDir = join(dir, 'other-major');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'PG_VERSION'), '18\n');
+    await expect(
+      startEmbeddedPostgres({ dataDir, port: await getFreePort(), database: 'never' }),
+    ).rejects.toThrow(
+      /holds a PostgreSQL 18 cluster, but the embedded PostgreSQL is version 15.*move the folder away/s,
+    );
+  });
+
   it('rolls the migrations back cleanly', async () => {
     const port = await getFreePort();
     const server = await startEmbeddedPostgres({ dataDir: join(dir, 'down'), port, database: 'down_test' });
