@@ -2,6 +2,7 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Notifier } from '../alerts/notifier.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { WindowCalendar } from './calendar-activities.js';
 
@@ -14,4 +15,6 @@ export interface ActivityDeps {
   decisionKeys: DecisionKeys;
   /** The release calendar (windows, freezes, holidays), read anew for every check. */
   calendar: WindowCalendar;
+  /** Where alerts go; default: kept in release_alerts and logged. */
+  notifier?: Notifier;
 }

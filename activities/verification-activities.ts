@@ -28,7 +28,7 @@ export interface VerifyResult {
   checks: CheckResult[];
 }
 
-async function probe(
+export async function probe(
   baseUrl: string,
   check: HttpCheck,
   version: string,

@@ -23,6 +23,7 @@ import { auditRoutes } from './routes/audit.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { codecRoutes } from './routes/codec.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
+import { releaseOrderRoutes } from './routes/release-orders.js';
 import { releaseRoutes } from './routes/releases.js';
 import { windowOverrideRoutes } from './routes/window-override.js';
 
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1/releases', releaseRoutes(deps.service));
   app.route('/api/v1/releases', approvalRoutes(deps.service));
   app.route('/api/v1/releases', windowOverrideRoutes(deps.service));
+  app.route('/api/v1/releases', releaseOrderRoutes(deps.service));
   app.route('/api/v1/calendar', calendarRoutes(deps.calendars));
   app.route('/api/v1/audit', auditRoutes(deps.audit, Object.keys(deps.config.environments)));
   // Outside /api/v1 so its bearer middleware does not apply: the codec has its own access modes.

@@ -1,7 +1,18 @@
 // Releases as the API shows them. Every field is named here, so a column or plan field added later
 // does not reach clients (or leak) until someone decides it should.
 import type { ReleaseRow } from '../db/release-records.js';
-import type { CommandSpec, PlanStep, ReleasePlan, Role } from '../workflows/release-model.js';
+import type {
+  BakeSettings,
+  CommandSpec,
+  DeployPlanStep,
+  PendingDecision,
+  PlanStep,
+  ProbeSpec,
+  ReleasePlan,
+  Role,
+  RollbackPolicy,
+  RollbackReport,
+} from '../workflows/release-model.js';
 import type { PlanJson, ReleaseJson, ReleaseSummaryJson } from './release-schemas.js';
 import type { ReleaseView } from './release-service.js';
 
@@ -12,28 +23,103 @@ function commandJson(command: CommandSpec) {
   return { argv: [...command.argv], timeoutMs: command.timeoutMs, envFrom: { ...command.envFrom } };
 }
 
+function probeJson(probe: ProbeSpec) {
+  return probe.type === 'http'
+    ? {
+        type: probe.type,
+        url: probe.url,
+        healthPath: probe.healthPath,
+        paths: probe.paths.map((path) => ({ path: path.path, expectStatus: path.expectStatus })),
+      }
+    : {
+        type: probe.type,
+        url: probe.url,
+        selector: { ...probe.selector },
+        scrapeIntervalMs: probe.scrapeIntervalMs,
+      };
+}
+
+const settingsJson = (settings: BakeSettings) => ({
+  intervalMs: settings.intervalMs,
+  timeoutMs: settings.timeoutMs,
+  judgeWindowSeconds: settings.judgeWindowSeconds,
+});
+
+function deployStepJson(step: DeployPlanStep) {
+  const base = { id: step.id, name: step.name, environment: step.environment, kind: 'deploy' as const };
+  if (step.strategy === 'rolling') {
+    const { actions } = step.driver;
+    return {
+      ...base,
+      strategy: step.strategy,
+      batchSize: step.batchSize,
+      driver: {
+        type: step.driver.type,
+        actions: {
+          instances: commandJson(actions.instances),
+          update: commandJson(actions.update),
+          check: commandJson(actions.check),
+        },
+      },
+    };
+  }
+  const { actions } = step.driver;
+  return {
+    ...base,
+    // Plans resolved by the v1 engine have no strategy: they were all blue-green.
+    strategy: 'blue-green' as const,
+    driver: {
+      type: step.driver.type,
+      actions: {
+        inspect: commandJson(actions.inspect),
+        deploy: commandJson(actions.deploy),
+        check: commandJson(actions.check),
+        switch: commandJson(actions.switch),
+        // Plans resolved by the v1 engine have no retire action.
+        ...(actions.retire ? { retire: commandJson(actions.retire) } : {}),
+      },
+    },
+  };
+}
+
 function planStepJson(step: PlanStep): PlanJson['steps'][number] {
   const base = { id: step.id, name: step.name, environment: step.environment };
   switch (step.kind) {
-    case 'deploy': {
-      const { actions } = step.driver;
+    case 'deploy':
+      return deployStepJson(step);
+    case 'migrate': {
+      const { actions } = step.database;
       return {
         ...base,
-        kind: 'deploy',
-        strategy: step.strategy,
-        driver: {
-          type: step.driver.type,
+        kind: 'migrate',
+        database: {
+          urlEnv: step.database.urlEnv,
           actions: {
-            inspect: commandJson(actions.inspect),
-            deploy: commandJson(actions.deploy),
-            check: commandJson(actions.check),
-            switch: commandJson(actions.switch),
-            // Plans resolved by the v1 engine have no retire action.
-            ...(actions.retire ? { retire: commandJson(actions.retire) } : {}),
+            status: commandJson(actions.status),
+            up: commandJson(actions.up),
+            down: commandJson(actions.down),
           },
         },
       };
     }
+    case 'baseline':
+      return {
+        ...base,
+        kind: 'baseline',
+        probe: probeJson(step.probe),
+        durationMs: step.durationMs,
+        settings: settingsJson(step.settings),
+      };
+    case 'bake':
+      return {
+        ...base,
+        kind: 'bake',
+        probe: probeJson(step.probe),
+        durationMs: step.durationMs,
+        thresholds: { ...step.thresholds },
+        settings: settingsJson(step.settings),
+        baselineStepId: step.baselineStepId ?? null,
+      };
     case 'command':
       return { ...base, kind: 'command', command: commandJson(step.command), maxAttempts: step.maxAttempts };
     case 'verify':
@@ -77,8 +163,28 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
   }
 }
 
+function rollbackPolicyJson(policy: RollbackPolicy): NonNullable<PlanJson['rollback']> {
+  return {
+    deciders: Object.fromEntries(
+      Object.entries(policy.deciders).map(([environment, roster]) => [
+        environment,
+        roster.map((entry) => entry.identity),
+      ]),
+    ),
+    twoPersonEnvironments: [...policy.twoPersonEnvironments],
+    afterSuccessMs: policy.afterSuccessMs,
+    guidedSteps: [...policy.guidedSteps],
+    skippableVerifications: [...policy.skippableVerifications],
+  };
+}
+
 export function planJson(plan: ReleasePlan): PlanJson {
-  return { type: plan.type, description: plan.description, steps: plan.steps.map(planStepJson) };
+  return {
+    type: plan.type,
+    description: plan.description,
+    steps: plan.steps.map(planStepJson),
+    rollback: plan.rollback ? rollbackPolicyJson(plan.rollback) : null,
+  };
 }
 
 /**
@@ -142,7 +248,11 @@ export function releaseJson(
       detail: step.detail ?? null,
     })),
     approvals: release.decisions
-      .filter((decision) => decision.outcome === 'counted')
+      .filter(
+        (decision) =>
+          decision.outcome === 'counted' &&
+          (decision.decision === 'approve' || decision.decision === 'reject'),
+      )
       .map((decision) => ({
         gateId: decision.gateId,
         approver: decision.actor,
@@ -165,6 +275,7 @@ export function releaseJson(
       via: decision.via,
       decidedAt: iso(decision.at),
     })),
+    // The array's order is the order the compensations would run in.
     rollbackPlan: release.rollbackPlan.map((entry) => ({
       id: entry.id,
       stepId: entry.stepId,
@@ -173,7 +284,65 @@ export function releaseJson(
       action: { ...entry.action },
       status: entry.status,
       detail: entry.detail ?? null,
+      ...timing(entry.startedAt, entry.finishedAt),
     })),
+    pendingDecision: release.pendingDecision && pendingDecisionJson(release.pendingDecision),
+    pendingRollbackOrder: release.pendingRollbackOrder && {
+      requestedBy: release.pendingRollbackOrder.requestedBy,
+      reason: release.pendingRollbackOrder.reason,
+      at: iso(release.pendingRollbackOrder.at),
+      environment: release.pendingRollbackOrder.environment,
+    },
+    rollback: release.rollback && rollbackReportJson(release.rollback),
+    rollbackOpenUntil: release.rollbackOpenUntil && iso(release.rollbackOpenUntil),
     plan: planJson(release.plan),
+  };
+}
+
+/** When something ran and how long it took; nulls for what has not started or finished. */
+function timing(startedAt: string | undefined, finishedAt: string | undefined) {
+  return {
+    startedAt: startedAt ? iso(startedAt) : null,
+    finishedAt: finishedAt ? iso(finishedAt) : null,
+    durationMs: startedAt && finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : null,
+  };
+}
+
+function pendingDecisionJson(pending: PendingDecision) {
+  return {
+    gateId: pending.gateId,
+    kind: pending.kind,
+    subject: pending.subject,
+    environment: pending.environment,
+    reason: pending.reason,
+    options: [...pending.options],
+    since: iso(pending.since),
+  };
+}
+
+function rollbackReportJson(report: RollbackReport) {
+  const automatic = report.automatic;
+  return {
+    cause: report.cause,
+    reason: report.reason,
+    orderedBy: [...report.orderedBy],
+    automatic: automatic
+      ? {
+          trigger: automatic.trigger,
+          measured: automatic.measured,
+          threshold: automatic.threshold,
+          unit: automatic.unit,
+          summary: automatic.summary,
+        }
+      : null,
+    startedAt: iso(report.startedAt),
+    finishedAt: report.finishedAt ? iso(report.finishedAt) : null,
+    // The workflow measures the rollback itself; its figure is preferred to the timestamps'.
+    durationMs: report.durationMs ?? timing(report.startedAt, report.finishedAt).durationMs,
+    verification: report.verification.map((check) => ({
+      environment: check.environment,
+      passed: check.passed,
+      items: check.items.map((item) => ({ name: item.name, passed: item.passed, detail: item.detail })),
+    })),
   };
 }

@@ -8,11 +8,14 @@ import {
   APPROVER_ROLES,
   COLOURS,
   COMPENSATION_STATUSES,
+  DECISION_KINDS,
   DECISION_REFUSALS,
+  GUIDED_OPTIONS,
   RELEASE_STATUSES,
   RELEASE_TYPES,
   type ReleaseStatus,
   STEP_STATUSES,
+  type StepKind,
 } from '../workflows/release-model.js';
 
 /** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
@@ -23,10 +26,18 @@ const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
   'awaiting-approval': 'Waiting at an approval gate; `pendingGate` says which seats are still missing.',
   'waiting-window':
     'Waiting, durably, for its release window; `waitingWindow` says until when and why. Two admins can override it.',
-  succeeded: 'Every step passed.',
+  'waiting-decision':
+    'A failure waits for someone with `deploy` to decide retry, skip, rollback or abort; `pendingDecision` says what failed and which options it has.',
+  'rolling-back':
+    'Undoing what it did, newest change first (`rollbackPlan` shows each compensation as it runs), then verifying the service; `rollback` says why.',
+  succeeded:
+    'Every step passed. Until `rollbackOpenUntil` (and unless a newer release of the service started) a rollback can still be ordered; it holds no lock meanwhile.',
   failed: 'A step failed and the release stopped; `failure` names the step and the reason.',
   rejected: 'An approver rejected it at a gate; the steps after the gate never ran.',
-  cancelled: 'Cancelled before its end; what it had changed in the environment it was in was compensated.',
+  cancelled:
+    'Cancelled or aborted before its end; what it had changed in the environment it was in was compensated.',
+  'rolled-back':
+    'A rollback (automatic, ordered or decided) undid what the release did and its verification ran; `rollback` holds the cause, what ran and the checklist.',
   abandoned:
     'Its workflow ended outside Runway (terminated, timed out) or never started; nothing was compensated.',
 };
@@ -121,6 +132,31 @@ export const DecisionSchema = z
   })
   .openapi('Decision');
 
+// No NUL: PostgreSQL text cannot hold it, and a reason must never be what a record refuses.
+const reasonText = z
+  .string()
+  .min(1, 'expected a reason')
+  .max(500, 'expected a reason of at most 500 characters')
+  // A pattern, not a refine, so the published document says it too.
+  .regex(/\S/, 'expected a reason, not only blanks')
+  .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+  .openapi({
+    description: 'Why: kept in the release record and its history.',
+    example: 'error rate up after the deploy',
+  });
+
+export const ReleaseOrderSchema = z.strictObject({ reason: reasonText }).openapi('ReleaseOrder');
+
+export const GuidedDecisionSchema = z
+  .strictObject({
+    decision: z.enum(GUIDED_OPTIONS).openapi({
+      description:
+        'retry: run what failed again; skip: go on past it (never a production verification unless the runbook allows); rollback: undo the release; abort: stop and compensate.',
+    }),
+    reason: reasonText,
+  })
+  .openapi('GuidedDecision');
+
 // Responses. Dates are ISO 8601 strings; an absent value is null, never a missing field.
 
 const isoDate = z.string().openapi({ format: 'date-time', example: '2026-11-05T02:00:00.000Z' });
@@ -138,25 +174,77 @@ const CommandSchema = z.object({
 
 const planStepBase = { id: z.string(), name: z.string(), environment: z.string() };
 
-export const PlanStepSchema = z
-  .discriminatedUnion('kind', [
-    z.object({
-      ...planStepBase,
-      kind: z.literal('deploy'),
-      strategy: z.literal('blue-green'),
-      driver: z.object({
-        type: z.literal('command'),
-        actions: z.object({
-          inspect: CommandSchema,
-          deploy: CommandSchema,
-          check: CommandSchema,
-          switch: CommandSchema,
-          retire: CommandSchema.optional().openapi({
-            description: 'Absent in plans resolved before retire existed.',
-          }),
-        }),
+const BlueGreenDeployStepSchema = z.object({
+  ...planStepBase,
+  kind: z.literal('deploy'),
+  strategy: z.literal('blue-green'),
+  driver: z.object({
+    type: z.literal('command'),
+    actions: z.object({
+      inspect: CommandSchema,
+      deploy: CommandSchema,
+      check: CommandSchema,
+      switch: CommandSchema,
+      retire: CommandSchema.optional().openapi({
+        description: 'Absent in plans resolved before retire existed.',
       }),
     }),
+  }),
+});
+
+const RollingDeployStepSchema = z.object({
+  ...planStepBase,
+  kind: z.literal('deploy'),
+  strategy: z.literal('rolling'),
+  batchSize: z
+    .number()
+    .int()
+    .openapi({ description: 'Instances updated together; each batch is checked first.' }),
+  driver: z.object({
+    type: z.literal('command'),
+    actions: z.object({ instances: CommandSchema, update: CommandSchema, check: CommandSchema }),
+  }),
+});
+
+const ProbeSchema = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('http'),
+      url: z.string(),
+      healthPath: z.string(),
+      paths: z.array(z.object({ path: z.string(), expectStatus: z.number().int() })),
+    }),
+    z.object({
+      type: z.literal('prometheus'),
+      url: z.string(),
+      selector: z.record(z.string(), z.string()),
+      scrapeIntervalMs: z.number().int(),
+    }),
+  ])
+  .openapi('Probe', {
+    description:
+      'Where a bake or baseline takes its figures: HTTP probes of the service, or a Prometheus server.',
+  });
+
+const BakeSettingsSchema = z.object({
+  intervalMs: z.number().int(),
+  timeoutMs: z.number().int(),
+  judgeWindowSeconds: z.number(),
+});
+
+const BakeThresholdsSchema = z
+  .object({
+    healthConsecutiveFailures: z.number().int(),
+    errorRatePercent: z.number(),
+    p95PercentOfBaseline: z.number(),
+    minRequests: z.number().int(),
+    baselineFloorMs: z.number(),
+  })
+  .openapi('BakeThresholds', { description: 'What trips an automatic rollback (R-RB-TRIGGER-AUTO).' });
+
+export const PlanStepSchema = z
+  .discriminatedUnion('kind', [
+    z.discriminatedUnion('strategy', [BlueGreenDeployStepSchema, RollingDeployStepSchema]),
     z.object({
       ...planStepBase,
       kind: z.literal('command'),
@@ -189,6 +277,35 @@ export const PlanStepSchema = z
     }),
     z.object({
       ...planStepBase,
+      kind: z.literal('migrate'),
+      database: z.object({
+        urlEnv: z.string().openapi({
+          description: "The worker variable holding the database's URL: its name, never its value.",
+        }),
+        actions: z.object({ status: CommandSchema, up: CommandSchema, down: CommandSchema }),
+      }),
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('baseline'),
+      probe: ProbeSchema,
+      durationMs: z.number().int(),
+      settings: BakeSettingsSchema,
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('bake'),
+      probe: ProbeSchema,
+      durationMs: z.number().int(),
+      thresholds: BakeThresholdsSchema,
+      settings: BakeSettingsSchema,
+      baselineStepId: z
+        .string()
+        .nullable()
+        .openapi({ description: 'The baseline the latency is compared with; null: latency is not judged.' }),
+    }),
+    z.object({
+      ...planStepBase,
       kind: z.literal('window'),
       policy: z.object({ windows: z.boolean(), freezes: z.boolean() }).openapi({
         description: 'Which calendar rules this release type obeys: release windows, freezes.',
@@ -203,8 +320,36 @@ export const PlanStepSchema = z
   ])
   .openapi('PlanStep');
 
+export const RollbackPolicySchema = z
+  .object({
+    deciders: z.record(z.string(), z.array(z.string())).openapi({
+      description:
+        'Per environment, who held `deploy` there when the release started: who may order a rollback or an abort, or decide a failure.',
+    }),
+    twoPersonEnvironments: z
+      .array(z.string())
+      .openapi({ description: 'Where a rollback needs a second person with `deploy` to order it too.' }),
+    afterSuccessMs: z
+      .number()
+      .int()
+      .openapi({ description: 'After success, a rollback may still be ordered this long (0: never).' }),
+    guidedSteps: z.array(z.string()).openapi({ description: 'Steps whose failure waits for a decision.' }),
+    skippableVerifications: z
+      .array(z.string())
+      .openapi({ description: 'Production verifications a guided decision may skip.' }),
+  })
+  .openapi('RollbackPolicy');
+
 export const PlanSchema = z
-  .object({ type: ReleaseTypeSchema, description: z.string(), steps: z.array(PlanStepSchema) })
+  .object({
+    type: ReleaseTypeSchema,
+    description: z.string(),
+    steps: z.array(PlanStepSchema),
+    rollback: RollbackPolicySchema.nullable().openapi({
+      description:
+        'Rollback and guided failure, frozen at start; null for releases started before they existed.',
+    }),
+  })
   .openapi('Plan', { description: 'The runbook resolved for one service and version.' });
 
 export const WindowEstimateSchema = z
@@ -265,11 +410,24 @@ export const PendingGateSchema = z
   })
   .openapi('PendingGate');
 
+/** What a step of a release can be: a kind of plan step, or a compensation. Exhaustive by its type. */
+const STEP_RECORD_KINDS: { [K in StepKind | 'compensation']: K } = {
+  deploy: 'deploy',
+  command: 'command',
+  verify: 'verify',
+  approval: 'approval',
+  window: 'window',
+  migrate: 'migrate',
+  baseline: 'baseline',
+  bake: 'bake',
+  compensation: 'compensation',
+};
+
 export const StepSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    kind: z.enum(['deploy', 'command', 'verify', 'approval', 'window', 'compensation']),
+    kind: z.enum(STEP_RECORD_KINDS),
     environment: z.string(),
     status: z.enum(STEP_STATUSES),
     startedAt: isoDate,
@@ -297,7 +455,9 @@ export const DecisionRecordSchema = z
     gateId: z.string(),
     actor: z.string().openapi({ description: 'Who the decision claimed to come from, verified or not.' }),
     claimedRoles: z.array(z.string()),
-    decision: z.string(),
+    decision: z.string().openapi({
+      description: `One of ${DECISION_KINDS.join(', ')} — or what a malformed claim said, refused.`,
+    }),
     comment: z.string().nullable(),
     outcome: z.enum(['counted', 'refused']),
     refusal: z.enum(DECISION_REFUSALS).nullable(),
@@ -319,11 +479,84 @@ export const CompensationSchema = z
     action: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('switch-traffic-back'), to: z.enum(COLOURS), from: z.enum(COLOURS) }),
       z.object({ kind: z.literal('retire-colour'), colour: z.enum(COLOURS) }),
+      z.object({
+        kind: z.literal('restore-instance'),
+        instance: z.string(),
+        version: z.string(),
+        from: z.string(),
+      }),
+      z.object({
+        kind: z.literal('migrate-down'),
+        migrationId: z.string().nullable(),
+        fromMigrationId: z.string().nullable(),
+        backupId: z.string(),
+      }),
     ]),
     status: z.enum(COMPENSATION_STATUSES),
     detail: z.string().nullable(),
+    startedAt: isoDate.nullable().openapi({ description: 'When it started; null until it runs.' }),
+    finishedAt: isoDate.nullable(),
+    durationMs: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'How long it took; null until it finished.' }),
   })
   .openapi('Compensation');
+
+export const PendingDecisionSchema = z
+  .object({
+    gateId: z.string().openapi({ description: 'What a decision names: `guided:<step or compensation id>`.' }),
+    kind: z.enum(['step', 'compensation']),
+    subject: z.string().openapi({ description: 'The failed step or compensation.' }),
+    environment: z.string(),
+    reason: z.string().openapi({ description: 'What failed, and why.' }),
+    options: z.array(z.enum(GUIDED_OPTIONS)),
+    since: isoDate,
+  })
+  .openapi('PendingDecision', {
+    description: 'A failure waiting for a decision (R-GUIDED): POST …/decision with one of `options`.',
+  });
+
+export const PendingRollbackOrderSchema = z
+  .object({ requestedBy: z.string(), reason: z.string(), at: isoDate, environment: z.string() })
+  .openapi('PendingRollbackOrder', {
+    description: 'A rollback ordered by one person, waiting for a second with `deploy` in `environment`.',
+  });
+
+export const RollbackReportSchema = z
+  .object({
+    cause: z.enum(['automatic', 'manual', 'guided']),
+    reason: z.string(),
+    orderedBy: z
+      .array(z.string())
+      .openapi({ description: 'Who ordered or decided it; empty when automatic.' }),
+    automatic: z
+      .object({
+        trigger: z.string(),
+        measured: z.number(),
+        threshold: z.number(),
+        unit: z.string(),
+        summary: z.string(),
+      })
+      .nullable()
+      .openapi({
+        description: 'What tripped an automatic rollback: the measured value against its threshold.',
+      }),
+    startedAt: isoDate,
+    finishedAt: isoDate.nullable(),
+    durationMs: z.number().int().nullable(),
+    verification: z
+      .array(
+        z.object({
+          environment: z.string(),
+          passed: z.boolean(),
+          items: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })),
+        }),
+      )
+      .openapi({ description: 'The rollback verification checklist per environment (R-RB-VERIFY).' }),
+  })
+  .openapi('RollbackReport', { description: 'Why and how the release was rolled back.' });
 
 export const ReleaseSchema = ReleaseSummarySchema.extend({
   waitingWindow: z.object({ until: isoDate.nullable(), reason: z.string() }).nullable().openapi({
@@ -338,6 +571,12 @@ export const ReleaseSchema = ReleaseSummarySchema.extend({
   rollbackPlan: z.array(CompensationSchema).openapi({
     description: 'The compensations recorded so far, in the order they would run, with what ran.',
   }),
+  pendingDecision: PendingDecisionSchema.nullable(),
+  pendingRollbackOrder: PendingRollbackOrderSchema.nullable(),
+  rollback: RollbackReportSchema.nullable(),
+  rollbackOpenUntil: isoDate.nullable().openapi({
+    description: 'After success: until when a rollback may still be ordered (unless a newer release starts).',
+  }),
   plan: PlanSchema,
 }).openapi('Release');
 
@@ -349,6 +588,18 @@ export const DecisionResultSchema = z
     missing: z.array(seatRole).openapi({ description: 'Seats still empty after this decision.' }),
   })
   .openapi('DecisionResult');
+
+export const OrderResultSchema = z
+  .object({
+    accepted: z.literal(true),
+    decision: z.enum(DECISION_KINDS),
+    missing: z.array(role).openapi({
+      description:
+        'Roles still to confirm it: `deploy` while a two-person rollback waits for its second person.',
+    }),
+    message: z.string().openapi({ description: 'What happens next, in words.' }),
+  })
+  .openapi('OrderResult');
 
 export type PlanJson = z.infer<typeof PlanSchema>;
 export type ReleaseSummaryJson = z.infer<typeof ReleaseSummarySchema>;

@@ -7,13 +7,15 @@ import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
-import type { ReleasePlan } from '../workflows/release-model.js';
+import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
 import { IdempotentStarts } from './services/idempotent-starts.js';
 import { type DecisionAnswer, type DecisionRequest, ReleaseDecisions } from './services/release-decisions.js';
+import { type OrderAnswer, type ReleaseOrderKind, ReleaseOrders } from './services/release-orders.js';
 import { type ListQuery, ReleaseReader, type ReleaseView } from './services/release-reader.js';
 import { ReleaseReconciler } from './services/release-reconciler.js';
 import { ReleaseStarter, type StartRequest } from './services/release-starter.js';
+import { WorkflowDecisions } from './services/workflow-decisions.js';
 import { StartRateLimiter } from './start-rate-limit.js';
 
 export {
@@ -44,6 +46,7 @@ export class ReleaseService {
   readonly #starter: ReleaseStarter;
   readonly #reader: ReleaseReader;
   readonly #decisions: ReleaseDecisions;
+  readonly #orders: ReleaseOrders;
   readonly #idempotentStarts: IdempotentStarts;
 
   constructor(private readonly deps: ReleaseServiceDeps) {
@@ -70,13 +73,9 @@ export class ReleaseService {
       reader: this.#reader,
       leaseSeconds: config.settings.api.idempotencyLeaseSeconds,
     });
-    this.#decisions = new ReleaseDecisions({
-      client,
-      config,
-      logger,
-      reader: this.#reader,
-      decisionKeys: deps.decisionKeys,
-    });
+    const workflows = new WorkflowDecisions({ client, logger, decisionKeys: deps.decisionKeys });
+    this.#decisions = new ReleaseDecisions({ client, reader: this.#reader, workflows });
+    this.#orders = new ReleaseOrders({ pool, config, reader: this.#reader, workflows });
   }
 
   plan(request: StartRequest, requester: Principal): Promise<ReleasePlan> {
@@ -135,6 +134,21 @@ export class ReleaseService {
     at: 'approval' | 'window' = 'approval',
   ): Promise<DecisionAnswer> {
     return this.#decisions.decide(id, approver, request, at);
+  }
+
+  /** Orders a rollback or an abort of the whole release (R-RB-TRIGGER-MANUAL). */
+  order(id: string, principal: Principal, kind: ReleaseOrderKind, reason: string): Promise<OrderAnswer> {
+    return this.#orders.order(id, principal, kind, reason);
+  }
+
+  /** Answers the failure a release waits at (R-GUIDED). */
+  decideFailure(
+    id: string,
+    principal: Principal,
+    decision: GuidedOption,
+    reason: string,
+  ): Promise<OrderAnswer> {
+    return this.#orders.decide(id, principal, decision, reason);
   }
 
   temporalUrl(workflowId: string): string {

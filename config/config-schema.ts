@@ -1,6 +1,7 @@
 // The shape of every configuration file (R-INPUT). Secrets never appear in these files: only the
 // names of the environment variables that hold them (R-SECRETS).
 import { z } from 'zod';
+import { analysisThresholdsSchema, bakeProbeSettingsSchema } from '../analysis/thresholds.js';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../workflows/release-model.js';
 import { COMMAND_VALUE_PATTERN, ENVIRONMENT_PLACEHOLDER } from './command-template.js';
 
@@ -41,36 +42,128 @@ export const httpCheckSchema = z.strictObject({
   timeoutSeconds: seconds.default(5),
 });
 
+/**
+ * A service's migration tool: `status` prints {migrationId, applied} as JSON, `up` migrates to
+ * {version}, `down` back to {migrationId} (`none`: no migration at all). Their commands get the
+ * database URL through envFrom, from the same per-environment variable as `urlEnv`.
+ */
+export const databaseSchema = z
+  .strictObject({
+    urlEnv: secretSource,
+    actions: z.strictObject({ status: commandSchema, up: commandSchema, down: commandSchema }),
+  })
+  .superRefine((database, context) => {
+    // Without them the tool cannot know where to go: up to what, down to where.
+    const needs = { up: '{version}', down: '{migrationId}' } as const;
+    for (const [action, placeholder] of Object.entries(needs) as [keyof typeof needs, string][]) {
+      const argv = database.actions?.[action]?.argv ?? [];
+      if (!argv.some((arg) => arg.includes(placeholder))) {
+        context.addIssue({
+          code: 'custom',
+          path: ['actions', action, 'argv'],
+          message: `expected the ${placeholder} placeholder`,
+        });
+      }
+    }
+  });
+
 /** The driver actions that change traffic or instances, so the target must be able to refuse them. */
 const COMPARE_AND_SWAP_ACTIONS = ['deploy', 'switch', 'retire'] as const;
 const EXPECTED_ACTIVE_PLACEHOLDER = '{expectedActive}';
+
+/**
+ * How a bake watches the service (R-RB-TRIGGER-AUTO): over HTTP (health from the first verification
+ * check, traffic on the others), or through a Prometheus server scraping it. Thresholds default to
+ * the spec's: health failing 3 times in a row, error rate above 5 %, p95 above 200 % of the baseline.
+ */
+const analysisSchema = z.strictObject({
+  bakeSeconds: z.number().int().min(1).max(86_400).default(300),
+  baselineSeconds: z.number().int().min(1).max(3_600).default(30),
+  /** The short probe of the rollback verification checklist (R-RB-VERIFY). */
+  recoverySeconds: z.number().int().min(1).max(600).default(10),
+  probe: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('http') }),
+      z.strictObject({
+        type: z.literal('prometheus'),
+        url: z.url({ protocol: /^https?$/ }),
+        /** Label matchers; `{environment}` in a value becomes the environment's name. */
+        selector: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().min(1)),
+        scrapeIntervalSeconds: z.number().positive().max(300).default(15),
+      }),
+    ])
+    .default({ type: 'http' }),
+  thresholds: analysisThresholdsSchema.default(analysisThresholdsSchema.parse({})),
+  probeSettings: bakeProbeSettingsSchema.default(bakeProbeSettingsSchema.parse({})),
+});
+
+/** Rolling (R-RB-ROLLING): `update` must carry it, so an instance someone changed is left alone. */
+const EXPECTED_VERSION_PLACEHOLDER = '{expectedVersion}';
+
+const blueGreenDeploySchema = z.strictObject({
+  strategy: z.literal('blue-green'),
+  driver: z.strictObject({
+    type: z.literal('command'),
+    actions: z.strictObject({
+      inspect: commandSchema,
+      deploy: commandSchema,
+      check: commandSchema,
+      switch: commandSchema,
+      retire: commandSchema,
+    }),
+  }),
+});
+
+/**
+ * Instance by instance, `batchSize` at a time, each batch checked before the next (R-RB-ROLLING):
+ * `instances` prints [{instance, version}] as JSON, `update` puts {version} on {instance} only while
+ * it runs {expectedVersion}, `check` checks {instance} runs {version} healthily.
+ */
+const rollingDeploySchema = z.strictObject({
+  strategy: z.literal('rolling'),
+  batchSize: z.number().int().min(1),
+  driver: z.strictObject({
+    type: z.literal('command'),
+    actions: z.strictObject({ instances: commandSchema, update: commandSchema, check: commandSchema }),
+  }),
+});
+
+const deploySchema = z.discriminatedUnion('strategy', [blueGreenDeploySchema, rollingDeploySchema]);
+
+function argvMissing(command: { argv?: string[] } | undefined, placeholder: string): boolean {
+  return !(command?.argv ?? []).some((arg) => arg.includes(placeholder));
+}
 
 export const serviceSchema = z
   .strictObject({
     name,
     description: z.string().optional(),
-    deploy: z.strictObject({
-      strategy: z.literal('blue-green'),
-      driver: z.strictObject({
-        type: z.literal('command'),
-        actions: z.strictObject({
-          inspect: commandSchema,
-          deploy: commandSchema,
-          check: commandSchema,
-          switch: commandSchema,
-          retire: commandSchema,
-        }),
-      }),
-    }),
+    deploy: deploySchema,
     commands: z.record(name, commandSchema).default({}),
+    /**
+     * The service's own database (R-RB-DB): a release backs it up, then migrates it with the
+     * service's migration tool. `urlEnv` names the worker variable holding its URL per environment.
+     */
+    database: databaseSchema.optional(),
     verification: z.array(httpCheckSchema).min(1, 'expected at least one check'),
+    analysis: analysisSchema.default(analysisSchema.parse({})),
   })
   .superRefine((service, context) => {
+    if (service.deploy.strategy === 'rolling') {
+      // Without it a target cannot tell that someone changed an instance meanwhile, and an undo would overwrite that.
+      if (argvMissing(service.deploy.driver.actions.update, EXPECTED_VERSION_PLACEHOLDER)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['deploy', 'driver', 'actions', 'update', 'argv'],
+          message: `expected the ${EXPECTED_VERSION_PLACEHOLDER} placeholder, so the target can refuse to update an instance that does not run the version the release expects`,
+        });
+      }
+      return;
+    }
     // Without it a target cannot tell that someone switched traffic by hand, and the release would undo that.
     for (const action of COMPARE_AND_SWAP_ACTIONS) {
       // A missing action is already reported by its own issue; do not trip over it here.
-      const argv = service.deploy.driver.actions[action]?.argv ?? [];
-      if (!argv.some((arg) => arg.includes(EXPECTED_ACTIVE_PLACEHOLDER))) {
+      if (argvMissing(service.deploy.driver.actions[action], EXPECTED_ACTIVE_PLACEHOLDER)) {
         context.addIssue({
           code: 'custom',
           path: ['deploy', 'driver', 'actions', action, 'argv'],
@@ -186,6 +279,19 @@ export const runwaySettingsSchema = z.strictObject({
     })
     .default({ access: 'token' }),
   database: z.strictObject({ urlEnv: envVarName }),
+  /** R-RB-TRIGGER-MANUAL and R-GUIDED, for releases started from now on. */
+  rollback: z
+    .strictObject({
+      /** A succeeded release can still be rolled back this long, unless a newer release started (0: never). */
+      afterSuccessMinutes: z
+        .number()
+        .min(0)
+        .max(7 * 24 * 60)
+        .default(60),
+      /** Environments where a rollback needs a second person with deploy to order it too. */
+      twoPersonEnvironments: z.array(name).default(['production']),
+    })
+    .default({ afterSuccessMinutes: 60, twoPersonEnvironments: ['production'] }),
   identities: z
     .array(identitySchema)
     .min(1)

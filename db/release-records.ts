@@ -3,13 +3,16 @@ import type pg from 'pg';
 import type {
   CompensationEntry,
   DecisionRecord,
+  PendingDecision,
   PendingGate,
+  PendingRollbackOrder,
   ReleaseFailure,
   ReleaseInput,
   ReleasePlan,
   ReleaseState,
   ReleaseStatus,
   ReleaseType,
+  RollbackReport,
   StepRecord,
 } from '../workflows/release-model.js';
 import { recordRefusedDecision } from './audit-log.js';
@@ -43,6 +46,11 @@ export interface ReleaseRow {
   pendingGate: PendingGate | null;
   waitingWindow: ReleaseState['waitingWindow'] | null;
   rollbackPlan: CompensationEntry[];
+  pendingDecision: PendingDecision | null;
+  pendingRollbackOrder: PendingRollbackOrder | null;
+  rollback: RollbackReport | null;
+  /** A succeeded release may still be rolled back until then (its record stays open, without the lock). */
+  rollbackOpenUntil: Date | null;
   holdsLock: boolean;
   claimedAt: Date | null;
   temporalUrl: string | null;
@@ -87,7 +95,8 @@ export function isPermanentDatabaseError(error: unknown): boolean {
 const UNIQUE_VIOLATION = '23505';
 const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
   current_step, current_environment, failure, runbook, environments, pending_gate, waiting_window, rollback_plan, holds_lock,
-  claimed_at, temporal_url, created_at, updated_at, finished_at`;
+  claimed_at, temporal_url, created_at, updated_at, finished_at, pending_decision, pending_rollback_order, rollback,
+  rollback_open_until`;
 
 function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
   return {
@@ -108,6 +117,10 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     pendingGate: row.pending_gate as PendingGate | null,
     waitingWindow: row.waiting_window as ReleaseRow['waitingWindow'],
     rollbackPlan: (row.rollback_plan as CompensationEntry[] | null) ?? [],
+    pendingDecision: (row.pending_decision as PendingDecision | null) ?? null,
+    pendingRollbackOrder: (row.pending_rollback_order as PendingRollbackOrder | null) ?? null,
+    rollback: (row.rollback as RollbackReport | null) ?? null,
+    rollbackOpenUntil: (row.rollback_open_until as Date | null) ?? null,
     holdsLock: row.holds_lock as boolean,
     claimedAt: row.claimed_at as Date | null,
     temporalUrl: row.temporal_url as string | null,
@@ -176,6 +189,11 @@ export interface ReleaseTransition {
   pendingGate: PendingGate | null;
   /** Absent in transitions of workflows that predate release windows. */
   waitingWindow?: ReleaseState['waitingWindow'] | null;
+  /** Absent in transitions of workflows that predate rollback and guided failure. */
+  pendingDecision?: PendingDecision | null;
+  pendingRollbackOrder?: PendingRollbackOrder | null;
+  rollback?: RollbackReport | null;
+  rollbackOpenUntil?: string | null;
   rollbackPlan: CompensationEntry[];
   holdsLock: boolean;
   finished: boolean;
@@ -186,7 +204,9 @@ export interface ReleaseTransition {
 const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, current_environment = $4,
     failure = $5, pending_gate = $6, rollback_plan = $7, holds_lock = $8,
     finished_at = CASE WHEN $9 THEN now() ELSE NULL END, record_seq = $10,
-    claimed_at = COALESCE(claimed_at, now()), updated_at = now(), waiting_window = $11
+    claimed_at = COALESCE(claimed_at, now()), updated_at = now(), waiting_window = $11,
+    pending_decision = $12, pending_rollback_order = $13, rollback = COALESCE($14, rollback),
+    rollback_open_until = $15
   WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
 
 /**
@@ -215,6 +235,10 @@ function releaseRowValues(transition: ReleaseTransition): unknown[] {
     transition.finished,
     transition.seq,
     transition.waitingWindow ? JSON.stringify(transition.waitingWindow) : null,
+    transition.pendingDecision ? JSON.stringify(transition.pendingDecision) : null,
+    transition.pendingRollbackOrder ? JSON.stringify(transition.pendingRollbackOrder) : null,
+    transition.rollback ? JSON.stringify(transition.rollback) : null,
+    transition.rollbackOpenUntil ?? null,
   ];
 }
 
@@ -270,6 +294,7 @@ export async function closeRelease(
 ): Promise<boolean> {
   const { rowCount } = await pool.query(
     `UPDATE releases SET status = $2, failure = COALESCE($3, failure), holds_lock = false, pending_gate = NULL,
+       pending_decision = NULL, pending_rollback_order = NULL, rollback_open_until = NULL,
        finished_at = now(), updated_at = now()
      WHERE id = $1 AND finished_at IS NULL`,
     [id, status, failure && JSON.stringify(storable(failure))],

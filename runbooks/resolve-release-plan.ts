@@ -3,8 +3,15 @@
 
 import { fillPlaceholders, secretVariableFor } from '../config/command-template.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
-import type { CommandSpec, HttpCheck, PlanStep, ReleasePlan } from '../workflows/release-model.js';
+import type {
+  CommandSpec,
+  DeployPlanStep,
+  HttpCheck,
+  PlanStep,
+  ReleasePlan,
+} from '../workflows/release-model.js';
 import { approvalRoster } from './approval-roster.js';
+import { httpChecksOf, resolveMeasuringStep, resolveRollbackPolicy } from './resolve-analysis.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
 
 /** The request cannot be planned (unknown service in an environment, missing command…): a 400 for the caller. */
@@ -28,6 +35,55 @@ function toCommandSpec(
     Object.entries(command.envFrom).map(([name, source]) => [name, secretVariableFor(source, environment)]),
   );
   return { argv: fillPlaceholders(command.argv, values), timeoutMs: command.timeoutSeconds * 1000, envFrom };
+}
+
+/**
+ * Blue-green or rolling, as the service's config says. Rolling: {instance}, {expectedVersion} and
+ * {idempotencyKey} stay placeholders, since only the deploy knows the instances and their versions;
+ * so does {version}, because the undo of an update puts the previous version back with the same
+ * commands.
+ */
+function resolveDeployStep(
+  base: { id: string; name: string; environment: string },
+  deploy: RunwayConfig['services'][string]['deploy'],
+  values: Record<string, string>,
+): DeployPlanStep {
+  const command = (config: CommandConfig) => toCommandSpec(config, values, base.environment);
+  if (deploy.strategy === 'rolling') {
+    const { version: _filledPerCall, ...withoutVersion } = values;
+    const perInstance = (config: CommandConfig) => toCommandSpec(config, withoutVersion, base.environment);
+    const { actions } = deploy.driver;
+    return {
+      ...base,
+      kind: 'deploy',
+      strategy: 'rolling',
+      batchSize: deploy.batchSize,
+      driver: {
+        type: 'command',
+        actions: {
+          instances: command(actions.instances),
+          update: perInstance(actions.update),
+          check: perInstance(actions.check),
+        },
+      },
+    };
+  }
+  const { actions } = deploy.driver;
+  return {
+    ...base,
+    kind: 'deploy',
+    strategy: 'blue-green',
+    driver: {
+      type: 'command',
+      actions: {
+        inspect: command(actions.inspect),
+        deploy: command(actions.deploy),
+        check: command(actions.check),
+        switch: command(actions.switch),
+        retire: command(actions.retire),
+      },
+    },
+  };
 }
 
 function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
@@ -62,24 +118,8 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
   // only the deploy itself knows which colour is idle and which one it saw active.
   const values = { ...target.vars, service, version, environment: step.environment, url: target.url };
   switch (step.kind) {
-    case 'deploy': {
-      const { actions } = serviceConfig.deploy.driver;
-      return {
-        ...base,
-        kind: 'deploy',
-        strategy: serviceConfig.deploy.strategy,
-        driver: {
-          type: 'command',
-          actions: {
-            inspect: toCommandSpec(actions.inspect, values, step.environment),
-            deploy: toCommandSpec(actions.deploy, values, step.environment),
-            check: toCommandSpec(actions.check, values, step.environment),
-            switch: toCommandSpec(actions.switch, values, step.environment),
-            retire: toCommandSpec(actions.retire, values, step.environment),
-          },
-        },
-      };
-    }
+    case 'deploy':
+      return resolveDeployStep(base, serviceConfig.deploy, values);
     case 'command': {
       const command = serviceConfig.commands[step.command];
       if (!command)
@@ -91,14 +131,28 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
         maxAttempts: step.attempts,
       };
     }
+    case 'migrate': {
+      const database = serviceConfig.database;
+      if (!database) throw new PlanError(`service ${service} has no database to migrate (step ${step.id})`);
+      return {
+        ...base,
+        kind: 'migrate',
+        database: {
+          urlEnv: secretVariableFor(database.urlEnv, step.environment),
+          actions: {
+            status: toCommandSpec(database.actions.status, values, step.environment),
+            up: toCommandSpec(database.actions.up, values, step.environment),
+            // {migrationId} stays a placeholder: only the step knows where the database stood.
+            down: toCommandSpec(database.actions.down, values, step.environment),
+          },
+        },
+      };
+    }
+    case 'baseline':
+    case 'bake':
+      return resolveMeasuringStep(step, base, serviceConfig, target.url);
     case 'verify': {
-      const checks: HttpCheck[] = serviceConfig.verification.map((check) => ({
-        name: check.name,
-        path: check.path,
-        expectStatus: check.expectStatus,
-        expectVersion: check.expectVersion,
-        timeoutMs: check.timeoutSeconds * 1000,
-      }));
+      const checks: HttpCheck[] = httpChecksOf(serviceConfig);
       return {
         ...base,
         kind: 'verify',
@@ -113,14 +167,20 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
 
 export function resolveReleasePlan(request: PlanRequest): ReleasePlan {
   if (!request.config.services[request.service]) throw new PlanError(`unknown service ${request.service}`);
+  // A runbook serves every service: migrating is for those with a database of their own (R-RB-DB).
+  const hasDatabase = request.config.services[request.service]?.database !== undefined;
+  const runbookSteps = request.runbook.steps.filter((step) => step.kind !== 'migrate' || hasDatabase);
+  const steps = runbookSteps.map((step) => resolveStep(step, request));
   return {
     type: request.runbook.type,
     description: request.runbook.description,
-    steps: request.runbook.steps.map((step) => resolveStep(step, request)),
+    steps,
+    rollback: resolveRollbackPolicy(request.config, request.service, runbookSteps, steps),
   };
 }
 
 /** The environments a plan changes: starting the release needs the deploy role in each (R-AUTH). */
 export function environmentsDeployedBy(plan: ReleasePlan): string[] {
-  return [...new Set(plan.steps.filter((step) => step.kind === 'deploy').map((step) => step.environment))];
+  const changes = (step: PlanStep) => step.kind === 'deploy' || step.kind === 'migrate';
+  return [...new Set(plan.steps.filter(changes).map((step) => step.environment))];
 }

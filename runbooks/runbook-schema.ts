@@ -9,6 +9,13 @@ const stepBase = {
   id: name,
   name: z.string().min(1).optional(),
   environment: name,
+  /**
+   * `guided`: a failure waits for someone with deploy to decide retry, skip, roll back or abort
+   * (R-GUIDED); default: compensate the environment and end.
+   */
+  onFailure: z.enum(['compensate', 'guided']).default('compensate'),
+  /** A production verification or bake may be skipped in guided failure only when this says so. */
+  allowSkip: z.boolean().default(false),
 };
 
 export const deployStepSchema = z.strictObject({ ...stepBase, kind: z.literal('deploy') });
@@ -54,7 +61,29 @@ export const windowStepSchema = z.strictObject({
     .default({ quorum: ['admin', 'admin'] }),
 });
 
+/** Measures the running version just before a deploy: the latency the bake compares with. */
+export const baselineStepSchema = z.strictObject({ ...stepBase, kind: z.literal('baseline') });
+
+/**
+ * Watches the new version after its deploy for the service's bake duration and rolls back by itself
+ * when a trigger trips (R-RB-TRIGGER-AUTO). `baseline` names the baseline step to compare latency with.
+ */
+export const bakeStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('bake'),
+  baseline: name.optional(),
+});
+
+/**
+ * Backs up the service's database, then migrates it to what the release's version carries
+ * (R-RB-DB). Left out of the plan of a service without a `database`; its undo migrates back down.
+ */
+export const migrateStepSchema = z.strictObject({ ...stepBase, kind: z.literal('migrate') });
+
 export const runbookStepSchema = z.discriminatedUnion('kind', [
+  migrateStepSchema,
+  baselineStepSchema,
+  bakeStepSchema,
   deployStepSchema,
   commandStepSchema,
   verifyStepSchema,

@@ -11,7 +11,8 @@ Two jobs:
   fill), so purely random cases would almost never reach an approval or a window override. A share
   of the *positive* cases (RUNWAY_FUZZ_CONFIG.steer) is aimed at the live state, read from the API
   itself: a start names a configured service, a decision targets a release waiting at a gate and is
-  sent by someone who holds one of its missing seats; any other operation is sent by someone who
+  sent by someone who holds one of its missing seats, a rollback or an abort targets a release past
+  its gates and is sent by someone with deploy there; any other operation is sent by someone who
   holds the role its document declares (x-runway-role). Steered cases carry X-Runway-Fuzz-Steered: 1,
   and the report counts them apart. Negative cases are never touched.
 """
@@ -23,7 +24,7 @@ import os
 import random
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import requests
 import schemathesis
@@ -33,6 +34,8 @@ API_URL: str = CONFIG["apiUrl"]
 # name -> {"token": str, "roles": {environment: [role, ...]}}
 IDENTITIES: dict[str, dict[str, Any]] = CONFIG["identities"]
 SERVICES: list[str] = CONFIG["services"]
+# Services the stack runs a demo of: the only ones whose releases can reach their gates.
+DRIVEN_SERVICES: list[str] = CONFIG["drivenServices"]
 RELEASE_TYPES: list[str] = CONFIG["releaseTypes"]
 ENVIRONMENTS: list[str] = CONFIG["environments"]
 STEER: float = CONFIG["steer"]
@@ -154,7 +157,7 @@ def _as(identity: str) -> dict[str, str]:
 def _start_release() -> None:
     with _lock:
         version = f"{_random.randint(10, 99)}.{_random.randint(0, 99)}.{_random.randint(0, 99)}"
-    body = {"type": _draw(RELEASE_TYPES), "service": _draw(SERVICES), "version": version}
+    body = {"type": _draw(RELEASE_TYPES), "service": _draw(DRIVEN_SERVICES), "version": version}
     _session.post(f"{API_URL}/api/v1/releases", json=body, headers=_as(_draw(STARTERS)), timeout=30)
 
 
@@ -167,15 +170,25 @@ def _fill_seats(release: dict[str, Any], action: str, body: dict[str, Any]) -> N
             return
 
 
+def _holds_lock(release: dict[str, Any]) -> bool:
+    """A release that keeps its service from starting another: open and not succeeded (a succeeded
+    release stays open, without the lock, while it can still be rolled back)."""
+    return release["finishedAt"] is None and release["status"] != "succeeded"
+
+
 def _drive(status: str) -> bool:
     """
     One step of bringing a release to `status` for the decision cases: start one when the service
     is free, fill the gate in the way, or wait while one deploys. These requests are the fixture's,
     not cases: the report counts only what schemathesis sent. False when nothing can be done.
     """
-    active = [release for release in _releases(fresh=True) if release["finishedAt"] is None]
+    active = [
+        release
+        for release in _releases(fresh=True)
+        if _holds_lock(release) and release["service"] in DRIVEN_SERVICES
+    ]
     if not active:
-        if not (SERVICES and RELEASE_TYPES and STARTERS):
+        if not (DRIVEN_SERVICES and RELEASE_TYPES and STARTERS):
             return False
         _start_release()
     elif active[0]["status"] == "awaiting-approval":
@@ -187,7 +200,12 @@ def _drive(status: str) -> bool:
 
 def _candidates(status: str) -> list[dict[str, Any]]:
     """Releases in `status`; when there are none, drives one there within the run's budget."""
-    candidates = [release for release in _releases() if release["status"] == status]
+    return _releases_where(lambda release: release["status"] == status, status)
+
+
+def _releases_where(wanted: Callable[[dict[str, Any]], bool], status: str) -> list[dict[str, Any]]:
+    """The releases `wanted` picks; when there are none, drives one on within the run's budget."""
+    candidates = [release for release in _releases() if wanted(release)]
     while not candidates:
         started = time.monotonic()
         with _lock:
@@ -195,7 +213,7 @@ def _candidates(status: str) -> list[dict[str, Any]]:
         if exhausted or not _drive(status):
             break
         time.sleep(0.5)
-        candidates = [release for release in _releases(fresh=True) if release["status"] == status]
+        candidates = [release for release in _releases(fresh=True) if wanted(release)]
         with _lock:
             _state["waited"] += time.monotonic() - started
     return candidates
@@ -218,7 +236,7 @@ def _steer_start(case: Any) -> bool:
         version = f"{_random.randint(0, 9)}.{_random.randint(0, 40)}.{_random.randint(0, 99)}"
     body = {**case.body, "service": _draw(SERVICES), "type": _draw(RELEASE_TYPES), "version": version}
     # While a release holds the service a start can only answer 409: plan it instead, half the time.
-    if any(release["finishedAt"] is None for release in _releases()) and _chance(0.5):
+    if any(_holds_lock(release) for release in _releases()) and _chance(0.5):
         body["dryRun"] = True
     case.body = body
     _send_as(case, _draw(STARTERS))
@@ -253,6 +271,61 @@ def _steer_override(case: Any) -> bool:
     return _steer_decision(case, "waiting-window", {})
 
 
+# Steps that wait for people: the approval and override cases need releases standing at these.
+GATE_KINDS = ("approval", "window")
+
+
+def _past_its_gates(release: dict[str, Any]) -> bool:
+    """
+    An open release the approval and override cases no longer need: at work in production (past its
+    gates, deploying or baking, and holding its service's lock), rolling back, waiting for a
+    decision, or succeeded and still open for a rollback. Rollbacks and aborts aim at these, so they
+    free the service for the next release instead of ending the ones the gate cases wait for.
+    """
+    if release["finishedAt"] is not None:
+        return False
+    if release["status"] in ("rolling-back", "waiting-decision", "succeeded"):
+        return True
+    # The gates are production steps too: "running" there may still mean on the way into one.
+    if release["status"] != "running" or release.get("currentEnvironment") != "production":
+        return False
+    detail = _release(release["id"])
+    if not detail or detail.get("currentStep") is None:
+        return False
+    steps = detail["plan"]["steps"]
+    ids = [step["id"] for step in steps]
+    last_gate = max((index for index, step in enumerate(steps) if step["kind"] in GATE_KINDS), default=-1)
+    return detail["currentStep"] in ids and ids.index(detail["currentStep"]) > last_gate
+
+
+def _waiting_for_decision(release: dict[str, Any]) -> bool:
+    return release["finishedAt"] is None and release["status"] == "waiting-decision"
+
+
+def _steer_order(case: Any, wanted: Callable[[dict[str, Any]], bool], drive: bool) -> bool:
+    """Aims a rollback, an abort or a guided decision at a release `wanted` picks, sent by someone with deploy in it."""
+    if not isinstance(case.body, dict):
+        return False
+    candidates = (
+        _releases_where(wanted, "production")
+        if drive
+        else [release for release in _releases() if wanted(release)]
+    )
+    if not candidates:
+        return False
+    release = _draw(candidates)
+    deciders = [
+        name
+        for name, identity in sorted(IDENTITIES.items())
+        if any("deploy" in identity["roles"].get(environment, []) for environment in release["environments"])
+    ]
+    if not deciders:
+        return False
+    case.path_parameters = {**(case.path_parameters or {}), "id": release["id"]}
+    _send_as(case, _draw(deciders))
+    return True
+
+
 def _steer_calendar(case: Any) -> bool:
     with _lock:
         start = CALENDAR_FROM + _random.randint(0, 300) * DAY_SECONDS
@@ -272,6 +345,10 @@ STEERS = {
     "GET /api/v1/releases/{id}": _steer_read,
     "POST /api/v1/releases/{id}/approvals": _steer_approval,
     "POST /api/v1/releases/{id}/window-override": _steer_override,
+    "POST /api/v1/releases/{id}/rollback": lambda case: _steer_order(case, _past_its_gates, drive=True),
+    "POST /api/v1/releases/{id}/abort": lambda case: _steer_order(case, _past_its_gates, drive=True),
+    # No runbook the fuzz stack runs has a guided step: there is nothing to drive a release to.
+    "POST /api/v1/releases/{id}/decision": lambda case: _steer_order(case, _waiting_for_decision, drive=False),
     "GET /api/v1/calendar": _steer_calendar,
 }
 

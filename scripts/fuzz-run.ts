@@ -12,6 +12,7 @@ import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { loadRunbook } from '../runbooks/load-runbook.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../runbooks/resolve-release-plan.js';
+import { DEMO_SERVICE } from '../stack/demo-target-layout.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
 import { startTestStack, type TestStack } from '../test/support/runway-stack.js';
 import { WORKFLOWS_PATH } from '../worker/create-release-worker.js';
@@ -30,9 +31,10 @@ export interface FuzzOptions {
   /** Cases per operation and phase (schemathesis --max-examples). */
   maxExamples: number;
   /**
-   * Cases per phase for the decision operations (approvals, window override), fewer than the
-   * rest: their input is an id and a short body, and each of their 2xx answers needs a release
-   * that deployed to its gate, so a thousand more cases would only repeat 409 and 404.
+   * Cases per phase for the decision operations (approvals, window override, rollback, abort,
+   * guided decisions), fewer than the rest: their input is an id and a short body, and each of
+   * their 2xx answers needs a release in the right state, so a thousand more cases would only
+   * repeat 409 and 404.
    */
   decisionExamples: number;
   /** The run fails with fewer cases than this in all. */
@@ -78,7 +80,11 @@ const EXCLUDED_CHECKS = ['positive_data_acceptance', 'object_level_authorization
  * well below what the steered cases give. Starts: 3%, because six of the seven identities lack
  * `deploy` (403) and one release per service runs at a time (409). Decisions: 1%, because each
  * release has only two approval seats and two override seats and needs about 15 s of deploys to
- * reach its gate: their 2xx answers are rationed by the workflow, not by the fuzzer.
+ * reach its gate: their 2xx answers are rationed by the workflow, not by the fuzzer. Rollback and
+ * abort: 1%, because each 2xx ends a release that was still running, and only the two identities
+ * with `deploy` may order one. Guided decisions: none required, because a 2xx needs a release
+ * waiting in guided failure, which needs a failing step the runbook marks guided; the fuzz stack
+ * deploys versions that pass, so these cases exercise validation, roles and the 409s only.
  */
 export const SHARE_FLOOR: ShareFloor = {
   default: 0.05,
@@ -86,6 +92,9 @@ export const SHARE_FLOOR: ShareFloor = {
     'POST /api/v1/releases': 0.03,
     'POST /api/v1/releases/{id}/approvals': 0.01,
     'POST /api/v1/releases/{id}/window-override': 0.01,
+    'POST /api/v1/releases/{id}/rollback': 0.01,
+    'POST /api/v1/releases/{id}/abort': 0.01,
+    'POST /api/v1/releases/{id}/decision': 0,
   },
 };
 
@@ -113,7 +122,7 @@ const FUZZ_WINDOW_CALENDAR: WindowCalendar = {
 function decisionBudget(maxExamples: number): string {
   return [
     '[[operations]]',
-    'include-path-regex = "/(approvals|window-override)$"',
+    'include-path-regex = "/(approvals|window-override|rollback|abort|decision)$"',
     '',
     '[operations.generation]',
     `max-examples = ${maxExamples}`,
@@ -121,9 +130,16 @@ function decisionBudget(maxExamples: number): string {
   ].join('\n');
 }
 
-/** Starts are rate-limited per identity; the fuzzer sends hundreds a minute as ops-wang. */
-function raiseStartRateLimit(config: RunwayConfig): void {
+/**
+ * Starts are rate-limited per identity; the fuzzer sends hundreds a minute as ops-wang. Bakes and
+ * baselines are cut to seconds: a release baking for the default five minutes would hold its
+ * service's lock for most of a run, and the gate cases need new releases.
+ */
+function configureForFuzzing(config: RunwayConfig): void {
   config.settings.api.startRateLimit = { burst: 10_000, perMinute: 10_000 };
+  for (const service of Object.values(config.services)) {
+    Object.assign(service.analysis, { bakeSeconds: 5, baselineSeconds: 1, recoverySeconds: 1 });
+  }
 }
 
 /** What scripts/fuzz-hooks.py needs to know about the stack (RUNWAY_FUZZ_CONFIG). */
@@ -169,6 +185,9 @@ async function hookConfig(
     apiUrl: stack.runway.apiUrl,
     identities,
     services,
+    // The stack runs edm-web's demo only (edm-sender's instances would be sixteen more processes):
+    // a release of another service fails at its first deploy, so the fixture drives only these.
+    drivenServices: services.filter((service) => service === DEMO_SERVICE),
     releaseTypes,
     environments,
     starters: names.filter((name) => holds(name, 'deploy', [...deployedTo])),
@@ -250,7 +269,7 @@ export async function runApiFuzz(options: FuzzOptions): Promise<FuzzOutcome> {
   await mkdir(artifacts, { recursive: true });
   const started = Date.now();
   const stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }), {
-    configure: raiseStartRateLimit,
+    configure: configureForFuzzing,
     windowCalendar: FUZZ_WINDOW_CALENDAR,
   });
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });

@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Runtime } from '@temporalio/worker';
 import { ConfigError } from '../config/config-error.js';
+import type { RunwayConfig } from '../config/config-schema.js';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { MIGRATION_DATABASE_URL_ENV, provisionApplicationRole } from '../db/application-role.js';
@@ -31,6 +32,7 @@ import {
   recordProcess,
   stopRecordedProcesses,
 } from './owned-processes.js';
+import { provideServiceDatabases } from './service-databases.js';
 import { startRunway } from './start-runway.js';
 import { projectRoot } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
@@ -156,8 +158,8 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   continueStarting();
 
   // First, because it also stops the instances a launcher that died left running.
-  say('starting the demo target (edm-web)…');
-  const layout = demoTargetLayout(config);
+  say('starting the demo target (edm-web, edm-sender)…');
+  const layout = demoTargetLayout(config, { withSender: true });
   const demo = await startDemoTarget({
     ...layout,
     stateFile: join(STATE_DIR, 'demo', 'state.json'),
@@ -193,6 +195,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   say(`database schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
   const databaseUrl =
     givenAppUrl ?? (await provisionApplicationRole(ownerUrl, randomBytes(24).toString('base64url')));
+  await provideDemoServiceDatabases(ownerUrl, config);
   continueStarting();
 
   say('starting the Temporal dev server…');
@@ -219,10 +222,17 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   printWelcome({
     apiUrl: `http://localhost:${config.settings.api.port}`,
     temporalWeb: config.settings.temporal.webUrl,
-    demo: layout.environments.map((environment) => ({
-      name: environment.name,
-      url: `http://127.0.0.1:${environment.proxyPort}`,
-    })),
+    demo: layout.environments.flatMap((environment) => [
+      { name: `edm-web ${environment.name}`, url: `http://127.0.0.1:${environment.proxyPort}` },
+      ...(environment.sender
+        ? [
+            {
+              name: `edm-sender ${environment.name}`,
+              url: `http://127.0.0.1:${environment.sender.proxyPort}`,
+            },
+          ]
+        : []),
+    ]),
     tokens,
     tokensFile: relative(process.cwd(), tokensFile),
     logPath: relative(process.cwd(), LOG_PATH),
@@ -241,6 +251,25 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   say('running — press Ctrl-C to stop everything');
 }
 
+/**
+ * edm-web's own database per environment (R-RB-DB), in the same PostgreSQL, reached by the worker
+ * through EDM_WEB_{ENVIRONMENT}_DATABASE_URL; a variable already set (a database of your own) wins.
+ */
+async function provideDemoServiceDatabases(ownerUrl: string, config: RunwayConfig): Promise<void> {
+  try {
+    const databases = await provideServiceDatabases(ownerUrl, config, randomBytes(24).toString('base64url'));
+    for (const database of databases) process.env[database.variable] ??= database.url;
+    say(
+      `service databases ready (${databases.map((database) => new URL(database.url).pathname.slice(1)).join(', ')})`,
+    );
+  } catch (error) {
+    logger?.warn({ err: error }, 'could not create the service databases');
+    say(
+      `warning: could not create the service databases (${firstLine(describe(error))}): releases fail at their migrate steps until the EDM_WEB_<ENVIRONMENT>_DATABASE_URL variables are set`,
+    );
+  }
+}
+
 function printWelcome(info: {
   apiUrl: string;
   temporalWeb: string;
@@ -254,7 +283,7 @@ function printWelcome(info: {
     `  API            ${info.apiUrl}/api/v1`,
     `  API docs       ${info.apiUrl}/docs   (OpenAPI: ${info.apiUrl}/openapi.json)`,
     `  Temporal Web   ${info.temporalWeb}   (payloads decrypted by ${info.apiUrl}/codec)`,
-    ...info.demo.map((environment) => `  edm-web ${environment.name.padEnd(12)} ${environment.url}/version`),
+    ...info.demo.map((environment) => `  ${environment.name.padEnd(23)} ${environment.url}/version`),
     '',
     `  Demo tokens (also in ${info.tokensFile} — \`source ${info.tokensFile}\`):`,
     ...[...info.tokens].map(([name, token]) => `    ${name.padEnd(10)} ${token}`),

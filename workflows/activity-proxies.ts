@@ -22,6 +22,42 @@ export const targetActivities = proxyActivities<TargetActivities>({
   },
 });
 
+/** Rolling updates (R-RB-ROLLING): the same policy as blue-green's driver actions. */
+export const rollingActivities = proxyActivities<
+  Pick<RunwayActivities, 'listInstances' | 'updateInstance' | 'checkInstance'>
+>({
+  startToCloseTimeout: '10 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['TargetChanged', 'TargetCheckFailed', 'DriverContractViolated'],
+  },
+});
+
+/**
+ * A service's database (R-RB-DB): its migration tool and the backup taken before it runs. A migration
+ * that fails fails the same way when retried (it ran in one transaction and left nothing), so few
+ * attempts; a request the tool refuses, or a backup without tools or keys, is final.
+ */
+export const databaseActivities = proxyActivities<
+  Pick<RunwayActivities, 'migrationStatus' | 'backupDatabase' | 'migrateUp' | 'migrateDown'>
+>({
+  startToCloseTimeout: '30 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['MigrationRefused', 'MigrationToolContractViolated', 'BackupNotPossible'],
+  },
+});
+
 /** Commands and verifications set their own timeouts and attempts from the step at the call site. */
 export const stepActivities = proxyActivities<Pick<RunwayActivities, 'runStepCommand' | 'verifyService'>>({
   startToCloseTimeout: '30 minutes',
@@ -56,4 +92,39 @@ export const calendarActivities = proxyActivities<Pick<RunwayActivities, 'checkR
 export const decisionActivities = proxyLocalActivities<Pick<RunwayActivities, 'verifyDecision'>>({
   startToCloseTimeout: '5 seconds',
   retry: { maximumAttempts: 3 },
+});
+
+/**
+ * Baseline and bake: long, heartbeating (a bake resumes from its last heartbeat on another worker).
+ * Metrics that cannot be read are retried a few times, then the step fails.
+ */
+export const bakeActivities = proxyActivities<Pick<RunwayActivities, 'measureBaseline' | 'bakeService'>>({
+  startToCloseTimeout: '2 hours',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: ['BakeUnhealthy'],
+  },
+});
+
+/** The rollback verification checklist: checks and a short probe; it reports, it does not throw. */
+export const rollbackVerificationActivities = proxyActivities<Pick<RunwayActivities, 'verifyRollback'>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** Alerts: retried until a notifier takes them, but never for so long that a release waits on them. */
+export const alertActivities = proxyActivities<Pick<RunwayActivities, 'raiseAlert'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
 });

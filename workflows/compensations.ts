@@ -3,15 +3,18 @@
 // the entries of an environment newest first. Each action is a compare-and-swap on the target: it
 // undoes only while the target is still as the release left it.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { targetActivities } from './activity-proxies.js';
+import { rollingActivities, targetActivities } from './activity-proxies.js';
 import type {
+  BlueGreenDeployPlanStep,
   CompensationAction,
   CompensationEntry,
   DeployPlanStep,
   ReleaseInput,
   ReleaseState,
+  RollingDeployPlanStep,
 } from './release-model.js';
 import { timingOptions } from './release-model.js';
+import { compensateMigration } from './steps/migrate-step.js';
 
 export class CompensationLog {
   constructor(private readonly state: ReleaseState) {}
@@ -37,6 +40,8 @@ export async function runCompensation(
   input: ReleaseInput,
   entry: CompensationEntry,
 ): Promise<CompensationResult> {
+  // A database is migrated down by the service's own tool, not through a deploy driver (R-RB-DB).
+  if (entry.action.kind === 'migrate-down') return compensateMigration(input, entry, entry.action);
   const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as DeployPlanStep;
   const target = {
     releaseId: input.releaseId,
@@ -75,16 +80,29 @@ async function runAction(
   timings: ReturnType<typeof timingOptions>,
 ): Promise<void> {
   const options = { ...timings, summary: `compensate: ${description}` };
+  // The action was recorded by the step's own strategy, so the driver is the one it needs.
+  const blueGreen = { ...target, driver: target.driver as BlueGreenDeployPlanStep['driver'] };
+  const rolling = { ...target, driver: target.driver as RollingDeployPlanStep['driver'] };
   switch (action.kind) {
     case 'switch-traffic-back':
       await targetActivities.switchTraffic.executeWithOptions(options, [
-        { ...target, colour: action.to, expectActive: action.from },
+        { ...blueGreen, colour: action.to, expectActive: action.from },
       ]);
       return;
     case 'retire-colour':
       await targetActivities.retireColour.executeWithOptions(options, [
-        { ...target, colour: action.colour, expectActive: action.colour },
+        { ...blueGreen, colour: action.colour, expectActive: action.colour },
       ]);
+      return;
+    case 'restore-instance':
+      // Only while the instance still runs the release's version: a hand-made change is left alone.
+      await rollingActivities.updateInstance.executeWithOptions(options, [
+        { ...rolling, instance: action.instance, version: action.version, expectVersion: action.from },
+      ]);
+      await rollingActivities.checkInstance.executeWithOptions(
+        { ...timings, summary: `check ${action.version} is back on ${action.instance}` },
+        [{ ...rolling, instance: action.instance, version: action.version }],
+      );
       return;
   }
 }

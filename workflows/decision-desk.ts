@@ -8,18 +8,21 @@ import { decisionActivities } from './activity-proxies.js';
 import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
 import { markdownText } from './markdown-text.js';
 import type { RecordWriter } from './record-writer.js';
-import type {
-  ApprovalPlanStep,
-  DecisionClaim,
-  DecisionRecord,
-  DecisionRefusal,
-  DecisionVerdict,
-  PendingGate,
-  ReleaseInput,
-  ReleaseState,
-  Role,
-  SignedDecision,
+import {
+  type ApprovalPlanStep,
+  DECISION_KINDS,
+  type DecisionClaim,
+  type DecisionRecord,
+  type DecisionRefusal,
+  type DecisionVerdict,
+  type PendingGate,
+  RELEASE_ORDER_GATE,
+  type ReleaseInput,
+  type ReleaseState,
+  type Role,
+  type SignedDecision,
 } from './release-model.js';
+import { ReleaseOrders } from './release-orders.js';
 import { Serial } from './serial.js';
 
 /** A claim older than this when it reaches the workflow is refused: signed decisions are not kept for later. */
@@ -45,6 +48,11 @@ interface OpenGate {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
+/** Gates of guided failures are named after what failed: `guided:<step or compensation id>`. */
+export const GUIDED_GATE_PREFIX = 'guided:';
+const isOrderGate = (gateId: string) =>
+  gateId === RELEASE_ORDER_GATE || gateId.startsWith(GUIDED_GATE_PREFIX);
+
 /**
  * A claimed name in an activity summary, which Temporal Web renders as markdown: whoever sends a
  * signal writes it, so it is escaped and kept short (R-INPUT). Configured names pass unchanged.
@@ -65,7 +73,7 @@ export function parseClaim(signed: SignedDecision): DecisionClaim {
     isString(claim.actor) &&
     Array.isArray(claim.roles) &&
     claim.roles.every(isString) &&
-    (claim.decision === 'approve' || claim.decision === 'reject') &&
+    (DECISION_KINDS as readonly unknown[]).includes(claim.decision) &&
     (claim.comment === undefined || isString(claim.comment)) &&
     isString(claim.issuedAt) &&
     !Number.isNaN(Date.parse(claim.issuedAt));
@@ -78,12 +86,16 @@ export class DecisionDesk {
   readonly #serial = new Serial();
   readonly #usedDecisionIds = new Set<string>();
   #seq = 0;
+  /** Rollback and abort orders and guided decisions; only for plans that have a rollback policy. */
+  readonly orders: ReleaseOrders | undefined;
 
   constructor(
     private readonly input: ReleaseInput,
     private readonly state: ReleaseState,
     private readonly writer: RecordWriter,
-  ) {}
+  ) {
+    this.orders = input.plan.rollback ? new ReleaseOrders(input, state, input.plan.rollback) : undefined;
+  }
 
   /**
    * The update's validator: synchronous, writes nothing. It rejects only what can be judged from the
@@ -91,6 +103,7 @@ export class DecisionDesk {
    */
   validate(signed: SignedDecision): void {
     const claim = parseClaim(signed);
+    if (this.orders && isOrderGate(claim.gateId)) return;
     const gate = this.input.plan.steps.find(
       (step) => step.id === claim.gateId && (step.kind === 'approval' || step.kind === 'window'),
     );
@@ -194,6 +207,18 @@ export class DecisionDesk {
       return this.#refused(base, 'replayed', `decision ${claim.decisionId} was already received`);
     }
     this.#usedDecisionIds.add(claim.decisionId);
+    if (this.orders && isOrderGate(claim.gateId)) {
+      const judgement =
+        claim.gateId === RELEASE_ORDER_GATE ? this.orders.judgeOrder(claim) : this.orders.judgeGuided(claim);
+      if (!judgement.counted) return this.#refused(base, judgement.refusal, judgement.reason);
+      return {
+        verdict: { outcome: 'counted', decision: claim.decision, missing: judgement.missing },
+        record: { ...base, seq: this.#nextSeq(), outcome: 'counted' },
+      };
+    }
+    if (claim.decision !== 'approve' && claim.decision !== 'reject') {
+      return this.#refused(base, 'not-eligible', `a gate takes approve or reject, not ${claim.decision}`);
+    }
     const gate = this.#gate;
     if (!gate || gate.outcome !== undefined || gate.pending.gateId !== claim.gateId) {
       return this.#refused(base, 'gate-closed', `gate ${claim.gateId} is not open for decisions`);

@@ -90,8 +90,13 @@ export class RecordWriter {
       pendingGate: state.pendingGate ?? null,
       waitingWindow: state.waitingWindow ?? null,
       rollbackPlan: state.rollbackPlan,
+      pendingDecision: state.pendingDecision ?? null,
+      pendingRollbackOrder: state.pendingRollbackOrder ?? null,
+      rollback: state.rollback ?? null,
+      rollbackOpenUntil: state.rollbackOpenUntil ?? null,
       holdsLock: holdsServiceLock(state.status),
-      finished: !isActiveStatus(state.status),
+      // A succeeded release that may still be rolled back keeps its record open, without the lock.
+      finished: !isActiveStatus(state.status) && state.rollbackOpenUntil === undefined,
       steps,
       decisions,
     };

@@ -6,7 +6,10 @@ export type ReleaseType = (typeof RELEASE_TYPES)[number];
 
 /**
  * The closed set of release statuses. A release is `running` while it walks its steps,
- * `awaiting-approval` while a gate waits for people, and ends in exactly one of the others.
+ * `awaiting-approval` while a gate waits for people, `waiting-decision` while a failure waits for
+ * someone to say retry, skip, roll back or abort (R-GUIDED), `rolling-back` while it undoes what
+ * it did, and ends in exactly one of the others. `rolled-back`: a rollback (automatic, ordered or
+ * decided) undid the release and its verification ran.
  * `abandoned`: its workflow ended outside Runway (terminated, timed out) or never started; nothing
  * was compensated, unlike `cancelled`.
  */
@@ -14,10 +17,13 @@ export const RELEASE_STATUSES = [
   'running',
   'awaiting-approval',
   'waiting-window',
+  'waiting-decision',
+  'rolling-back',
   'succeeded',
   'failed',
   'rejected',
   'cancelled',
+  'rolled-back',
   'abandoned',
 ] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -26,6 +32,8 @@ export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = [
   'running',
   'awaiting-approval',
   'waiting-window',
+  'waiting-decision',
+  'rolling-back',
 ];
 export const isActiveStatus = (status: ReleaseStatus): boolean => ACTIVE_RELEASE_STATUSES.includes(status);
 
@@ -37,6 +45,8 @@ export const LOCK_HOLDING_STATUSES: readonly ReleaseStatus[] = [
   'running',
   'awaiting-approval',
   'waiting-window',
+  'waiting-decision',
+  'rolling-back',
 ];
 export const holdsServiceLock = (status: ReleaseStatus): boolean => LOCK_HOLDING_STATUSES.includes(status);
 
@@ -79,6 +89,21 @@ export interface CommandDriverSpec {
 }
 export type DriverSpec = CommandDriverSpec;
 
+/**
+ * A service updated instance by instance (R-RB-ROLLING). `instances` lists them with the version
+ * each runs (JSON on stdout); `update` puts {version} on {instance}, refusing (exit code 3) when it
+ * does not run {expectedVersion}; `check` says whether {instance} is healthy and runs {version}.
+ * `update` carries {idempotencyKey} like the blue-green actions.
+ */
+export interface RollingDriverSpec {
+  type: 'command';
+  actions: {
+    instances: CommandSpec;
+    update: CommandSpec;
+    check: CommandSpec;
+  };
+}
+
 export interface HttpCheck {
   name: string;
   path: string;
@@ -93,10 +118,83 @@ interface PlanStepBase {
   name: string;
   environment: string;
 }
-export interface DeployPlanStep extends PlanStepBase {
+export interface BlueGreenDeployPlanStep extends PlanStepBase {
   kind: 'deploy';
   strategy: 'blue-green';
   driver: DriverSpec;
+}
+export interface RollingDeployPlanStep extends PlanStepBase {
+  kind: 'deploy';
+  strategy: 'rolling';
+  driver: RollingDriverSpec;
+  /** Instances updated together; each batch is checked before the next starts. */
+  batchSize: number;
+}
+export type DeployPlanStep = BlueGreenDeployPlanStep | RollingDeployPlanStep;
+
+/**
+ * A database's migrations (R-RB-DB): `status` prints the current migration id (JSON on stdout);
+ * `up` migrates to the release's {version}; `down` migrates back to {migrationId}. The backup is
+ * taken by Runway itself from the database at `urlEnv` (a worker environment variable) first.
+ */
+export interface MigrationSpec {
+  urlEnv: string;
+  actions: { status: CommandSpec; up: CommandSpec; down: CommandSpec };
+}
+export interface MigratePlanStep extends PlanStepBase {
+  kind: 'migrate';
+  database: MigrationSpec;
+}
+
+/** Where a bake's figures come from: the service itself (HTTP probes) or a Prometheus server scraping it. */
+export type ProbeSpec =
+  | {
+      type: 'http';
+      url: string;
+      healthPath: string;
+      /** The service's own paths requested every interval, for error rate and latency. */
+      paths: { path: string; expectStatus: number }[];
+    }
+  | {
+      type: 'prometheus';
+      url: string;
+      /** Label matchers that pick the service's series, e.g. { job: "edm-web-production" }. */
+      selector: Record<string, string>;
+      /** Health is the scrape's own `up` series. */
+      scrapeIntervalMs: number;
+    };
+
+/** The analysis thresholds of R-RB-TRIGGER-AUTO (analysis/thresholds.ts holds the defaults). */
+export interface BakeThresholds {
+  healthConsecutiveFailures: number;
+  errorRatePercent: number;
+  p95PercentOfBaseline: number;
+  minRequests: number;
+  baselineFloorMs: number;
+}
+export interface BakeSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  judgeWindowSeconds: number;
+}
+
+/** Measures the running version just before a deploy: the baseline a later bake compares with. */
+export interface BaselinePlanStep extends PlanStepBase {
+  kind: 'baseline';
+  probe: ProbeSpec;
+  durationMs: number;
+  settings: BakeSettings;
+}
+
+/** Watches the service for `durationMs` after a deploy; an unhealthy verdict rolls back (R-RB-TRIGGER-AUTO). */
+export interface BakePlanStep extends PlanStepBase {
+  kind: 'bake';
+  probe: ProbeSpec;
+  durationMs: number;
+  thresholds: BakeThresholds;
+  settings: BakeSettings;
+  /** The baseline step whose measurement is the latency reference; none: latency is not judged. */
+  baselineStepId?: string;
 }
 export interface CommandPlanStep extends PlanStepBase {
   kind: 'command';
@@ -144,7 +242,18 @@ export interface WindowPlanStep extends PlanStepBase {
   recheckMs: number;
   override: OverrideGate;
 }
-export type PlanStep = DeployPlanStep | CommandPlanStep | VerifyPlanStep | ApprovalPlanStep | WindowPlanStep;
+export type PlanStep =
+  | DeployPlanStep
+  | CommandPlanStep
+  | VerifyPlanStep
+  | ApprovalPlanStep
+  | WindowPlanStep
+  | MigratePlanStep
+  | BaselinePlanStep
+  | BakePlanStep;
+
+/** What a failed step may lead to (R-GUIDED): `guided` waits for a person's decision. */
+export type OnFailure = 'compensate' | 'guided';
 
 /** The calendar's answer for one environment at one instant (R-WINDOW). */
 export type WindowCheck =
@@ -159,6 +268,38 @@ export interface ReleasePlan {
   type: ReleaseType;
   description: string;
   steps: PlanStep[];
+  /** Rollback and guided failure (R-RB-*, R-GUIDED); absent in releases started before they existed. */
+  rollback?: RollbackPolicy;
+}
+
+/**
+ * Who may order a rollback or an abort, or decide a guided failure, and for how long a succeeded
+ * release can still be rolled back. Frozen at start, like approval rosters.
+ */
+export interface RollbackPolicy {
+  /** Per environment the plan touches: the people holding `deploy` there when the release started. */
+  deciders: Record<string, RosterEntry[]>;
+  /** Environments where a rollback needs a second person with `deploy` to confirm it. */
+  twoPersonEnvironments: string[];
+  /** After success, a rollback may still be ordered this long (0: never), unless a newer release started. */
+  afterSuccessMs: number;
+  /** Steps whose failure waits for a decision rather than compensating at once. */
+  guidedSteps: string[];
+  /** Steps a guided decision may skip even though they verify production. */
+  skippableVerifications: string[];
+  /** Per environment: what the rollback verification checklist checks (R-RB-VERIFY). */
+  verification: Record<string, RollbackVerificationSpec>;
+}
+
+/** The rollback verification checklist of one environment (R-RB-VERIFY). */
+export interface RollbackVerificationSpec {
+  url: string;
+  checks: HttpCheck[];
+  /** A short probe of the service after the rollback: errors and latency back to normal. */
+  probe: ProbeSpec;
+  settings: BakeSettings;
+  thresholds: BakeThresholds;
+  durationMs: number;
 }
 
 export interface ReleaseInput {
@@ -201,10 +342,22 @@ export interface DecisionClaim {
   gateId: string;
   actor: string;
   roles: Role[];
-  decision: 'approve' | 'reject';
+  decision: DecisionKind;
   comment?: string;
   issuedAt: string;
 }
+
+/**
+ * approve and reject answer a gate; rollback and abort are orders about the whole release (gate
+ * `release`, R-RB-TRIGGER-MANUAL); retry, skip, rollback and abort answer a guided failure (its gate
+ * is the failure's `gateId`, R-GUIDED).
+ */
+export const DECISION_KINDS = ['approve', 'reject', 'rollback', 'abort', 'retry', 'skip'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+/** The gate id of orders about the whole release: a rollback or an abort. */
+export const RELEASE_ORDER_GATE = 'release';
+export const GUIDED_OPTIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
+export type GuidedOption = (typeof GUIDED_OPTIONS)[number];
 
 /**
  * A claim as the API signed it: `claim` is the exact JSON text that was signed (HMAC-SHA256 with
@@ -229,11 +382,15 @@ export const DECISION_REFUSALS = [
   'not-eligible',
   'already-decided',
   'seats-taken',
+  /** A rollback ordered after its window closed, or after a newer release of the service started. */
+  'rollback-closed',
+  /** What the release's policy does not allow, e.g. skipping a production verification. */
+  'not-allowed',
 ] as const;
 export type DecisionRefusal = (typeof DECISION_REFUSALS)[number];
 
 export type DecisionVerdict =
-  | { outcome: 'counted'; decision: 'approve' | 'reject'; seat?: Role; missing: Role[] }
+  | { outcome: 'counted'; decision: DecisionKind; seat?: Role; missing: Role[] }
   | { outcome: 'refused'; refusal: DecisionRefusal; reason: string };
 
 /** Every decision the workflow received, counted or refused, as the record keeps it. */
@@ -283,7 +440,11 @@ export type CompensationAction =
   /** Blue-green: send traffic back to `to`, but only while `from` (the release's colour) is active. */
   | { kind: 'switch-traffic-back'; to: Colour; from: Colour }
   /** A first-ever deploy: take `colour` out of service again, only while it is the active one. */
-  | { kind: 'retire-colour'; colour: Colour };
+  | { kind: 'retire-colour'; colour: Colour }
+  /** Rolling: put `version` back on `instance`, only while it runs `from` (the release's version). */
+  | { kind: 'restore-instance'; instance: string; version: string; from: string }
+  /** Migrations: back down to `migrationId` (null: none applied before); the backup taken first. */
+  | { kind: 'migrate-down'; migrationId: string | null; fromMigrationId: string | null; backupId: string };
 
 export const COMPENSATION_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
@@ -297,6 +458,9 @@ export interface CompensationEntry {
   action: CompensationAction;
   status: CompensationStatus;
   detail?: string;
+  /** When it ran (absent until then): the API shows what ran and how long it took. */
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 // ---- State ----------------------------------------------------------------------------------------
@@ -333,6 +497,66 @@ export interface ReleaseState {
   decisions: DecisionRecord[];
   /** The compensations recorded so far, in the order they would run. */
   rollbackPlan: CompensationEntry[];
+  /** A failure waiting for a person's decision (R-GUIDED). */
+  pendingDecision?: PendingDecision;
+  /** A production rollback ordered by one person, waiting for a second (two-person rule). */
+  pendingRollbackOrder?: PendingRollbackOrder;
+  /** Why and how the release was rolled back, once a rollback began. */
+  rollback?: RollbackReport;
+  /** After success: until when a rollback may still be ordered. */
+  rollbackOpenUntil?: string;
+}
+
+export interface PendingDecision {
+  /** The gate id a decision names: `guided:<step id>` or `guided:<compensation id>`. */
+  gateId: string;
+  kind: 'step' | 'compensation';
+  /** The failed step or compensation. */
+  subject: string;
+  environment: string;
+  reason: string;
+  options: GuidedOption[];
+  since: string;
+}
+
+export interface PendingRollbackOrder {
+  requestedBy: string;
+  reason: string;
+  at: string;
+  environment: string;
+}
+
+/** What tripped an automatic rollback: the trigger, the measured value and the threshold. */
+export interface RollbackTriggerReport {
+  trigger: string;
+  measured: number;
+  threshold: number;
+  unit: string;
+  summary: string;
+}
+
+export interface RollbackVerificationItem {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface RollbackVerificationReport {
+  environment: string;
+  passed: boolean;
+  items: RollbackVerificationItem[];
+}
+
+export interface RollbackReport {
+  cause: 'automatic' | 'manual' | 'guided';
+  reason: string;
+  /** Who ordered or decided it (none for an automatic one). */
+  orderedBy: string[];
+  automatic?: RollbackTriggerReport;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  verification: RollbackVerificationReport[];
 }
 
 export interface ReleaseOutcome {

@@ -25,6 +25,9 @@ const OPERATIONS: Partial<Record<string, string>> = {
   'GET /api/v1/releases/:id': 'releases.get',
   'POST /api/v1/releases/:id/approvals': 'approvals.decide',
   'POST /api/v1/releases/:id/window-override': 'window-override.confirm',
+  'POST /api/v1/releases/:id/rollback': 'release.rollback',
+  'POST /api/v1/releases/:id/abort': 'release.abort',
+  'POST /api/v1/releases/:id/decision': 'release.decision',
   'GET /api/v1/calendar': 'calendar.read',
   'GET /api/v1/audit': 'audit.list',
   // Temporal Web reading (or writing) payloads: who decrypted what is part of the trail.

@@ -28,12 +28,33 @@ const RELEASE = `${RELEASES}/{id}`;
 const GET_RELEASE = { method: 'get', path: RELEASE } as const;
 const DECIDE = { method: 'post', path: `${RELEASE}/approvals` } as const;
 const OVERRIDE = { method: 'post', path: `${RELEASE}/window-override` } as const;
+const ROLLBACK = { method: 'post', path: `${RELEASE}/rollback` } as const;
+const ABORT = { method: 'post', path: `${RELEASE}/abort` } as const;
+const DECIDE_FAILURE = { method: 'post', path: `${RELEASE}/decision` } as const;
 const STARTED = { method: 'post', path: RELEASES, status: '201' } as const;
 const READ = { method: 'get', path: RELEASE, status: '200' } as const;
 const BODY_ID = { id: '$response.body#/id' };
 
+/** What can be done to a release once it exists, from its id: linked from its start and its page. */
+const RELEASE_ACTIONS = [
+  { name: 'DecideApproval', to: DECIDE, description: 'Decide its approval gate.' },
+  { name: 'OverrideWindow', to: OVERRIDE, description: 'Override its window.' },
+  { name: 'OrderRollback', to: ROLLBACK, description: 'Roll it back.' },
+  { name: 'OrderAbort', to: ABORT, description: 'Abort it.' },
+  { name: 'DecideFailure', to: DECIDE_FAILURE, description: 'Decide the failure it waits at.' },
+] as const;
+
+/** After a decision or an order was counted: the release it was counted for. */
+const COUNTED_FOR = [
+  { from: DECIDE, description: 'The release the decision was counted for.' },
+  { from: OVERRIDE, description: 'The release the confirmation was counted for.' },
+  { from: ROLLBACK, description: 'The release the rollback was ordered for.' },
+  { from: ABORT, description: 'The release the abort was ordered for.' },
+  { from: DECIDE_FAILURE, description: 'The release the decision was counted for.' },
+] as const;
+
 /**
- * Where a release leads once it exists: its page, its approval gate and its window override.
+ * Where a release leads once it exists: its page, its gates, its orders.
  * Endpoints that act on one release add their rows here, so clients and the fuzzer find them.
  */
 export const API_LINKS: readonly ApiLink[] = [
@@ -44,34 +65,9 @@ export const API_LINKS: readonly ApiLink[] = [
     parameters: BODY_ID,
     description: 'The release just started.',
   },
-  {
-    from: STARTED,
-    name: 'DecideApproval',
-    to: DECIDE,
-    parameters: BODY_ID,
-    description: 'Decide its approval gate.',
-  },
-  {
-    from: STARTED,
-    name: 'OverrideWindow',
-    to: OVERRIDE,
-    parameters: BODY_ID,
-    description: 'Override its window.',
-  },
-  {
-    from: READ,
-    name: 'DecideApproval',
-    to: DECIDE,
-    parameters: BODY_ID,
-    description: 'Decide its approval gate.',
-  },
-  {
-    from: READ,
-    name: 'OverrideWindow',
-    to: OVERRIDE,
-    parameters: BODY_ID,
-    description: 'Override its window.',
-  },
+  ...[STARTED, READ].flatMap((from) =>
+    RELEASE_ACTIONS.map((action) => ({ from, ...action, parameters: BODY_ID })),
+  ),
   {
     from: { method: 'get', path: RELEASES, status: '200' },
     name: 'GetNewestRelease',
@@ -79,20 +75,13 @@ export const API_LINKS: readonly ApiLink[] = [
     parameters: { id: '$response.body#/releases/0/id' },
     description: 'The newest release of the list.',
   },
-  {
-    from: { ...DECIDE, status: '202' },
+  ...COUNTED_FOR.map(({ from, description }) => ({
+    from: { ...from, status: '202' },
     name: 'GetRelease',
     to: GET_RELEASE,
     parameters: { id: '$request.path.id' },
-    description: 'The release the decision was counted for.',
-  },
-  {
-    from: { ...OVERRIDE, status: '202' },
-    name: 'GetRelease',
-    to: GET_RELEASE,
-    parameters: { id: '$request.path.id' },
-    description: 'The release the confirmation was counted for.',
-  },
+    description,
+  })),
 ];
 
 interface OpenApiDocument {
@@ -147,11 +136,15 @@ export function addApiDocs(app: OpenAPIHono<AppEnv>, config: RunwayConfig): void
     info: {
       title: 'Runway API',
       version: API_VERSION,
-      description: 'Durable release runbooks on Temporal: start, watch and approve releases.',
+      description:
+        'Durable release runbooks on Temporal: start, watch, approve, roll back and abort releases, and decide their failures.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     tags: [
-      { name: 'releases', description: 'Releases and their approval gates.' },
+      {
+        name: 'releases',
+        description: 'Releases, their approval gates, rollbacks, aborts and guided failures.',
+      },
       { name: 'health', description: 'Liveness and readiness probes.' },
     ],
   };

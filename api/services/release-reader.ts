@@ -11,6 +11,7 @@ import type {
   ReleaseStatus,
   ReleaseType,
   Role,
+  RollbackPolicy,
 } from '../../workflows/release-model.js';
 import type { Principal } from '../principal.js';
 import { NotFoundError } from '../service-errors.js';
@@ -93,14 +94,41 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
     const environment = stepEnvironment.get(stepId);
     return environment === undefined || sees(environment);
   };
+  const rollbackPolicy = view.plan.rollback;
   return {
     ...view,
     ...visibleSummary(view, readable),
-    plan: { ...view.plan, steps: view.plan.steps.filter((step) => sees(step.environment)) },
+    plan: {
+      ...view.plan,
+      steps: view.plan.steps.filter((step) => sees(step.environment)),
+      ...(rollbackPolicy ? { rollback: visiblePolicy(rollbackPolicy, sees) } : {}),
+    },
     steps: view.steps.filter((step) => sees(step.environment)),
     decisions: view.decisions.filter((decision) => seesStep(decision.gateId)),
     pendingGate: view.pendingGate && sees(view.pendingGate.environment) ? view.pendingGate : null,
     rollbackPlan: view.rollbackPlan.filter((entry) => sees(entry.environment)),
+    pendingDecision:
+      view.pendingDecision && sees(view.pendingDecision.environment) ? view.pendingDecision : null,
+    pendingRollbackOrder:
+      view.pendingRollbackOrder && sees(view.pendingRollbackOrder.environment)
+        ? view.pendingRollbackOrder
+        : null,
+    rollback: view.rollback && {
+      ...view.rollback,
+      verification: view.rollback.verification.filter((check) => sees(check.environment)),
+    },
+  };
+}
+
+/** The rollback policy's per-environment parts, for the environments the reader reads. */
+function visiblePolicy(policy: RollbackPolicy, sees: (environment: string) => boolean): RollbackPolicy {
+  const readableEntries = <T>(record: Record<string, T>) =>
+    Object.fromEntries(Object.entries(record).filter(([environment]) => sees(environment)));
+  return {
+    ...policy,
+    deciders: readableEntries(policy.deciders),
+    twoPersonEnvironments: policy.twoPersonEnvironments.filter(sees),
+    verification: readableEntries(policy.verification ?? {}),
   };
 }
 

@@ -27,7 +27,7 @@ export class ReleaseReconciler {
    * Brings one open record in line with its workflow; true when the record was closed. Never
    * throws: a record that cannot be checked now is left for the next read or start-up.
    */
-  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt' | 'claimedAt'>): Promise<boolean> {
+  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt' | 'claimedAt' | 'status'>): Promise<boolean> {
     if (row.finishedAt) return false;
     try {
       return await this.#reconcile(row);
@@ -46,10 +46,14 @@ export class ReleaseReconciler {
     return closed;
   }
 
-  async #reconcile(row: Pick<ReleaseRow, 'id' | 'claimedAt'>): Promise<boolean> {
+  async #reconcile(row: Pick<ReleaseRow, 'id' | 'claimedAt' | 'status'>): Promise<boolean> {
     let closing: Closing;
     try {
       closing = await this.#closingFor(row.id);
+      // A succeeded release kept open for a later rollback stays succeeded whatever ends its workflow.
+      if (closing && row.status === 'succeeded' && closing.status !== 'rolled-back') {
+        closing = { status: 'succeeded', failure: null };
+      }
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       if (row.claimedAt === null) {

@@ -54,15 +54,29 @@ describe('POST /api/v1/releases with dryRun', () => {
   it('returns the regular runbook steps in order, each in its environment', () => {
     expect(body.plan.type).toBe('regular');
     expect(body.plan.steps.map((step) => [step.id, step.kind, step.environment])).toEqual([
+      ['migrate-test', 'migrate', 'test'],
       ['deploy-test', 'deploy', 'test'],
       ['integration-tests', 'command', 'test'],
+      ['migrate-staging', 'migrate', 'staging'],
       ['deploy-staging', 'deploy', 'staging'],
       ['verify-staging', 'verify', 'staging'],
       ['change-approval', 'approval', 'production'],
       ['release-window', 'window', 'production'],
+      ['migrate-production', 'migrate', 'production'],
+      ['baseline-production', 'baseline', 'production'],
       ['deploy-production', 'deploy', 'production'],
       ['verify-production', 'verify', 'production'],
+      ['bake-production', 'bake', 'production'],
     ]);
+  });
+
+  it('shows who may order a rollback, frozen per environment, and what the bake compares with', () => {
+    const { rollback } = body.plan as { rollback?: { deciders: Record<string, string[]> } };
+    expect(rollback?.deciders.production).toEqual(['oncall-zhou', 'ops-wang']);
+    const bake = body.plan.steps.find((step) => step.id === 'bake-production');
+    expect(bake).toMatchObject({ kind: 'bake', baselineStepId: 'baseline-production' });
+    const migrate = body.plan.steps.find((step) => step.id === 'migrate-production');
+    expect(migrate?.database).toMatchObject({ urlEnv: expect.any(String) });
   });
 
   it('shows every driver action of a deploy, with the values filled in and the deploy-time ones left open', () => {
@@ -71,7 +85,7 @@ describe('POST /api/v1/releases with dryRun', () => {
     // placeholders: only the deploy knows which colour is idle and which one it saw active.
     expect(body.plan.steps.find((step) => step.id === 'deploy-production')).toEqual({
       id: 'deploy-production',
-      name: 'Deploy to PROD (blue-green)',
+      name: 'Deploy to PROD',
       environment: 'production',
       kind: 'deploy',
       strategy: 'blue-green',

@@ -71,13 +71,22 @@ describe('GET /openapi.json', () => {
       '/api/v1/calendar',
       '/api/v1/releases',
       '/api/v1/releases/{id}',
+      '/api/v1/releases/{id}/abort',
       '/api/v1/releases/{id}/approvals',
+      '/api/v1/releases/{id}/decision',
+      '/api/v1/releases/{id}/rollback',
       '/api/v1/releases/{id}/window-override',
       '/healthz',
       '/readyz',
     ]);
     expect(Object.keys(document.paths['/api/v1/releases'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/api/v1/releases/{id}/approvals'] ?? {})).toEqual(['post']);
+    for (const order of ['rollback', 'abort', 'decision']) {
+      const operation = document.paths[`/api/v1/releases/{id}/${order}`]?.post;
+      expect(Object.keys(operation?.responses ?? {}).sort(), order).toEqual(
+        ['202', '400', '401', '403', '404', '409', '413', '415', '500', '503'].sort(),
+      );
+    }
   });
 
   it('registers the bearer scheme and requires it on /api/v1 routes only', () => {
@@ -92,6 +101,35 @@ describe('GET /openapi.json', () => {
         }
       }
     }
+  });
+
+  it("describes a release's rollback: its plan with timings, the pending decision and order, the report", () => {
+    type Schema = { properties?: Record<string, unknown>; allOf?: Schema[] };
+    const schemas = document.components.schemas as Record<string, Schema>;
+    // A release is its summary and more: the more is the second part of an allOf.
+    expect(Object.keys(schemas.Release?.allOf?.[1]?.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'rollbackPlan',
+        'pendingDecision',
+        'pendingRollbackOrder',
+        'rollback',
+        'rollbackOpenUntil',
+      ]),
+    );
+    expect(Object.keys(schemas.Compensation?.properties ?? {})).toEqual(
+      expect.arrayContaining(['startedAt', 'finishedAt', 'durationMs']),
+    );
+    expect(Object.keys(schemas.RollbackReport?.properties ?? {})).toEqual(
+      expect.arrayContaining(['cause', 'automatic', 'verification', 'durationMs']),
+    );
+    expect(Object.keys(schemas.Plan?.properties ?? {})).toContain('rollback');
+    expect(Object.keys(schemas.RollbackPolicy?.properties ?? {})).toEqual(
+      expect.arrayContaining(['deciders', 'twoPersonEnvironments', 'afterSuccessMs', 'guidedSteps']),
+    );
+    const stepKinds = JSON.stringify(schemas.PlanStep);
+    for (const kind of ['migrate', 'baseline', 'bake', 'rolling']) expect(stepKinds).toContain(`"${kind}"`);
+    expect(schemas.PendingDecision).toBeDefined();
+    expect(schemas.OrderResult).toBeDefined();
   });
 
   it('documents the closed set of release statuses, each described', () => {

@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { releaseJson, releaseSummaryJson } from '../../api/release-json.js';
 import { ReleaseSchema, ReleaseSummarySchema } from '../../api/release-schemas.js';
 import type { ReleaseView } from '../../api/release-service.js';
+import { visibleView } from '../../api/services/release-reader.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import type { CommandSpec, PlanStep, RollbackPolicy } from '../../workflows/release-model.js';
 
 const temporalUrlFor = (id: string) => `http://temporal.example/workflows/${id}`;
 
@@ -104,6 +106,154 @@ async function awaitingApproval(): Promise<ReleaseView> {
       approvals: [{ approver: 'pm-li', roles: ['read', 'pm'], seat: 'pm', at: '2026-11-05T02:09:00.000Z' }],
       missing: ['tech-lead'],
     },
+    pendingDecision: null,
+    pendingRollbackOrder: null,
+    rollback: null,
+    rollbackOpenUntil: null,
+  };
+}
+
+const command = (name: string): CommandSpec => ({
+  argv: ['demo-target', name],
+  timeoutMs: 5_000,
+  envFrom: {},
+});
+const settings = { intervalMs: 250, timeoutMs: 1_000, judgeWindowSeconds: 5 };
+
+/** Steps of the kinds rollback brought: a rolling deploy, migrations, a baseline and a bake. */
+const ROLLBACK_ERA_STEPS: PlanStep[] = [
+  {
+    id: 'migrate-production',
+    name: 'Migrate the PROD database',
+    kind: 'migrate',
+    environment: 'production',
+    database: {
+      urlEnv: 'EDM_WEB_PRODUCTION_DATABASE_URL',
+      actions: { status: command('status'), up: command('up'), down: command('down') },
+    },
+  },
+  {
+    id: 'baseline-production',
+    name: 'Measure the running version',
+    kind: 'baseline',
+    environment: 'production',
+    probe: {
+      type: 'http',
+      url: 'http://127.0.0.1:4130',
+      healthPath: '/healthz',
+      paths: [{ path: '/', expectStatus: 200 }],
+    },
+    durationMs: 2_000,
+    settings,
+  },
+  {
+    id: 'deploy-sender',
+    name: 'Roll edm-sender out',
+    kind: 'deploy',
+    strategy: 'rolling',
+    environment: 'production',
+    batchSize: 2,
+    driver: {
+      type: 'command',
+      actions: { instances: command('instances'), update: command('update'), check: command('check') },
+    },
+  },
+  {
+    id: 'bake-production',
+    name: 'Bake on PROD',
+    kind: 'bake',
+    environment: 'production',
+    probe: {
+      type: 'prometheus',
+      url: 'http://127.0.0.1:9090',
+      selector: { job: 'edm-web-production' },
+      scrapeIntervalMs: 1_000,
+    },
+    durationMs: 10_000,
+    thresholds: {
+      healthConsecutiveFailures: 3,
+      errorRatePercent: 5,
+      p95PercentOfBaseline: 200,
+      minRequests: 20,
+      baselineFloorMs: 5,
+    },
+    settings,
+    baselineStepId: 'baseline-production',
+  },
+];
+
+async function rolledBack(): Promise<ReleaseView> {
+  const view = await awaitingApproval();
+  const policy: RollbackPolicy = {
+    deciders: {
+      test: [{ identity: 'ops-wang', roles: ['deploy'] }],
+      production: [
+        { identity: 'ops-wang', roles: ['deploy'] },
+        { identity: 'oncall-zhou', roles: ['deploy'] },
+      ],
+    },
+    twoPersonEnvironments: ['production'],
+    afterSuccessMs: 3_600_000,
+    guidedSteps: ['verify-production'],
+    skippableVerifications: [],
+    verification: {},
+  };
+  return {
+    ...view,
+    status: 'rolled-back',
+    finishedAt: new Date('2026-11-05T03:00:00Z'),
+    pendingGate: null,
+    plan: { ...view.plan, steps: [...view.plan.steps, ...ROLLBACK_ERA_STEPS], rollback: policy },
+    rollbackPlan: [
+      {
+        id: 'deploy-production.switch-back',
+        stepId: 'deploy-production',
+        environment: 'production',
+        description: 'switch edm-web in production back to blue',
+        action: { kind: 'switch-traffic-back', to: 'blue', from: 'green' },
+        status: 'done',
+        startedAt: '2026-11-05T02:59:00.000Z',
+        finishedAt: '2026-11-05T02:59:01.250Z',
+      },
+      {
+        id: 'migrate-production.down',
+        stepId: 'migrate-production',
+        environment: 'production',
+        description: 'migrate the edm-web database back to 001',
+        action: { kind: 'migrate-down', migrationId: '001', fromMigrationId: '002', backupId: 'b-1' },
+        status: 'pending',
+      },
+    ],
+    decisions: [
+      ...view.decisions,
+      {
+        seq: 3,
+        decisionId: 'd-3',
+        gateId: 'release',
+        actor: 'ops-wang',
+        roles: ['read', 'operate', 'deploy'],
+        decision: 'rollback',
+        comment: 'errors after the switch',
+        at: '2026-11-05T02:58:00.000Z',
+        outcome: 'counted',
+        via: 'update',
+      },
+    ],
+    rollback: {
+      cause: 'manual',
+      reason: 'errors after the switch',
+      orderedBy: ['ops-wang', 'oncall-zhou'],
+      startedAt: '2026-11-05T02:59:00.000Z',
+      finishedAt: '2026-11-05T02:59:04.000Z',
+      durationMs: 4_000,
+      verification: [
+        {
+          environment: 'production',
+          passed: true,
+          items: [{ name: 'health', passed: true, detail: '200 from /healthz' }],
+        },
+      ],
+    },
   };
 }
 
@@ -145,6 +295,156 @@ describe('releaseJson', () => {
     expect(releaseJson(view, temporalUrlFor).temporalUrl).toBe(temporalUrlFor(view.id));
     const stored = { ...view, temporalUrl: 'http://stored.example/x' };
     expect(releaseJson(stored, temporalUrlFor).temporalUrl).toBe('http://stored.example/x');
+  });
+});
+
+describe('the rollback view', () => {
+  it('matches the published schema, with every new step kind in the plan', async () => {
+    const json = releaseJson(await rolledBack(), temporalUrlFor);
+    expect(ReleaseSchema.safeParse(json).error).toBeUndefined();
+  });
+
+  it('shows the new step kinds with what each runs and measures', async () => {
+    const steps = releaseJson(await rolledBack(), temporalUrlFor).plan.steps;
+    const byId = new Map(steps.map((step) => [step.id, step]));
+    expect(byId.get('deploy-sender')).toMatchObject({
+      kind: 'deploy',
+      strategy: 'rolling',
+      batchSize: 2,
+      driver: { actions: { instances: { argv: ['demo-target', 'instances'] }, update: {}, check: {} } },
+    });
+    expect(byId.get('migrate-production')).toMatchObject({
+      kind: 'migrate',
+      database: {
+        urlEnv: 'EDM_WEB_PRODUCTION_DATABASE_URL',
+        actions: { down: { argv: ['demo-target', 'down'] } },
+      },
+    });
+    expect(byId.get('baseline-production')).toMatchObject({
+      kind: 'baseline',
+      probe: { type: 'http', url: 'http://127.0.0.1:4130' },
+      durationMs: 2_000,
+    });
+    expect(byId.get('bake-production')).toMatchObject({
+      kind: 'bake',
+      probe: { type: 'prometheus', url: 'http://127.0.0.1:9090', selector: { job: 'edm-web-production' } },
+      thresholds: { errorRatePercent: 5, p95PercentOfBaseline: 200 },
+      baselineStepId: 'baseline-production',
+    });
+  });
+
+  it('shows the rollback plan in the order it runs, with what ran and how long it took', async () => {
+    const { rollbackPlan } = releaseJson(await rolledBack(), temporalUrlFor);
+    expect(rollbackPlan.map((entry) => [entry.id, entry.status, entry.durationMs])).toEqual([
+      ['deploy-production.switch-back', 'done', 1_250],
+      ['migrate-production.down', 'pending', null],
+    ]);
+    expect(rollbackPlan[0]).toMatchObject({
+      startedAt: '2026-11-05T02:59:00.000Z',
+      finishedAt: '2026-11-05T02:59:01.250Z',
+    });
+    expect(rollbackPlan[1]).toMatchObject({
+      startedAt: null,
+      finishedAt: null,
+      action: { kind: 'migrate-down', migrationId: '001', backupId: 'b-1' },
+    });
+  });
+
+  it('shows why and how it was rolled back, and who may order one', async () => {
+    const view = await rolledBack();
+    const json = releaseJson(view, temporalUrlFor);
+    // A manual rollback has no trigger: null, not a missing field.
+    expect(json.rollback).toEqual({ ...view.rollback, automatic: null });
+    expect(json.plan.rollback).toEqual({
+      deciders: { test: ['ops-wang'], production: ['ops-wang', 'oncall-zhou'] },
+      twoPersonEnvironments: ['production'],
+      afterSuccessMs: 3_600_000,
+      guidedSteps: ['verify-production'],
+      skippableVerifications: [],
+    });
+    // An order is a decision like any other, but not an approval.
+    expect(json.decisions.at(-1)).toMatchObject({
+      gateId: 'release',
+      decision: 'rollback',
+      outcome: 'counted',
+    });
+    expect(json.approvals.map((approval) => approval.decision)).toEqual(['approve']);
+  });
+
+  it('shows a failure waiting for a decision, a rollback waiting for its second person, and the window', async () => {
+    const { rollback: _policy, ...planBeforeRollback } = (await awaitingApproval()).plan;
+    const view = { ...(await awaitingApproval()), plan: planBeforeRollback };
+    const json = releaseJson(
+      {
+        ...view,
+        status: 'waiting-decision',
+        pendingGate: null,
+        pendingDecision: {
+          gateId: 'guided:verify-production',
+          kind: 'step',
+          subject: 'verify-production',
+          environment: 'production',
+          reason: 'health answered 503',
+          options: ['retry', 'rollback', 'abort'],
+          since: '2026-11-05T02:30:00.000Z',
+        },
+        pendingRollbackOrder: {
+          requestedBy: 'ops-wang',
+          reason: 'errors',
+          at: '2026-11-05T02:31:00.000Z',
+          environment: 'production',
+        },
+        rollbackOpenUntil: new Date('2026-11-05T04:00:00Z'),
+      },
+      temporalUrlFor,
+    );
+    expect(ReleaseSchema.safeParse(json).error).toBeUndefined();
+    expect(json.pendingDecision).toMatchObject({
+      gateId: 'guided:verify-production',
+      options: ['retry', 'rollback', 'abort'],
+    });
+    expect(json.pendingRollbackOrder).toEqual({
+      requestedBy: 'ops-wang',
+      reason: 'errors',
+      at: '2026-11-05T02:31:00.000Z',
+      environment: 'production',
+    });
+    expect(json.rollbackOpenUntil).toBe('2026-11-05T04:00:00.000Z');
+    // Releases started before rollback existed have no policy.
+    expect(json.plan.rollback).toBeNull();
+  });
+});
+
+describe('the rollback view of someone who reads some environments only', () => {
+  it('hides the decisions, orders, checks and deciders of the environments they cannot read', async () => {
+    const view = await rolledBack();
+    const pendingDecision = {
+      gateId: 'guided:verify-production',
+      kind: 'step' as const,
+      subject: 'verify-production',
+      environment: 'production',
+      reason: 'health answered 503',
+      options: ['retry' as const],
+      since: '2026-11-05T02:30:00.000Z',
+    };
+    const pendingRollbackOrder = {
+      requestedBy: 'ops-wang',
+      reason: 'errors',
+      at: view.rollback?.startedAt ?? '',
+      environment: 'production',
+    };
+    const full = { ...view, pendingDecision, pendingRollbackOrder };
+    const testOnly = visibleView(full, new Set(['test']));
+    expect(testOnly.pendingDecision).toBeNull();
+    expect(testOnly.pendingRollbackOrder).toBeNull();
+    expect(testOnly.rollback?.verification).toEqual([]);
+    expect(testOnly.rollbackPlan).toEqual([]);
+    expect(testOnly.plan.rollback?.deciders).toEqual({ test: view.plan.rollback?.deciders.test });
+    expect(testOnly.plan.rollback?.twoPersonEnvironments).toEqual([]);
+    const everything = visibleView(full, new Set(['test', 'staging', 'production']));
+    expect(everything.pendingDecision).toEqual(pendingDecision);
+    expect(everything.rollback?.verification).toEqual(view.rollback?.verification);
+    expect(everything.plan.rollback?.deciders).toEqual(view.plan.rollback?.deciders);
   });
 });
 

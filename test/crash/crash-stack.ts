@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -112,6 +112,21 @@ async function writeConfig(dir: string, agentPort: number): Promise<void> {
     await writeFile(file, stringify(environment));
   }
   await writeFile(join(dir, 'calendar.yml'), stringify(alwaysOpenCalendar()));
+  await shortenBakes(dir);
+}
+
+/** Short bakes, and no rollback window after success: the crash cases end as soon as they can. */
+async function shortenBakes(dir: string): Promise<void> {
+  const settingsFile = join(dir, 'runway.yml');
+  const settings = parse(await readFile(settingsFile, 'utf8'));
+  settings.rollback = { ...settings.rollback, afterSuccessMinutes: 0 };
+  await writeFile(settingsFile, stringify(settings));
+  for (const name of await readdir(join(dir, 'services'))) {
+    const file = join(dir, 'services', name);
+    const service = parse(await readFile(file, 'utf8'));
+    service.analysis = { ...service.analysis, bakeSeconds: 2, baselineSeconds: 1, recoverySeconds: 1 };
+    await writeFile(file, stringify(service));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // The OpenAPI links that let a stateful client or fuzzer follow a started release into its page,
-// its approval gate and its window override (api/routes/api-docs.ts).
+// its approval gate, its window override and its orders (api/routes/api-docs.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_LINKS, addLinks, operationRef } from '../../api/routes/api-docs.js';
 import { createTestApp } from '../api/api-test-app.js';
@@ -31,9 +31,16 @@ describe('links in the served OpenAPI document', () => {
     document = (await response.json()) as Document;
   });
 
-  it('lead from a started release to its page, its approvals and its window override', () => {
+  it('lead from a started release to its page, its approvals, its window override and its orders', () => {
     const links = document.paths['/api/v1/releases']?.post?.responses['201']?.links ?? {};
-    expect(Object.keys(links).sort()).toEqual(['DecideApproval', 'GetRelease', 'OverrideWindow']);
+    expect(Object.keys(links).sort()).toEqual([
+      'DecideApproval',
+      'DecideFailure',
+      'GetRelease',
+      'OrderAbort',
+      'OrderRollback',
+      'OverrideWindow',
+    ]);
     expect(links.GetRelease).toMatchObject({
       operationRef: '#/paths/~1api~1v1~1releases~1{id}/get',
       parameters: { id: '$response.body#/id' },
@@ -42,8 +49,21 @@ describe('links in the served OpenAPI document', () => {
     expect(links.OverrideWindow?.operationRef).toBe(
       '#/paths/~1api~1v1~1releases~1{id}~1window-override/post',
     );
+    expect(links.OrderRollback?.operationRef).toBe('#/paths/~1api~1v1~1releases~1{id}~1rollback/post');
+    expect(links.OrderAbort?.operationRef).toBe('#/paths/~1api~1v1~1releases~1{id}~1abort/post');
+    expect(links.DecideFailure?.operationRef).toBe('#/paths/~1api~1v1~1releases~1{id}~1decision/post');
     const fromRelease = document.paths['/api/v1/releases/{id}']?.get?.responses['200']?.links ?? {};
-    expect(Object.keys(fromRelease).sort()).toEqual(['DecideApproval', 'OverrideWindow']);
+    expect(Object.keys(fromRelease).sort()).toEqual([
+      'DecideApproval',
+      'DecideFailure',
+      'OrderAbort',
+      'OrderRollback',
+      'OverrideWindow',
+    ]);
+    for (const order of ['rollback', 'abort', 'decision']) {
+      const back = document.paths[`/api/v1/releases/{id}/${order}`]?.post?.responses['202']?.links ?? {};
+      expect(back.GetRelease?.parameters, order).toEqual({ id: '$request.path.id' });
+    }
   });
 
   it('point only at operations the document holds, with the parameters those operations take', () => {

@@ -295,6 +295,7 @@ describe('compare-and-swap on the target', () => {
     expect((await ctl(['switch', ...byHand])).exitCode).toBe(0);
     const plan = (await getReleasePlan()) as ReleasePlan;
     const deployStep = plan.steps.find((step) => step.id === 'deploy-test') as DeployPlanStep;
+    if (deployStep.strategy !== 'blue-green') throw new Error('edm-web deploys blue-green');
     const activities = createTargetActivities({
       pool: stack.runway.pool,
       logger: createLogger('cas', { level: 'warn' }),
@@ -440,8 +441,8 @@ describe('a release started on the frozen v1 engine', () => {
       version: '2.7.0',
     });
     for (const step of plan.steps) {
-      if (step.kind !== 'deploy') continue;
-      const actions = step.driver.actions as Partial<DeployPlanStep['driver']['actions']>;
+      if (step.kind !== 'deploy' || step.strategy !== 'blue-green') continue;
+      const actions = step.driver.actions as Partial<typeof step.driver.actions>;
       delete actions.retire;
       for (const action of Object.values(actions)) {
         if (action) action.argv = action.argv.filter((arg) => !V2_ONLY_ARGUMENTS.includes(arg));

@@ -10,12 +10,19 @@ import type { RunwayConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
 import { provisionApplicationRole } from '../../db/application-role.js';
 import { migrateDatabase } from '../../db/migrate-database.js';
-import { type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
+import { actionLogFileFor, type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
 import { createLogger } from '../../logging/logger.js';
+import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
 import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
-import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
+import {
+  DEFAULT_SENDER_INSTANCES,
+  DEMO_ROLLING_SERVICE,
+  DEMO_SERVICE,
+  demoTargetLayout,
+} from '../../stack/demo-target-layout.js';
 import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort, isPortFree } from '../../stack/free-port.js';
+import { provideServiceDatabases } from '../../stack/service-databases.js';
 import { type RunningRunway, startRunway } from '../../stack/start-runway.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
@@ -34,6 +41,8 @@ export interface TestStack {
   config: RunwayConfig;
   runway: RunningRunway;
   demo: DemoTarget;
+  /** The demo target's action log: every deploy, switch, retire and instance update, timed (JSON lines). */
+  demoActionLogFile: string;
   temporal: DevServer;
   /** The owner's (it migrated): for tests that inspect or change rows, or the schema. */
   databaseUrl: string;
@@ -43,6 +52,8 @@ export interface TestStack {
   tokens: Record<string, string>;
   /** Environment name → the demo service's URL there. */
   serviceUrls: Record<string, string>;
+  /** Environment name → the demo service's own database (R-RB-DB), as its migration tool reaches it. */
+  serviceDatabaseUrls: Record<string, string>;
   /** Stops the worker, the API and the Temporal server, then starts them again on the same ports and data. */
   restartRunwayAndTemporal(): Promise<void>;
   stop(): Promise<void>;
@@ -63,8 +74,21 @@ async function configOnFreePorts(temporal: DevServer, agentPort: number): Promis
     // Three consecutive ports: the proxy, then blue and green.
     target.url = `http://127.0.0.1:${await freePortRun(3)}`;
     target.vars.agent = `http://127.0.0.1:${agentPort}`;
+    const sender = environment.services[DEMO_ROLLING_SERVICE];
+    if (!sender) continue;
+    // The sender's proxy, then one port per instance.
+    const instances = Number(sender.vars.instances ?? DEFAULT_SENDER_INSTANCES);
+    sender.url = `http://127.0.0.1:${await freePortRun(1 + instances)}`;
+    sender.vars.agent = `http://127.0.0.1:${agentPort}`;
   }
   return config;
+}
+
+/** Bakes of seconds, not minutes: suites that judge a bake set their own durations. */
+export function shortenAnalysis(analysis: RunwayConfig['services'][string]['analysis']): void {
+  analysis.bakeSeconds = 2;
+  analysis.baselineSeconds = 1;
+  analysis.recoverySeconds = 1;
 }
 
 /** A run of consecutive free ports: the demo target puts the colours right after the proxy. */
@@ -77,6 +101,9 @@ export async function freePortRun(length: number): Promise<number> {
   throw new Error(`found no ${length} consecutive free ports`);
 }
 
+/** The test stacks' release backup key (RUNWAY_BACKUP_KEYS), for a test that restores a backup. */
+export const TEST_BACKUP_KEY_ENTRY = `test-b1:${Buffer.alloc(32, 9).toString('base64url')}`;
+
 export interface TestStackOptions {
   /** Changes the configuration before anything starts (the fuzz run raises the start rate limit). */
   configure?: (config: RunwayConfig) => void;
@@ -84,6 +111,10 @@ export interface TestStackOptions {
   windowCalendar?: WindowCalendar;
   /** Temporal Web on, wired to the API's codec endpoint in local-open mode, as `npm start` has it. */
   temporalWeb?: boolean;
+  /** Runbooks other than the shipped ones (e.g. with guided steps). */
+  runbookDir?: string;
+  /** Run edm-sender's instances too (four more processes per environment), for suites that release it. */
+  withSender?: boolean;
 }
 
 /** Ports fixed before the server starts: its Temporal Web is told the codec endpoint's URL. */
@@ -134,16 +165,38 @@ export async function startTestStack(
       config.settings.temporal.webUrl = `http://localhost:${web.uiPort}`;
       config.settings.codec.access = 'local-open';
     }
+    // Succeeded releases end at once unless a suite wants a rollback window after success.
+    config.settings.rollback.afterSuccessMinutes = 0;
+    for (const service of Object.values(config.services)) shortenAnalysis(service.analysis);
     options.configure?.(config);
     // A calendar the suites declare (the shipped one may change); the worker's window steps get an
     // always-open one, the calendar endpoint this.
     config.calendarFile = join(dir, 'calendar.yml');
     await writeFile(config.calendarFile, TEST_CALENDAR);
     const demo = await startDemoTarget({
-      ...demoTargetLayout(config),
+      ...demoTargetLayout(config, { withSender: options.withSender }),
       stateFile: join(dir, 'demo-state.json'),
     });
     stops.push(demo.stop);
+    // The worker runs in this process: the service databases' URLs and the backup key reach its
+    // commands and activities through this process's environment, as a worker's secrets would.
+    const serviceDatabases = await provideServiceDatabases(
+      postgres.connectionString,
+      config,
+      randomBytes(18).toString('base64url'),
+    );
+    const workerEnv = {
+      [BACKUP_KEYS_ENV]: TEST_BACKUP_KEY_ENTRY,
+      ...Object.fromEntries(serviceDatabases.map((database) => [database.variable, database.url])),
+    };
+    const previousEnv = Object.fromEntries(Object.keys(workerEnv).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, workerEnv);
+    stops.push(async () => {
+      for (const [name, value] of Object.entries(previousEnv)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
 
     const tokens: Record<string, string> = {};
     const env: NodeJS.ProcessEnv = { [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY, ...testPayloadKeyEnv };
@@ -162,6 +215,7 @@ export async function startTestStack(
         workflowBundle,
         env,
         windowCalendar: options.windowCalendar ?? ALWAYS_OPEN_CALENDAR,
+        ...(options.runbookDir ? { runbookDir: options.runbookDir } : {}),
       });
     let runway = await startOurs();
     stops.push(() => runway.stop());
@@ -175,11 +229,17 @@ export async function startTestStack(
       config,
       runway,
       demo,
+      demoActionLogFile: actionLogFileFor(join(dir, 'demo-state.json')),
       temporal,
       databaseUrl: postgres.connectionString,
       appDatabaseUrl,
       tokens,
       serviceUrls,
+      serviceDatabaseUrls: Object.fromEntries(
+        serviceDatabases
+          .filter((database) => database.service === DEMO_SERVICE)
+          .map((database) => [database.environment, database.url]),
+      ),
       async restartRunwayAndTemporal() {
         await runway.stop();
         await temporal.stop();

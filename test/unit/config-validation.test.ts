@@ -117,6 +117,34 @@ describe('configuration', () => {
     ]);
   });
 
+  it('requires {expectedVersion} in a rolling update and a batch size of at least 1', async () => {
+    const file = await edit('config/services/edm-sender.yml', (text) =>
+      text
+        .replace('            --expect-version,\n            "{expectedVersion}",\n', '')
+        .replace('batchSize: 2', 'batchSize: 0'),
+    );
+    const error = await configError(() => loadConfig(join(dir, 'config')));
+    expect(error.file).toBe(file);
+    expect(error.problems).toEqual([
+      expect.objectContaining({ path: 'deploy.batchSize' }),
+      {
+        path: 'deploy.driver.actions.update.argv',
+        message:
+          'expected the {expectedVersion} placeholder, so the target can refuse to update an instance that does not run the version the release expects',
+      },
+    ]);
+  });
+
+  it('refuses blue-green actions under a rolling strategy', async () => {
+    await edit('config/services/edm-sender.yml', (text) =>
+      text.replace('      instances:', '      inspect:'),
+    );
+    const error = await configError(() => loadConfig(join(dir, 'config')));
+    expect(error.problems.map((problem) => problem.path)).toEqual(
+      expect.arrayContaining(['deploy.driver.actions.instances', 'deploy.driver.actions']),
+    );
+  });
+
   it('reports YAML syntax errors with the file', async () => {
     const file = await edit('config/services/edm-web.yml', (text) => `${text}\n  bad: [unclosed\n`);
     const error = await configError(() => loadConfig(join(dir, 'config')));
@@ -126,6 +154,24 @@ describe('configuration', () => {
 });
 
 describe('runbooks', () => {
+  it('plans a rolling deploy for edm-sender, leaving the per-instance values as placeholders', async () => {
+    const config = await loadConfig(join(dir, 'config'));
+    const runbook = await loadRunbook('regular', join(dir, 'runbooks'));
+    const plan = resolveReleasePlan({ runbook, config, service: 'edm-sender', version: '2.0.0' });
+    const deploy = plan.steps.find((step) => step.kind === 'deploy' && step.environment === 'staging');
+    if (deploy?.kind !== 'deploy' || deploy.strategy !== 'rolling')
+      throw new Error('expected a rolling deploy');
+    expect(deploy.batchSize).toBe(2);
+    expect(deploy.driver.actions.instances.argv).toEqual(
+      expect.arrayContaining(['instances', 'http://127.0.0.1:4100', 'staging']),
+    );
+    // The undo of an update puts the previous version back with the same command: {version} too.
+    expect(deploy.driver.actions.update.argv).toEqual(
+      expect.arrayContaining(['staging', '{instance}', '{version}', '{expectedVersion}', '{idempotencyKey}']),
+    );
+    expect(deploy.driver.actions.check.argv).toEqual(expect.arrayContaining(['{instance}', '{version}']));
+  });
+
   it('rejects an unknown step kind and a duplicated step id', async () => {
     await edit('runbooks/regular.yml', (text) =>
       text.replace('kind: verify\n    environment: staging', 'kind: pray\n    environment: staging'),
@@ -161,10 +207,12 @@ describe('runbooks', () => {
     );
     const plan = resolveReleasePlan({ runbook, config, service: 'edm-web', version: '2.0.0' });
     const deploy = plan.steps.find((step) => step.kind === 'deploy' && step.environment === 'production');
-    expect(deploy?.kind === 'deploy' && deploy.driver.actions.deploy.argv).toContain('2.0.0');
-    expect(deploy?.kind === 'deploy' && deploy.driver.actions.deploy.argv).toContain('{colour}');
+    if (deploy?.kind !== 'deploy' || deploy.strategy !== 'blue-green')
+      throw new Error('expected a blue-green deploy');
+    expect(deploy.driver.actions.deploy.argv).toContain('2.0.0');
+    expect(deploy.driver.actions.deploy.argv).toContain('{colour}');
     // Only the deploy knows which colour it saw active, so retire (its undo) keeps both placeholders too.
-    expect(deploy?.kind === 'deploy' && deploy.driver.actions.retire.argv).toEqual(
+    expect(deploy.driver.actions.retire.argv).toEqual(
       expect.arrayContaining(['--env', 'production', '{colour}', '{expectedActive}']),
     );
   });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecisionActivities } from '../../activities/decision-activities.js';
 import type { RunwayActivities } from '../../activities/index.js';
 import type { ReleaseTransition } from '../../activities/record-activities.js';
+import type { ReleaseAlert } from '../../alerts/notifier.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
@@ -93,6 +94,12 @@ interface StandInOptions {
   recordDelayMs?: number;
   /** The environment whose switch hangs until the activity is cancelled. */
   hangSwitchIn?: string;
+  /** The environment whose bake sees the error rate trip. */
+  bakeTripsIn?: string;
+  /** How many times the verification of this step fails before it passes. */
+  verificationFailuresOf?: { stepId: string; times: number };
+  /** How many times switching traffic back in this environment fails before it works. */
+  switchBackFailuresIn?: { environment: string; times: number };
 }
 
 /** Stand-in activities over an in-memory blue-green target per environment. */
@@ -112,6 +119,9 @@ function standInActivities(options: StandInOptions = {}) {
     else transitions.push(transition);
   };
   let hung = false;
+  const alerts: ReleaseAlert[] = [];
+  let verificationFailures = options.verificationFailuresOf?.times ?? 0;
+  let switchBackFailures = options.switchBackFailuresIn?.times ?? 0;
   const activities: RunwayActivities = {
     ...createDecisionActivities({ decisionKeys: testDecisionKeys } as never),
     async inspectTarget(target) {
@@ -145,6 +155,15 @@ function standInActivities(options: StandInOptions = {}) {
         colour: target.colour,
         expectActive: target.expectActive,
       });
+      const switchingBack = target.key?.includes('.switch-back') ?? false;
+      if (
+        switchingBack &&
+        target.environment === options.switchBackFailuresIn?.environment &&
+        switchBackFailures > 0
+      ) {
+        switchBackFailures -= 1;
+        throw ApplicationFailure.nonRetryable('switch refused: proxy unreachable', 'TargetUnreachable');
+      }
       if (target.environment === options.hangSwitchIn && !hung) {
         hung = true;
         // A switch that takes its time, heartbeating, until the release is cancelled.
@@ -187,6 +206,13 @@ function standInActivities(options: StandInOptions = {}) {
     },
     async verifyService(input) {
       calls.push({ activity: 'verifyService', environment: input.stepId });
+      if (input.stepId === options.verificationFailuresOf?.stepId && verificationFailures > 0) {
+        verificationFailures -= 1;
+        throw ApplicationFailure.nonRetryable(
+          'verification failed after 10 attempts (health: status 503)',
+          'VerificationFailed',
+        );
+      }
       if (input.stepId === options.failVerificationIn) {
         throw ApplicationFailure.nonRetryable(
           'verification failed after 5 attempts (health: status 503)',
@@ -210,11 +236,83 @@ function standInActivities(options: StandInOptions = {}) {
       keep(transition);
       return { applied: true };
     },
+    // edm-web is blue-green: the rolling driver is never asked.
+    async listInstances() {
+      throw new Error('not a rolling service');
+    },
+    async updateInstance() {
+      throw new Error('not a rolling service');
+    },
+    async checkInstance() {
+      throw new Error('not a rolling service');
+    },
+    // Migrations: the database stays at 002 (the demo migrations of an earlier release); up adds 003.
+    async migrationStatus() {
+      return { migrationId: '002', applied: ['001', '002'] };
+    },
+    async migrateUp() {
+      return { migrationId: '003', applied: ['001', '002', '003'], ran: ['003'], durationMs: 1 };
+    },
+    async migrateDown(ref) {
+      calls.push({ activity: 'migrateDown', environment: ref.environment });
+      return { migrationId: ref.migrationId, applied: ['001', '002'], ran: ['003'], durationMs: 1 };
+    },
+    async backupDatabase(ref) {
+      return {
+        backupId: `backup-${ref.environment}`,
+        sizeBytes: 1,
+        sha256: '0',
+        keyId: 'k',
+        durationMs: 1,
+        reused: false,
+      } as never;
+    },
+    async measureBaseline() {
+      calls.push({ activity: 'measureBaseline', environment: 'production' });
+      return { source: 'http stand-in', p95Ms: 12, requests: 40, errors: 0 };
+    },
+    async bakeService(input) {
+      calls.push({ activity: 'bakeService', environment: 'production' });
+      if (options.bakeTripsIn === 'production') {
+        const tripped = {
+          trigger: 'error-rate',
+          measured: 30,
+          threshold: 5,
+          unit: 'percent',
+          summary: 'error rate 30% (12 of 40 requests); trips above 5%',
+          atMs: 1500,
+        };
+        throw ApplicationFailure.create({
+          message: `bake: ${tripped.summary}`,
+          type: 'BakeUnhealthy',
+          nonRetryable: true,
+          details: [tripped],
+        });
+      }
+      return {
+        source: 'http stand-in',
+        durationMs: input.durationMs,
+        verdict: 'healthy',
+        summary: 'healthy',
+        checks: [],
+      };
+    },
+    async verifyRollback(input) {
+      calls.push({ activity: 'verifyRollback', environment: input.environment });
+      return {
+        environment: input.environment,
+        passed: true,
+        items: [{ name: 'service healthy', passed: true, detail: `serves ${input.expectedVersion}` }],
+      };
+    },
+    async raiseAlert(alert) {
+      alerts.push(alert);
+    },
     async recordStep() {},
     async recordReleaseState() {},
     async recordApproval() {},
   };
-  return { activities, calls, active, transitions };
+  return { activities, calls, active, transitions, alerts };
 }
 
 /** Open from the epoch to far in the future: the tests that are not about windows never wait. */
@@ -250,6 +348,8 @@ beforeAll(async () => {
   // Two more people on the gate's roster, for races and double roles.
   const gate = plan.steps.find((step) => step.id === 'change-approval') as ApprovalPlanStep;
   gate.roster.push({ identity: 'pm-wu', roles: ['pm'] }, { identity: 'both-he', roles: ['pm', 'tech-lead'] });
+  // Succeeded releases end at once, except where a test opens a rollback window after success.
+  if (plan.rollback) plan.rollback.afterSuccessMs = 0;
   input = { type: 'regular', service: 'edm-web', version: '1.1.0', requestedBy: 'ops-wang', plan };
 });
 
@@ -280,7 +380,10 @@ let sequence = 0;
 async function runRelease(
   activities: RunwayActivities,
   drive: (release: Drive) => Promise<void>,
-  options: { recordAs?: string } = {},
+  options: {
+    recordAs?: string;
+    adjust?: (release: Omit<ReleaseInput, 'releaseId'>) => Omit<ReleaseInput, 'releaseId'>;
+  } = {},
 ): Promise<ReleaseOutcome & { state: ReleaseState }> {
   const taskQueue = `release-test-${++sequence}`;
   const worker = await Worker.create({
@@ -294,7 +397,7 @@ async function runRelease(
     const handle = await env.client.workflow.start(releaseWorkflowV2, {
       taskQueue,
       workflowId: releaseId,
-      args: [{ ...input, releaseId }],
+      args: [{ ...(options.adjust ? options.adjust(structuredClone(input)) : input), releaseId }],
     });
     const state = () => handle.query(releaseStateQuery);
     const until = async (check: (current: ReleaseState) => boolean) => {
@@ -330,8 +433,11 @@ async function runRelease(
     );
     const final = await state();
     const execution = (await handle.describe()).status.name;
+    // An abort ordered through Runway is not a Temporal cancellation: its execution fails.
+    const cancelledInTemporal =
+      final.status === 'cancelled' && !final.failure?.reason.includes('abort ordered');
     expect(execution).toBe(
-      final.status === 'succeeded' ? 'COMPLETED' : final.status === 'cancelled' ? 'CANCELLED' : 'FAILED',
+      final.status === 'succeeded' ? 'COMPLETED' : cancelledInTemporal ? 'CANCELLED' : 'FAILED',
     );
     if (result.outcome) expect(result.outcome.status).toBe(final.status);
     else expect(result.error).toBeInstanceOf(WorkflowFailedError);
@@ -340,8 +446,13 @@ async function runRelease(
   });
 }
 
+/** What changed production: measuring it (baseline, bake) and inspecting it change nothing. */
 const productionCalls = (calls: Call[]) =>
-  calls.filter((call) => call.environment === 'production' && call.activity !== 'inspectTarget');
+  calls.filter(
+    (call) =>
+      call.environment === 'production' &&
+      !['inspectTarget', 'measureBaseline', 'bakeService'].includes(call.activity),
+  );
 
 describe('a regular release on the v2 engine', () => {
   it('deploys to production once a PM and a tech lead, two people, approve; the API gets the verdicts', async () => {
@@ -377,7 +488,7 @@ describe('a regular release on the v2 engine', () => {
       target.transitions.flatMap((transition) => transition.steps).map((step) => [step.id, step.status]),
     );
     expect([...written.values()].every((status) => status === 'succeeded')).toBe(true);
-    expect(written.size).toBe(8);
+    expect(written.size).toBe(input.plan.steps.length);
     expect(target.transitions.flatMap((transition) => transition.decisions).map((d) => d.actor)).toEqual([
       'pm-li',
       'tl-zhang',
@@ -612,7 +723,9 @@ describe('a regular release on the v2 engine', () => {
     ]);
     expect(outcome.state.rollbackPlan).toMatchObject([
       { id: 'deploy-staging.switch-back', status: 'done' },
+      { id: 'migrate-staging.down', status: 'done' },
       { id: 'deploy-test.switch-back', status: 'pending' },
+      { id: 'migrate-test.down', status: 'pending' },
     ]);
   });
 
@@ -633,7 +746,9 @@ describe('a regular release on the v2 engine', () => {
     expect(target.active.test).toBe('green');
     expect(outcome.state.rollbackPlan.map((entry) => [entry.id, entry.action.kind, entry.status])).toEqual([
       ['deploy-staging.switch-back', 'switch-traffic-back', 'done'],
+      ['migrate-staging.down', 'migrate-down', 'done'],
       ['deploy-test.switch-back', 'switch-traffic-back', 'pending'],
+      ['migrate-test.down', 'migrate-down', 'pending'],
     ]);
     expect(outcome.state.steps.find((step) => step.id === 'deploy-staging.switch-back')?.status).toBe(
       'compensated',
@@ -814,5 +929,210 @@ describe('release windows', () => {
     });
     expect(outcome).toMatchObject({ status: 'cancelled', failure: { step: 'release-window' } });
     expect(productionCalls(target.calls)).toEqual([]);
+  });
+});
+
+/** The plan with a rollback policy changed as a test needs it. */
+const withPolicy =
+  (change: (policy: NonNullable<ReleaseInput['plan']['rollback']>) => void) =>
+  (release: Omit<ReleaseInput, 'releaseId'>) => {
+    change(release.plan.rollback as NonNullable<ReleaseInput['plan']['rollback']>);
+    return release;
+  };
+
+const order = (decision: 'rollback' | 'abort', comment: string) => ({ gateId: 'release', comment, decision });
+
+describe('rollback and guided failure', () => {
+  const approve = async (release: Drive) => {
+    await release.untilStatus('awaiting-approval');
+    await release.decide('pm-li', ['pm']);
+    await release.decide('tl-zhang', ['tech-lead']);
+  };
+
+  it('rolls back by itself when the bake trips, switching production back, and says why with figures', async () => {
+    const { activities, calls, active, alerts } = standInActivities({ bakeTripsIn: 'production' });
+    const result = await runRelease(activities, approve, { recordAs: 'v2-rolled-back-automatic' });
+    expect(result.status).toBe('rolled-back');
+    expect(active.production).toBe('blue');
+    // Only production is undone: TEST and STAGING keep the version they verified.
+    expect(active.staging).toBe('green');
+    expect(result.state.rollback).toMatchObject({
+      cause: 'automatic',
+      automatic: { trigger: 'error-rate', measured: 30, threshold: 5, unit: 'percent' },
+      verification: [{ environment: 'production', passed: true }],
+    });
+    expect(result.state.rollback?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.state.rollbackPlan.find((entry) => entry.environment === 'production')).toMatchObject({
+      status: 'done',
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
+    expect(calls.map((call) => call.activity)).toContain('verifyRollback');
+    expect(alerts).toMatchObject([{ level: 'P2', kind: 'rolled-back' }]);
+    expect(result.state.steps.find((step) => step.id === 'bake-production')?.status).toBe('failed');
+  });
+
+  it('waits for a decision when a guided step fails: refuses skip of a production verification and non-deployers, then retries', async () => {
+    const { activities, alerts } = standInActivities({
+      verificationFailuresOf: { stepId: 'verify-production', times: 1 },
+    });
+    const result = await runRelease(
+      activities,
+      async (release) => {
+        await approve(release);
+        const waiting = await release.untilStatus('waiting-decision');
+        expect(waiting.pendingDecision).toMatchObject({
+          gateId: 'guided:verify-production',
+          options: ['retry', 'rollback', 'abort'],
+          environment: 'production',
+        });
+        const gate = { gateId: 'guided:verify-production' };
+        expect(await release.decide('ops-wang', ['deploy'], 'skip' as never, gate)).toMatchObject({
+          outcome: 'refused',
+          refusal: 'not-allowed',
+        });
+        expect(await release.decide('pm-li', ['deploy'], 'retry' as never, gate)).toMatchObject({
+          outcome: 'refused',
+          refusal: 'not-eligible',
+        });
+        expect(
+          await release.decide('ops-wang', ['deploy'], 'retry' as never, { ...gate, comment: 'flaky probe' }),
+        ).toMatchObject({ outcome: 'counted' });
+      },
+      {
+        recordAs: 'v2-guided-failure-retry',
+        adjust: withPolicy((policy) => policy.guidedSteps.push('verify-production')),
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(alerts).toMatchObject([{ level: 'P1', kind: 'waiting-decision', stepId: 'verify-production' }]);
+  });
+
+  it('rolls everything back, newest first, when a guided failure is decided "rollback"', async () => {
+    const { activities, calls, active } = standInActivities({
+      verificationFailuresOf: { stepId: 'verify-production', times: 1 },
+    });
+    const result = await runRelease(
+      activities,
+      async (release) => {
+        await approve(release);
+        await release.untilStatus('waiting-decision');
+        await release.decide('ops-wang', ['deploy'], 'rollback' as never, {
+          gateId: 'guided:verify-production',
+          comment: 'customers report errors',
+        });
+      },
+      { adjust: withPolicy((policy) => policy.guidedSteps.push('verify-production')) },
+    );
+    expect(result.status).toBe('rolled-back');
+    expect(active).toMatchObject({ test: 'blue', staging: 'blue', production: 'blue' });
+    const switchedBack = calls.filter((call) => call.activity === 'switchTraffic' && call.colour === 'blue');
+    expect(switchedBack.map((call) => call.environment)).toEqual(['production', 'staging', 'test']);
+    expect(result.state.rollback).toMatchObject({ cause: 'guided', orderedBy: ['ops-wang'] });
+  });
+
+  it('aborts at the change approval: stops there, compensates, ends cancelled', async () => {
+    const { activities, active } = standInActivities();
+    const result = await runRelease(activities, async (release) => {
+      await release.untilStatus('awaiting-approval');
+      expect(
+        await release.decide('dev-chen', ['read'], 'abort' as never, order('abort', 'wrong build')),
+      ).toMatchObject({ refusal: 'not-eligible' });
+      expect(
+        await release.decide('ops-wang', ['deploy'], 'abort' as never, order('abort', 'wrong build')),
+      ).toMatchObject({ outcome: 'counted' });
+    });
+    expect(result.status).toBe('cancelled');
+    expect(result.failure?.reason).toContain('abort ordered by ops-wang: wrong build');
+    // Like a cancellation: what it did where it stopped is undone; STAGING keeps what it verified.
+    expect(active.production).toBe('blue');
+    expect(active.staging).toBe('green');
+  });
+
+  it('rolls back after success only with a second person in production, and not once the window closed', async () => {
+    const { activities, calls, active } = standInActivities();
+    const result = await runRelease(
+      activities,
+      async (release) => {
+        await approve(release);
+        await release.until((state) => state.status === 'succeeded' && state.rollbackOpenUntil !== undefined);
+        expect(
+          await release.decide('ops-wang', ['deploy'], 'abort' as never, order('abort', 'late')),
+        ).toMatchObject({ refusal: 'gate-closed' });
+        expect(
+          await release.decide(
+            'ops-wang',
+            ['deploy'],
+            'rollback' as never,
+            order('rollback', 'revenue dropped'),
+          ),
+        ).toMatchObject({ outcome: 'counted', missing: ['deploy'] });
+        expect((await release.state()).pendingRollbackOrder).toMatchObject({
+          requestedBy: 'ops-wang',
+          environment: 'production',
+        });
+        expect(
+          await release.decide('ops-wang', ['deploy'], 'rollback' as never, order('rollback', 'again')),
+        ).toMatchObject({ refusal: 'already-decided' });
+        expect(
+          await release.decide(
+            'oncall-zhou',
+            ['deploy'],
+            'rollback' as never,
+            order('rollback', 'confirmed'),
+          ),
+        ).toMatchObject({ outcome: 'counted', missing: [] });
+      },
+      {
+        recordAs: 'v2-rolled-back-after-success',
+        adjust: withPolicy((policy) => {
+          policy.afterSuccessMs = 3_600_000;
+        }),
+      },
+    );
+    expect(result.status).toBe('rolled-back');
+    expect(result.state.rollback).toMatchObject({ cause: 'manual', orderedBy: ['ops-wang', 'oncall-zhou'] });
+    expect(active).toMatchObject({ test: 'blue', staging: 'blue', production: 'blue' });
+    expect(
+      calls.filter((call) => call.activity === 'verifyRollback').map((call) => call.environment),
+    ).toEqual(['production', 'staging', 'test']);
+
+    const late = standInActivities();
+    const closed = await runRelease(
+      late.activities,
+      async (release) => {
+        await approve(release);
+        await release.until((state) => state.status === 'succeeded' && state.rollbackOpenUntil !== undefined);
+        await env.sleep('2 hours');
+      },
+      {
+        adjust: withPolicy((policy) => {
+          policy.afterSuccessMs = 3_600_000;
+        }),
+      },
+    );
+    expect(closed.status).toBe('succeeded');
+    expect(closed.state.rollbackOpenUntil).toBeUndefined();
+  });
+
+  it('waits in guided failure with a P0 alert when a compensation fails, and finishes it on retry', async () => {
+    const { activities, active, alerts } = standInActivities({
+      failVerificationIn: 'verify-production',
+      switchBackFailuresIn: { environment: 'production', times: 1 },
+    });
+    const result = await runRelease(activities, async (release) => {
+      await approve(release);
+      const waiting = await release.untilStatus('waiting-decision');
+      expect(waiting.pendingDecision).toMatchObject({
+        kind: 'compensation',
+        options: ['retry', 'skip', 'abort'],
+      });
+      await release.decide('ops-wang', ['deploy'], 'retry' as never, {
+        gateId: waiting.pendingDecision?.gateId,
+      });
+    });
+    expect(result.status).toBe('failed');
+    expect(active.production).toBe('blue');
+    expect(alerts).toMatchObject([{ level: 'P0', kind: 'compensation-failed' }]);
   });
 });

@@ -3,10 +3,13 @@
 // rather than taking a deploy onto live traffic. The undo is recorded before the switch: a switch
 // that took effect but reported failure is undone too.
 import { targetActivities } from '../activity-proxies.js';
-import { type DeployPlanStep, otherColour, timingOptions } from '../release-model.js';
+import { type BlueGreenDeployPlanStep, otherColour, timingOptions } from '../release-model.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
-export async function runDeployStep(context: StepContext, step: DeployPlanStep): Promise<StepDetail> {
+export async function runDeployStep(
+  context: StepContext,
+  step: BlueGreenDeployPlanStep,
+): Promise<StepDetail> {
   const { input, compensations } = context;
   const target = {
     releaseId: input.releaseId,

@@ -1,0 +1,144 @@
+// The bake (R-RB-TRIGGER-AUTO): a baseline of the running version just before a deploy, then the new
+// version watched for the bake's duration and judged every probe interval over its recent window.
+// An unhealthy verdict ends the activity at once with a non-retryable `BakeUnhealthy` failure that
+// carries the trigger, the measured value and the threshold: the workflow rolls back on it.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { type BakeVerdict, judgeBake } from '../analysis/judge-bake.js';
+import type { BakeMeasurement } from '../analysis/measurement.js';
+import { MetricsUnavailableError } from '../analysis/measurement.js';
+import { probeFromSpec } from '../analysis/probe-from-spec.js';
+import type { BakeSettings, BakeThresholds, ProbeSpec } from '../workflows/release-model.js';
+import type { ActivityDeps } from './activity-deps.js';
+import { withHeartbeat } from './heartbeat.js';
+
+export interface BaselineInput {
+  releaseId: string;
+  stepId: string;
+  probe: ProbeSpec;
+  durationMs: number;
+  settings: BakeSettings;
+}
+
+export interface BaselineResult {
+  source: string;
+  /** Null when nothing answered: a first deploy has no baseline, and latency is then not judged. */
+  p95Ms: number | null;
+  requests: number;
+  errors: number;
+}
+
+export interface BakeInput extends BaselineInput {
+  thresholds: BakeThresholds;
+  baseline: { p95Ms: number | null; requests: number } | null;
+}
+
+export interface BakeResult {
+  source: string;
+  durationMs: number;
+  verdict: BakeVerdict['status'];
+  summary: string;
+  checks: BakeVerdict['checks'];
+}
+
+/** The details of a `BakeUnhealthy` failure: what tripped, with figures. */
+export interface BakeTripped {
+  trigger: string;
+  measured: number;
+  threshold: number;
+  unit: string;
+  summary: string;
+  /** Milliseconds after the bake began. */
+  atMs: number;
+}
+
+function unavailable(error: unknown): never {
+  if (error instanceof MetricsUnavailableError) {
+    // Retried: a Prometheus restarting or a first scrape not yet in may answer on the next attempt.
+    throw ApplicationFailure.retryable(error.message, 'MetricsUnavailable');
+  }
+  throw error;
+}
+
+export function createBakeActivities(deps: ActivityDeps) {
+  return {
+    async measureBaseline(input: BaselineInput): Promise<BaselineResult> {
+      const probe = probeFromSpec(input.probe, input.settings);
+      const started = Date.now();
+      const measurement = await withHeartbeat(
+        () => ({ elapsedMs: Date.now() - started }),
+        (signal) => probe.measure(input.durationMs, { signal }),
+      ).catch(unavailable);
+      const traffic = measurement.traffic;
+      deps.logger.info(
+        {
+          releaseId: input.releaseId,
+          step: input.stepId,
+          p95Ms: traffic?.p95Ms,
+          requests: traffic?.requests,
+        },
+        'baseline measured',
+      );
+      return {
+        source: measurement.source,
+        p95Ms: traffic?.p95Ms ?? null,
+        requests: traffic?.requests ?? 0,
+        errors: traffic?.errors ?? 0,
+      };
+    },
+
+    /**
+     * Resumes where a previous attempt stopped (its heartbeat carries the elapsed time), so a worker
+     * dying mid-bake does not make the bake start over.
+     */
+    async bakeService(input: BakeInput): Promise<BakeResult> {
+      const log = deps.logger.child({ releaseId: input.releaseId, step: input.stepId });
+      const probe = probeFromSpec(input.probe, input.settings);
+      const resumedMs =
+        (Context.current().info.heartbeatDetails as { elapsedMs?: number } | undefined)?.elapsedMs ?? 0;
+      const remainingMs = Math.max(input.durationMs - resumedMs, input.settings.intervalMs);
+      const started = Date.now() - resumedMs;
+      let latest: BakeVerdict | undefined;
+      let tripped: BakeTripped | undefined;
+      const judge = (measurement: BakeMeasurement): 'stop' | undefined => {
+        latest = judgeBake(measurement, input.baseline, input.thresholds);
+        if (latest.status !== 'unhealthy') return undefined;
+        tripped = {
+          trigger: latest.trigger,
+          measured: latest.measured,
+          threshold: latest.threshold,
+          unit: latest.unit,
+          summary: latest.summary,
+          atMs: Date.now() - started,
+        };
+        return 'stop';
+      };
+      const measurement = await withHeartbeat(
+        () => ({ elapsedMs: Date.now() - started, verdict: latest?.status, summary: latest?.summary }),
+        (signal) =>
+          probe.measure(remainingMs, {
+            signal,
+            onProgress: judge,
+            progressWindowMs: input.settings.judgeWindowSeconds * 1000,
+          }),
+      ).catch(unavailable);
+      if (tripped) {
+        log.warn(tripped, 'bake tripped a rollback trigger');
+        throw ApplicationFailure.create({
+          message: `bake: ${tripped.summary}`,
+          type: 'BakeUnhealthy',
+          nonRetryable: true,
+          details: [tripped],
+        });
+      }
+      const verdict = judgeBake(measurement, input.baseline, input.thresholds);
+      log.info({ verdict: verdict.status, summary: verdict.summary }, 'bake ended');
+      return {
+        source: measurement.source,
+        durationMs: Date.now() - started,
+        verdict: verdict.status,
+        summary: verdict.summary,
+        checks: verdict.checks,
+      };
+    },
+  };
+}

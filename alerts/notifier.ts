@@ -1,0 +1,40 @@
+// One way out for every alert a release raises (R-ALERT). Levels follow the seed: P0 critical (a
+// failed compensation: the service may be left half-way), P1 major (a release waiting for a person's
+// decision), P2 minor (a release rolled back by itself), P3 notice. Channels (webhooks, chat, mail)
+// implement Notifier; the recording notifier keeps every alert in the release's record and the log
+// whatever the channels do.
+export const ALERT_LEVELS = ['P0', 'P1', 'P2', 'P3'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+
+export interface ReleaseAlert {
+  /** Identifies the alert within its release: raising it again (a retried activity) is the same alert. */
+  key: string;
+  level: AlertLevel;
+  kind: 'compensation-failed' | 'waiting-decision' | 'rolled-back' | 'rollback-verification-failed';
+  releaseId: string;
+  service: string;
+  stepId: string | null;
+  environment: string | null;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Notifier {
+  notify(alert: ReleaseAlert): Promise<void>;
+}
+
+/** Sends to every notifier; one that fails does not keep the others from being told. */
+export class NotifierFanOut implements Notifier {
+  constructor(private readonly notifiers: Notifier[]) {}
+
+  async notify(alert: ReleaseAlert): Promise<void> {
+    const results = await Promise.allSettled(this.notifiers.map((notifier) => notifier.notify(alert)));
+    const failed = results.filter((result) => result.status === 'rejected');
+    if (failed.length === results.length && failed.length > 0) {
+      throw new AggregateError(
+        failed.map((result) => (result as PromiseRejectedResult).reason),
+        `no channel took alert ${alert.key}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// Guided failure (R-GUIDED): a failure a person should decide on pauses the release as
+// `waiting-decision`, says what failed, raises an alert, and waits for retry, skip, roll back or
+// abort from someone with deploy there (judged by the decision desk like approvals). A rollback or
+// abort ordered through their own endpoints meanwhile answers it too.
+import { condition, log } from '@temporalio/workflow';
+import { alertActivities } from './activity-proxies.js';
+import { GUIDED_GATE_PREFIX } from './decision-desk.js';
+import type { GuidedOption, ReleaseStatus } from './release-model.js';
+import type { GuidedAnswer } from './release-orders.js';
+import { now } from './step-records.js';
+import type { StepContext } from './steps/index.js';
+
+export interface GuidedQuestion {
+  kind: 'step' | 'compensation';
+  /** The failed step's or compensation's id. */
+  subject: string;
+  environment: string;
+  reason: string;
+  options: GuidedOption[];
+}
+
+export async function waitForDecision(context: StepContext, question: GuidedQuestion): Promise<GuidedAnswer> {
+  const orders = context.desk.orders;
+  if (!orders) throw new Error('guided failure needs a plan with a rollback policy');
+  const { state, input } = context;
+  const before: ReleaseStatus = state.status;
+  const gateId = `${GUIDED_GATE_PREFIX}${question.subject}`;
+  orders.openGuided({ gateId, ...question, since: now() });
+  context.setStatus('waiting-decision');
+  await context.records.write(`${question.subject} waits for a decision: ${question.options.join(', ')}`);
+  await raiseAlert(context, {
+    key: `waiting-decision:${gateId}:${state.decisions.length}`,
+    level: question.kind === 'compensation' ? 'P0' : 'P1',
+    kind: question.kind === 'compensation' ? 'compensation-failed' : 'waiting-decision',
+    stepId: question.subject,
+    environment: question.environment,
+    message: `${input.service} ${input.version}: ${question.subject} failed in ${question.environment} (${question.reason}); waiting for a decision: ${question.options.join(', ')}`,
+  });
+  await condition(() => orders.guidedAnswer !== undefined || orders.current() !== undefined);
+  const order = orders.current();
+  const answer = orders.guidedAnswer ?? {
+    decision: order?.kind ?? 'abort',
+    decidedBy: order?.orderedBy.join(' and ') ?? '',
+    reason: order?.reason ?? '',
+  };
+  orders.closeGuided();
+  context.setStatus(before);
+  log.info('guided failure decided', {
+    subject: question.subject,
+    decision: answer.decision,
+    by: answer.decidedBy,
+  });
+  return answer;
+}
+
+type AlertInput = Omit<Parameters<typeof alertActivities.raiseAlert>[0], 'releaseId' | 'service'>;
+
+/** Raises an alert through the notifier; an alert that cannot be delivered never stops the release. */
+export async function raiseAlert(context: StepContext, alert: AlertInput): Promise<void> {
+  await alertActivities
+    .raiseAlert({ ...alert, releaseId: context.input.releaseId, service: context.input.service })
+    .catch((error: unknown) => log.error('alert not delivered', { key: alert.key, error: String(error) }));
+}
