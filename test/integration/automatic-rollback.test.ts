@@ -1,0 +1,162 @@
+// Automatic rollback and guided failure through the API on the real stack (R-RB-TRIGGER-AUTO,
+// R-RB-BLUEGREEN, R-RB-VERIFY, R-GUIDED). A production-only runbook keeps each release short: a
+// build that starts answering 5xx once it takes traffic is switched back by the workflow itself
+// during its bake; a deploy whose check fails waits for a person's decision.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listReleaseAlerts } from '../../alerts/recording-notifier.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
+import { releaseApi } from '../support/release-api.js';
+import { startTestStack, type TestStack } from '../support/runway-stack.js';
+
+const RUNBOOK = `type: regular
+description: Production only, for the rollback tests.
+steps:
+  - { id: baseline-production, kind: baseline, environment: production }
+  - { id: deploy-production, kind: deploy, environment: production, onFailure: guided }
+  - { id: bake-production, kind: bake, environment: production, baseline: baseline-production }
+`;
+
+let stack: TestStack;
+let runbookDir: string;
+let pool: pg.Pool;
+const savedFaultDelay = process.env.EDM_FAULT_AFTER_MS;
+
+beforeAll(async () => {
+  // The demo's bad builds go bad one second after they take traffic (the default is five).
+  process.env.EDM_FAULT_AFTER_MS = '1000';
+  runbookDir = await mkdtemp(join(tmpdir(), 'runway-rollback-runbooks-'));
+  await writeFile(join(runbookDir, 'regular.yml'), RUNBOOK);
+  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+    runbookDir,
+    configure: (config) => {
+      const analysis = config.services['edm-web']?.analysis;
+      if (!analysis) return;
+      // Long enough for the fault to show (it trips within a few seconds); a healthy bake lasts all of it.
+      Object.assign(analysis, { bakeSeconds: 8, baselineSeconds: 2, recoverySeconds: 2 });
+    },
+  });
+  pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
+}, 120_000);
+
+afterAll(async () => {
+  if (savedFaultDelay === undefined) delete process.env.EDM_FAULT_AFTER_MS;
+  else process.env.EDM_FAULT_AFTER_MS = savedFaultDelay;
+  await pool?.end();
+  await stack?.stop();
+  await rm(runbookDir, { recursive: true, force: true });
+}, 60_000);
+
+const { api, getRelease, waitForStatus, servedVersion, recordHistoryForReplay } = releaseApi(() => stack);
+
+async function release(version: string): Promise<string> {
+  const started = await api('POST', '/releases', 'ops-wang', {
+    type: 'regular',
+    service: 'edm-web',
+    version,
+  });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  return String(started.body.id);
+}
+
+describe('automatic rollback during the production bake', () => {
+  it('switches a build that starts failing back to the previous colour and ends rolled-back, saying why', async () => {
+    const good = await release('1.1.0');
+    expect((await waitForStatus(good, ['succeeded', 'failed', 'rolled-back'], 60_000)).status).toBe(
+      'succeeded',
+    );
+    expect(await servedVersion('production')).toBe('1.1.0');
+
+    const bad = await release('1.2.0+errors');
+    const done = await waitForStatus(bad, ['succeeded', 'failed', 'rolled-back'], 90_000);
+    expect(done.status, JSON.stringify(done.failure)).toBe('rolled-back');
+    // The proxy serves the old version again, on every request.
+    for (let request = 0; request < 20; request++) expect(await servedVersion('production')).toBe('1.1.0');
+    expect(done.rollback).toMatchObject({
+      cause: 'automatic',
+      automatic: { trigger: 'error-rate', unit: 'percent', threshold: 5 },
+      verification: [{ environment: 'production', passed: true }],
+    });
+    expect(done.rollback?.automatic?.measured).toBeGreaterThan(5);
+    expect(done.rollback?.durationMs).toBeGreaterThan(0);
+    const items = done.rollback?.verification[0]?.items.map((item) => [item.name, item.passed]);
+    expect(items).toEqual([
+      ['service healthy', true],
+      ['key functions', true],
+      ['user access', true],
+      ['metrics recovered', true],
+      ['no error logs', true],
+      ['data consistency', true],
+    ]);
+    // Only what the bake watched is undone.
+    const switchBack = done.rollbackPlan.find((entry) => entry.id === 'deploy-production.switch-back');
+    expect(switchBack).toMatchObject({ status: 'done', durationMs: expect.any(Number) });
+    expect(done.failure?.reason).toMatch(/error-rate tripped during Bake|error rate/);
+
+    // The history says it too: the workflow failed with the trigger and its figures.
+    const history = await stack.runway.client.workflow.getHandle(bad).fetchHistory();
+    const failed = history.events?.find((event) => event.workflowExecutionFailedEventAttributes);
+    expect(failed?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe(
+      'ReleaseRolledBack',
+    );
+    expect((await listReleaseAlerts(pool, bad)).map((alert) => [alert.level, alert.kind])).toEqual([
+      ['P2', 'rolled-back'],
+    ]);
+    await recordHistoryForReplay(bad, 'v2-e2e-rolled-back-by-bake');
+  });
+});
+
+describe('guided failure through the API', () => {
+  it('waits for a decision with a P1 alert, refuses people without deploy, and rolls back on "rollback"', async () => {
+    const id = await release('1.3.0+failing');
+    const waiting = await waitForStatus(id, ['waiting-decision', 'failed', 'rolled-back'], 60_000);
+    expect(waiting.status).toBe('waiting-decision');
+    expect(waiting.pendingDecision).toMatchObject({
+      gateId: 'guided:deploy-production',
+      kind: 'step',
+      environment: 'production',
+      options: ['retry', 'skip', 'rollback', 'abort'],
+    });
+    expect(waiting.pendingDecision?.reason).toMatch(/health|503|check/);
+    expect((await listReleaseAlerts(pool, id)).map((alert) => [alert.level, alert.kind])).toEqual([
+      ['P1', 'waiting-decision'],
+    ]);
+
+    const refused = await api('POST', `/releases/${id}/decision`, 'pm-li', {
+      decision: 'rollback',
+      reason: 'x',
+    });
+    expect(refused.status).toBe(403);
+    const retried = await api('POST', `/releases/${id}/decision`, 'ops-wang', {
+      decision: 'retry',
+      reason: 'maybe a flake',
+    });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    // The same build fails its check again: the release asks again.
+    await waitForStatus(id, ['running'], 30_000).catch(() => undefined);
+    const again = await waitForStatus(id, ['waiting-decision'], 60_000);
+    expect(again.steps.filter((step) => step.id === 'deploy-production')).toHaveLength(1);
+
+    const decided = await api('POST', `/releases/${id}/decision`, 'oncall-zhou', {
+      decision: 'rollback',
+      reason: 'the build is broken',
+    });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(202);
+    const done = await waitForStatus(id, ['rolled-back', 'failed'], 60_000);
+    expect(done.status).toBe('rolled-back');
+    expect(done.rollback).toMatchObject({ cause: 'guided', orderedBy: ['oncall-zhou'] });
+    // The failed deploy never took traffic: production still serves what it served before.
+    expect(done.rollbackPlan.filter((entry) => entry.status === 'done')).toEqual([]);
+    expect(await servedVersion('production')).toBe('1.1.0');
+    const decisions = done.decisions.filter((decision) => decision.gateId === 'guided:deploy-production');
+    expect(decisions.map((decision) => [decision.actor, decision.decision, decision.outcome])).toEqual([
+      ['ops-wang', 'retry', 'counted'],
+      ['oncall-zhou', 'rollback', 'counted'],
+    ]);
+    await getRelease(id);
+  });
+});
