@@ -108,6 +108,16 @@ export const runbookSchema = z
         });
       }
       seen.add(step.id);
+      if (step.kind === 'bake' && step.baseline !== undefined) {
+        const baseline = runbook.steps.slice(0, index).find((earlier) => earlier.id === step.baseline);
+        if (baseline?.kind !== 'baseline' || baseline.environment !== step.environment) {
+          context.addIssue({
+            code: 'custom',
+            path: ['steps', index, 'baseline'],
+            message: `expected the id of a baseline step before this one in ${step.environment}`,
+          });
+        }
+      }
     });
   });
 
