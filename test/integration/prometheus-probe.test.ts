@@ -4,12 +4,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBakeActivities } from '../../activities/bake-activities.js';
 import { judgeBake } from '../../analysis/judge-bake.js';
 import { MetricsUnavailableError } from '../../analysis/measurement.js';
 import { PrometheusProbe, type PrometheusProbeOptions } from '../../analysis/prometheus-probe.js';
 import { DEFAULT_ANALYSIS_THRESHOLDS } from '../../analysis/thresholds.js';
+import { createLogger } from '../../logging/logger.js';
 import { freePorts } from '../demo/support.js';
 import { type EdmWebProcess, startEdmWeb } from '../support/edm-web-process.js';
 
@@ -168,6 +172,38 @@ describe('PrometheusProbe against a real Prometheus', () => {
 
     const verdict = judgeBake(measured, { p95Ms: 5, requests: 100 }, DEFAULT_ANALYSIS_THRESHOLDS);
     expect(verdict).toMatchObject({ status: 'unhealthy', trigger: 'error-rate', threshold: 5 });
+  }, 15_000);
+
+  it('trips a bake configured with the Prometheus provider: the activity fails BakeUnhealthy with figures', async () => {
+    const activities = createBakeActivities({
+      logger: createLogger('bake-test', { level: 'silent' }),
+    } as never);
+    const failure = await new MockActivityEnvironment()
+      .run(activities.bakeService, {
+        releaseId: 'r1',
+        stepId: 'bake-production',
+        probe: {
+          type: 'prometheus' as const,
+          url: prometheusUrl,
+          selector: { job: 'edm-web', instance: instance(erroring) },
+          scrapeIntervalMs: SCRAPE_INTERVAL_MS,
+        },
+        durationMs: 10_000,
+        settings: { intervalMs: 1000, timeoutMs: 2000, judgeWindowSeconds: 2 },
+        thresholds: DEFAULT_ANALYSIS_THRESHOLDS,
+        baseline: { p95Ms: 5, requests: 100 },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'BakeUnhealthy', nonRetryable: true });
+    const [tripped] = (failure as ApplicationFailure).details as [Record<string, unknown>];
+    expect(tripped).toMatchObject({ trigger: 'error-rate', threshold: 5, unit: 'percent' });
+    expect(tripped.measured).toBeGreaterThan(5);
+    // Judged as the window fills: well before the ten seconds of the bake.
+    expect(tripped.atMs).toBeLessThan(8000);
   }, 15_000);
 
   it('measures the +degrading instance: a p95 above 300 ms and no errors', async () => {
