@@ -2,12 +2,18 @@
 // cancellation scope so that an order — roll back, abort — stops it where it is; a bake's unhealthy
 // verdict rolls back by itself; a failure of a guided step waits for a person's decision. After
 // success the release can still be rolled back for a while, without holding the service's lock.
-import { allHandlersFinished, CancellationScope, condition, setCurrentDetails } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+} from '@temporalio/workflow';
 import { decideAfterFailure, describe } from './failure-policy.js';
 import { waitForDecision } from './guided-failure.js';
 import { endAfterFailure } from './release-endings.js';
 import type { GuidedOption, PlanStep, ReleaseOutcome, RollbackPolicy, StepRecord } from './release-model.js';
-import type { ReleaseOrder } from './release-orders.js';
+import type { GuidedAnswer, ReleaseOrder } from './release-orders.js';
 import { endWithRollback } from './rollback-runner.js';
 import { finishStep, now, putStep, startStep, throwIfRecordRejected } from './step-records.js';
 import { trippedTrigger } from './steps/bake-step.js';
@@ -77,14 +83,16 @@ async function afterStepFailure(
 ): Promise<'retry' | 'skip'> {
   const trigger = trippedTrigger(error);
   if (trigger) {
-    return endWithRollback(context, {
-      cause: 'automatic',
-      reason: `${trigger.trigger} tripped during ${step.name}: ${trigger.summary}`,
-      orderedBy: [],
-      automatic: trigger,
-      environment: step.environment,
-      interrupted: { record, message: describe(error) },
-    });
+    return CancellationScope.nonCancellable(() =>
+      endWithRollback(context, {
+        cause: 'automatic',
+        reason: `${trigger.trigger} tripped during ${step.name}: ${trigger.summary}`,
+        orderedBy: [],
+        automatic: trigger,
+        environment: step.environment,
+        interrupted: { record, message: describe(error) },
+      }),
+    );
   }
   const decision = decideAfterFailure({ kind: 'step', step, error });
   const order = context.desk.orders?.current();
@@ -93,13 +101,24 @@ async function afterStepFailure(
     return CancellationScope.nonCancellable(() => endAfterFailure(context, step, record, decision, error));
   }
   putStep(context, { ...record, status: 'failed', finishedAt: now(), error: decision.reason });
-  const answer = await waitForDecision(context, {
-    kind: 'step',
-    subject: step.id,
-    environment: step.environment,
-    reason: decision.reason,
-    options: guidedOptions(policy, step),
-  });
+  let answer: GuidedAnswer;
+  try {
+    answer = await waitForDecision(context, {
+      kind: 'step',
+      subject: step.id,
+      environment: step.environment,
+      reason: decision.reason,
+      options: guidedOptions(policy, step),
+    });
+  } catch (waitError) {
+    // Cancelled in Temporal while waiting for people: compensate like any cancelled release.
+    if (!isCancellation(waitError)) throw waitError;
+    context.desk.orders?.closeGuided();
+    const cancelled = decideAfterFailure({ kind: 'step', step, error: waitError });
+    return CancellationScope.nonCancellable(() =>
+      endAfterFailure(context, step, record, cancelled, waitError),
+    );
+  }
   const by = `${answer.decidedBy}${answer.reason ? `: ${answer.reason}` : ''}`;
   switch (answer.decision) {
     case 'retry':
@@ -114,11 +133,13 @@ async function afterStepFailure(
       });
       return 'skip';
     case 'rollback':
-      return endWithRollback(context, {
-        cause: 'guided',
-        reason: `${step.name} failed (${decision.reason}); rollback decided by ${by}`,
-        orderedBy: [answer.decidedBy],
-      });
+      return CancellationScope.nonCancellable(() =>
+        endWithRollback(context, {
+          cause: 'guided',
+          reason: `${step.name} failed (${decision.reason}); rollback decided by ${by}`,
+          orderedBy: [answer.decidedBy],
+        }),
+      );
     case 'abort':
       return CancellationScope.nonCancellable(() =>
         endAfterFailure(
@@ -171,10 +192,32 @@ function endByOrder(
   );
 }
 
+/** An order that took effect as the last step ended: a rollback undoes everything, an abort the last environment. */
+function endByLateOrder(context: StepContext, order: ReleaseOrder): Promise<never> {
+  const steps = context.input.plan.steps;
+  const last = steps[steps.length - 1] as PlanStep;
+  const by = order.orderedBy.join(' and ');
+  const reason = `${order.kind} ordered by ${by} as the last step ended${order.reason ? `: ${order.reason}` : ''}`;
+  return CancellationScope.nonCancellable(() =>
+    order.kind === 'rollback'
+      ? endWithRollback(context, { cause: 'manual', reason, orderedBy: order.orderedBy })
+      : endAfterFailure(
+          context,
+          last,
+          undefined,
+          { next: 'compensate-and-end', status: 'cancelled', reason },
+          new Error(reason),
+        ),
+  );
+}
+
 /** Success; then, for the policy's time, a rollback may still be ordered (R-RB-TRIGGER-MANUAL). */
 async function succeed(context: StepContext, policy: RollbackPolicy): Promise<ReleaseOutcome> {
   const { state, records, input } = context;
   const orders = context.desk.orders;
+  // An order counted as the last step ended is honoured, never acknowledged and dropped.
+  const late = orders?.current();
+  if (late) return endByLateOrder(context, late);
   state.currentStep = undefined;
   state.environment = undefined;
   if (policy.afterSuccessMs > 0) {
@@ -190,7 +233,13 @@ async function succeed(context: StepContext, policy: RollbackPolicy): Promise<Re
     setCurrentDetails(
       `Released **${input.service} ${input.version}**; a rollback may be ordered until ${state.rollbackOpenUntil}`,
     );
-    const ordered = await condition(() => orders?.current() !== undefined, policy.afterSuccessMs);
+    // A cancel in Temporal closes the window early; the release stays succeeded.
+    const ordered = await condition(() => orders?.current() !== undefined, policy.afterSuccessMs).catch(
+      (error: unknown) => {
+        if (isCancellation(error)) return false;
+        throw error;
+      },
+    );
     const order = orders?.current();
     if (ordered && order) {
       const reason = `rollback ordered by ${order.orderedBy.join(' and ')} after success${order.reason ? `: ${order.reason}` : ''}`;

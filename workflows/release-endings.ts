@@ -27,7 +27,8 @@ import type { StepContext } from './steps/index.js';
 export async function endAfterFailure(
   context: StepContext,
   step: PlanStep,
-  record: StepRecord,
+  /** The failed step's record; none when the release ends after its last step ended well. */
+  record: StepRecord | undefined,
   decision: FailureDecision,
   error: unknown,
 ): Promise<never> {
@@ -35,8 +36,8 @@ export async function endAfterFailure(
   log.warn('release step failed', { step: step.id, status: decision.status, reason: decision.reason });
   context.desk.orders?.setWindow({ open: false, refusal: 'gate-closed', reason: 'the release is ending' });
   state.pendingGate = undefined;
-  putStep(context, { ...record, status: 'failed', finishedAt: now(), error: decision.reason });
-  await records.write(`${step.id} failed`);
+  if (record) putStep(context, { ...record, status: 'failed', finishedAt: now(), error: decision.reason });
+  await records.write(record ? `${step.id} failed` : `${step.id}: ${decision.reason}`);
   const final = await compensate(context, step.environment, decision);
   state.failure = { step: step.id, reason: final.reason };
   context.setStatus(final.status);

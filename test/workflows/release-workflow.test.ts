@@ -1135,4 +1135,39 @@ describe('rollback and guided failure', () => {
     expect(active.production).toBe('blue');
     expect(alerts).toMatchObject([{ level: 'P0', kind: 'compensation-failed' }]);
   });
+  it('compensates and ends cancelled when cancelled in Temporal while waiting for a decision', async () => {
+    const { activities, active } = standInActivities({ failVerificationIn: 'verify-production' });
+    const result = await runRelease(
+      activities,
+      async (release) => {
+        await approve(release);
+        await release.untilStatus('waiting-decision');
+        await release.cancel();
+      },
+      { adjust: withPolicy((policy) => policy.guidedSteps.push('verify-production')) },
+    );
+    expect(result.status).toBe('cancelled');
+    expect(result.state.pendingDecision).toBeUndefined();
+    expect(active.production).toBe('blue');
+  });
+
+  it('stays succeeded when cancelled in Temporal during the rollback window after success', async () => {
+    const { activities, active } = standInActivities();
+    const result = await runRelease(
+      activities,
+      async (release) => {
+        await approve(release);
+        await release.until((state) => state.rollbackOpenUntil !== undefined);
+        await release.cancel();
+      },
+      {
+        adjust: withPolicy((policy) => {
+          policy.afterSuccessMs = 3_600_000;
+        }),
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(result.state.rollbackOpenUntil).toBeUndefined();
+    expect(active.production).toBe('green');
+  });
 });

@@ -3,7 +3,8 @@
 // rather than taking a deploy onto live traffic. The undo is recorded before the switch: a switch
 // that took effect but reported failure is undone too.
 import { targetActivities } from '../activity-proxies.js';
-import { type BlueGreenDeployPlanStep, otherColour, timingOptions } from '../release-model.js';
+import { type BlueGreenDeployPlanStep, otherColour } from '../release-model.js';
+import { deployTargetOf } from './deploy-target.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
 export async function runDeployStep(
@@ -11,30 +12,18 @@ export async function runDeployStep(
   step: BlueGreenDeployPlanStep,
 ): Promise<StepDetail> {
   const { input, compensations } = context;
-  const target = {
-    releaseId: input.releaseId,
-    service: input.service,
-    environment: step.environment,
-    driver: step.driver,
-  };
-  const where = `${input.service} in ${step.environment}`;
-  // One key per driver call, the same on every attempt: a target seeing it again changes nothing.
-  const keyOf = (action: string) => `${input.releaseId}/${step.id}/${action}`;
-  const before = await targetActivities.inspectTarget.executeWithOptions(
-    { ...timingOptions(context.input), summary: `inspect ${where}` },
-    [target],
-  );
+  const { target, where, options, keyOf } = deployTargetOf(input, step);
+  const before = await targetActivities.inspectTarget.executeWithOptions(options(`inspect ${where}`), [
+    target,
+  ]);
   const active = before.activeColour;
   const idle = active === null ? 'blue' : otherColour(active);
   await targetActivities.deployToColour.executeWithOptions(
-    { ...timingOptions(context.input), summary: `deploy ${input.version} to ${idle} (idle) of ${where}` },
+    options(`deploy ${input.version} to ${idle} (idle) of ${where}`),
     [{ ...target, colour: idle, version: input.version, expectActive: active, key: keyOf(`deploy-${idle}`) }],
   );
   await targetActivities.checkColour.executeWithOptions(
-    {
-      ...timingOptions(context.input),
-      summary: `check ${input.version} on ${idle} of ${where} before it takes traffic`,
-    },
+    options(`check ${input.version} on ${idle} of ${where} before it takes traffic`),
     [{ ...target, colour: idle, version: input.version }],
   );
   compensations.push(
@@ -55,10 +44,7 @@ export async function runDeployStep(
         },
   );
   await targetActivities.switchTraffic.executeWithOptions(
-    {
-      ...timingOptions(context.input),
-      summary: `switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}`,
-    },
+    options(`switch ${where} to ${idle}${active === null ? ' (first deploy)' : ''}`),
     [{ ...target, colour: idle, expectActive: active, key: keyOf(`switch-${idle}`) }],
   );
   return {

@@ -4,7 +4,8 @@
 // newest first. Instances already on the release's version are not updated again (a retried step
 // does not update twice) but are still checked: a retry must not pass an instance that failed.
 import { rollingActivities } from '../activity-proxies.js';
-import { type RollingDeployPlanStep, timingOptions } from '../release-model.js';
+import type { RollingDeployPlanStep } from '../release-model.js';
+import { deployTargetOf } from './deploy-target.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
 interface ListedInstance {
@@ -33,14 +34,7 @@ export async function runRollingDeployStep(
   step: RollingDeployPlanStep,
 ): Promise<StepDetail> {
   const { input, compensations } = context;
-  const target = {
-    releaseId: input.releaseId,
-    service: input.service,
-    environment: step.environment,
-    driver: step.driver,
-  };
-  const where = `${input.service} in ${step.environment}`;
-  const options = (summary: string) => ({ ...timingOptions(input), summary });
+  const { target, where, options, keyOf } = deployTargetOf(input, step);
   const listed: ListedInstance[] = await rollingActivities.listInstances.executeWithOptions(
     options(`list the instances of ${where}`),
     [target],
@@ -64,7 +58,7 @@ export async function runRollingDeployStep(
           instance,
           version: input.version,
           expectVersion: previous,
-          key: `${input.releaseId}/${step.id}/update-${instance}`,
+          key: keyOf(`update-${instance}`),
         },
       ],
     );

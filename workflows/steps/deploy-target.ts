@@ -1,0 +1,19 @@
+// What a deploy step, whatever its strategy, hands the activities that drive its target: the
+// target itself, the words its summaries use for it, and its idempotency keys.
+import { type DeployPlanStep, type ReleaseInput, timingOptions } from '../release-model.js';
+
+export function deployTargetOf<S extends DeployPlanStep>(input: ReleaseInput, step: S) {
+  return {
+    target: {
+      releaseId: input.releaseId,
+      service: input.service,
+      environment: step.environment,
+      driver: step.driver as S['driver'],
+    },
+    where: `${input.service} in ${step.environment}`,
+    /** The activity options of one call, with the summary Temporal Web shows for it. */
+    options: (summary: string) => ({ ...timingOptions(input), summary }),
+    /** One key per driver call, the same on every attempt: a target seeing it again changes nothing. */
+    keyOf: (action: string) => `${input.releaseId}/${step.id}/${action}`,
+  };
+}
