@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseAlert } from '../../alerts/notifier.js';
+import { listReleaseAlerts, RecordingNotifier } from '../../alerts/recording-notifier.js';
 import { APPLICATION_ROLE, applicationUrl, provisionApplicationRole } from '../../db/application-role.js';
 import { AuditLog, REFUSED_DECISION_ACTION } from '../../db/audit-log.js';
 import {
@@ -20,6 +22,7 @@ import {
   insertRelease,
   type ReleaseTransition,
 } from '../../db/release-records.js';
+import { createLogger } from '../../logging/logger.js';
 import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort } from '../../stack/free-port.js';
 import type { DecisionRecord, ReleasePlan } from '../../workflows/release-model.js';
@@ -108,14 +111,75 @@ describe('privileges of the application role', () => {
       [APPLICATION_ROLE],
     );
     const ordinary = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
-    // A new table gets the ordinary rights by default; one that must not list them here.
-    const expected: Record<string, string[]> = { audit_events: ['SELECT', 'INSERT'], pgmigrations: [] };
+    // A new table gets the ordinary rights by default; one that must not list them here. Alerts and
+    // backups are facts, like the audit trail: added and read, never changed.
+    const expected: Record<string, string[]> = {
+      audit_events: ['SELECT', 'INSERT'],
+      release_alerts: ['SELECT', 'INSERT'],
+      release_backups: ['SELECT', 'INSERT'],
+      pgmigrations: [],
+    };
     expect(Object.fromEntries(rows.map((row) => [row.table_name, row.privileges]))).toEqual(
       Object.fromEntries(rows.map((row) => [row.table_name, expected[row.table_name] ?? ordinary])),
     );
     expect(rows.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['releases', 'release_steps', 'release_decisions', 'api_idempotency_keys']),
+      expect.arrayContaining([
+        'releases',
+        'release_steps',
+        'release_decisions',
+        'api_idempotency_keys',
+        'release_alerts',
+        'release_backups',
+      ]),
     );
+  });
+
+  it('let the application raise an alert once per key and read it, but never change or remove one', async () => {
+    const id = 'edm-sender-regular-1.0.0-alerts';
+    await insertRelease(app, {
+      id,
+      type: 'regular',
+      service: 'edm-sender',
+      version: '1.0.0',
+      requestedBy: 'ops-wang',
+      plan: { steps: [] } as unknown as ReleasePlan,
+      environments: ['production'],
+      temporalUrl: 'http://localhost:8233',
+      workflowType: 'releaseWorkflowV2',
+    });
+    const notifier = new RecordingNotifier(app, createLogger('role-alerts', { level: 'silent' }));
+    const alert: ReleaseAlert = {
+      key: 'compensation-failed/deploy-production',
+      level: 'P0',
+      kind: 'compensation-failed',
+      releaseId: id,
+      service: 'edm-sender',
+      stepId: 'deploy-production',
+      environment: 'production',
+      message: 'the rolling update could not be undone',
+    };
+    await notifier.notify(alert);
+    // A retried raise (ON CONFLICT DO NOTHING) needs no more than INSERT.
+    await notifier.notify(alert);
+    expect((await listReleaseAlerts(app, id)).map((recorded) => recorded.key)).toEqual([alert.key]);
+    for (const sql of [
+      "UPDATE release_alerts SET level = 'P3'",
+      'DELETE FROM release_alerts',
+      'TRUNCATE release_alerts',
+    ]) {
+      await expect(app.query(sql)).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(/permission denied for table release_alerts/),
+      });
+    }
+    for (const sql of ["UPDATE release_backups SET key_id = 'other'", 'DELETE FROM release_backups']) {
+      await expect(app.query(sql)).rejects.toMatchObject({
+        code: '42501',
+        message: expect.stringMatching(/permission denied for table release_backups/),
+      });
+    }
+    const { rows } = await owner.query('SELECT level FROM release_alerts WHERE release_id = $1', [id]);
+    expect(rows).toEqual([{ level: 'P0' }]);
   });
 
   it('suffice for a release record, its steps and decisions, and the idempotency keys', async () => {

@@ -5,6 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { secretVariableFor } from '../../config/command-template.js';
+import { loadConfig } from '../../config/load-config.js';
+import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
@@ -79,5 +82,39 @@ describe('docker-compose.yml exposure', () => {
     expect(ui?.environment?.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
     expect(ui?.environment?.TEMPORAL_CODEC_ENDPOINT).toMatch(/\/codec\}?$/);
     for (const port of ui?.ports ?? []) expect(port.startsWith('127.0.0.1:')).toBe(true);
+  });
+});
+
+describe('release backups in docker-compose.yml (R-RB-DB)', () => {
+  const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
+
+  it('runs the PostgreSQL major version whose pg_dump and pg_restore the image installs', () => {
+    const server = /^postgres:(\d+)(?:[.-]|$)/.exec(compose.services.postgresql?.image ?? '')?.[1];
+    const client = /postgresql-client-(\d+)/.exec(dockerfile)?.[1];
+    expect(server).toBe('15');
+    // pg_dump must be at least the server's major version; the same keeps restores plain.
+    expect(client).toBe(server);
+    expect(dockerfile).toContain(`RUNWAY_PG_BIN=/usr/lib/postgresql/${client}/bin`);
+  });
+
+  it('gives the workers the backup key and every service database the configuration names, documented', async () => {
+    const config = await loadConfig();
+    const variables = [BACKUP_KEYS_ENV];
+    for (const [name, service] of Object.entries(config.services)) {
+      if (!service.database) continue;
+      for (const environment of Object.values(config.environments)) {
+        if (environment.services[name])
+          variables.push(secretVariableFor(service.database.urlEnv, environment.name));
+      }
+    }
+    expect(variables).toContain('EDM_WEB_PRODUCTION_DATABASE_URL');
+    const worker = compose.services['runway-worker']?.environment ?? {};
+    const example = readFileSync(join(projectRoot, 'deploy/compose/env.example'), 'utf8');
+    for (const variable of variables) {
+      expect(worker[variable]).toMatch(new RegExp(`^\\$\\{${variable}:`));
+      expect(example).toMatch(new RegExp(`^${variable}=$`, 'm'));
+    }
+    // The worker keeps everything the API and the other workers get.
+    expect(worker).toMatchObject(compose.services['runway-api']?.environment ?? {});
   });
 });

@@ -230,8 +230,12 @@ describe('records', () => {
       expect(await servedVersion('test')).toBe(before);
       const execution = await stack.runway.client.workflow.getHandle(id).describe();
       expect(execution.status.name).toBe('FAILED');
-      // TEST was put back: the compensation ran and is in the rollback plan.
-      expect(failed.rollbackPlan).toMatchObject([{ id: 'deploy-test.switch-back', status: 'done' }]);
+      // TEST was put back, newest change first: traffic switched back, then the database migrated
+      // down; both ran and are in the rollback plan in that order.
+      expect(failed.rollbackPlan).toMatchObject([
+        { id: 'deploy-test.switch-back', status: 'done', action: { kind: 'switch-traffic-back' } },
+        { id: 'migrate-test.down', status: 'done', action: { kind: 'migrate-down' } },
+      ]);
       await recordHistoryForReplay(id, 'v2-regular-release-record-refused-compensated');
     } finally {
       await db.query('ALTER TABLE release_steps DROP CONSTRAINT no_integration_tests');
@@ -353,11 +357,15 @@ describe('reading per environment', () => {
     const qa = await getRelease(id, 'qa-sun');
     expect(qa.environments).toEqual(['test', 'staging', 'production']);
     expect(new Set(qa.steps.map((step) => step.environment))).toEqual(new Set(['test']));
-    expect(qa.plan.steps.map((step) => step.id)).toEqual(['deploy-test', 'integration-tests']);
+    expect(qa.plan.steps.map((step) => step.id)).toEqual([
+      'migrate-test',
+      'deploy-test',
+      'integration-tests',
+    ]);
     expect(qa.pendingGate).toBeNull();
     expect(JSON.stringify(qa.plan)).not.toContain('4130');
     const everyone = await getRelease(id, 'dev-chen');
-    expect(everyone.plan.steps).toHaveLength(8);
+    expect(everyone.plan.steps).toHaveLength(13);
     expect(everyone.pendingGate?.gateId).toBe('change-approval');
     const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
     const row = (
@@ -432,14 +440,18 @@ describe('reconciliation', () => {
 describe('a release started on the frozen v1 engine', () => {
   it('still finishes after the upgrade: its approvals go through the v1 signal, its records through the v1 activities', async () => {
     const id = 'edm-web-regular-2.7.0-legacy';
-    // A plan as v1 resolved it: no compare-and-swap or idempotency placeholders, no retire, no roster.
+    // A plan as v1 resolved it: no compare-and-swap or idempotency placeholders, no retire, no roster,
+    // no migrate, baseline or bake steps and no rollback policy.
     const V2_ONLY_ARGUMENTS = ['--expect-active', '{expectedActive}', '--key', '{idempotencyKey}'];
-    const plan = resolveReleasePlan({
+    const V2_ONLY_KINDS = ['migrate', 'baseline', 'bake'];
+    const resolved = resolveReleasePlan({
       runbook: await loadRunbook('regular'),
       config: stack.config,
       service: 'edm-web',
       version: '2.7.0',
     });
+    const { rollback: _v2OnlyPolicy, ...v1Fields } = resolved;
+    const plan = { ...v1Fields, steps: resolved.steps.filter((step) => !V2_ONLY_KINDS.includes(step.kind)) };
     for (const step of plan.steps) {
       if (step.kind !== 'deploy' || step.strategy !== 'blue-green') continue;
       const actions = step.driver.actions as Partial<typeof step.driver.actions>;

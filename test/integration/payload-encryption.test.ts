@@ -213,7 +213,10 @@ describe('Temporal Web', () => {
   });
 
   /** The release's page in Temporal Web: its input, and the body text once the workflow has loaded. */
-  async function releasePage(id: string, options: { codecReachable: boolean; screenshot?: string }) {
+  async function releasePage(
+    id: string,
+    options: { codecReachable: boolean; screenshot?: string; awaitText: string },
+  ) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
     try {
       const codecCalls: string[] = [];
@@ -226,6 +229,13 @@ describe('Temporal Web', () => {
       await page.goto(url, { timeout: 20_000 });
       await page.getByText(id).first().waitFor({ timeout: 20_000 });
       await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+      // Temporal Web decodes an event's payloads one request at a time (one per activity summary
+      // too): on a busy machine the input comes last. What the page must end up showing, it shows.
+      await page
+        .getByText(options.awaitText)
+        .first()
+        .waitFor({ timeout: 20_000 })
+        .catch(() => {});
       // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees is the rendered text
       const text = await page.locator('body').innerText();
       if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
@@ -243,6 +253,7 @@ describe('Temporal Web', () => {
     const decoded = await releasePage(id, {
       codecReachable: true,
       screenshot: '/tmp/temporal-web-codec.png',
+      awaitText: changeRef,
     });
     expect(decoded.codecCalls.some((url) => new URL(url).pathname === '/codec/decode')).toBe(true);
     expect(decoded.text).toContain(changeRef);
@@ -250,10 +261,11 @@ describe('Temporal Web', () => {
     const withoutCodec = await releasePage(id, {
       codecReachable: false,
       screenshot: '/tmp/temporal-web-no-codec.png',
+      awaitText: 'Codec Server could not connect',
     });
     expect(withoutCodec.codecCalls.length).toBeGreaterThan(0);
     expect(withoutCodec.text).toContain(id);
     expect(withoutCodec.text).toContain('Codec Server could not connect');
     expect(withoutCodec.text).not.toContain(changeRef);
-  }, 60_000);
+  }, 90_000);
 });

@@ -39,8 +39,10 @@ describe('a regular release through the API', () => {
       approvals: [],
     });
     expect(waiting.steps.map((step) => [step.id, step.status])).toEqual([
+      ['migrate-test', 'succeeded'],
       ['deploy-test', 'succeeded'],
       ['integration-tests', 'succeeded'],
+      ['migrate-staging', 'succeeded'],
       ['deploy-staging', 'succeeded'],
       ['verify-staging', 'succeeded'],
       ['change-approval', 'running'],
@@ -169,6 +171,8 @@ describe('a regular release through the API', () => {
       'succeeded',
       'succeeded',
       'succeeded',
+      'succeeded',
+      'succeeded',
     ]);
     expect(await servedVersion('staging')).toBe('1.4.0');
     expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'reject' })).status).toBe(
@@ -186,7 +190,12 @@ describe('a regular release through the API', () => {
     expect(failed.status).toBe('failed');
     expect(failed.failure?.step).toBe('deploy-test');
     expect(failed.failure?.reason).toMatch(/failed its checks/);
-    expect(failed.steps.map((step) => [step.id, step.status])).toEqual([['deploy-test', 'failed']]);
+    // TEST's database was migrated before the deploy: the failure migrates it back down.
+    expect(failed.steps.map((step) => [step.id, step.status])).toEqual([
+      ['migrate-test', 'succeeded'],
+      ['deploy-test', 'failed'],
+      ['migrate-test.down', 'compensated'],
+    ]);
     expect(await servedVersion('test')).toBe(before.test);
     expect(await servedVersion('staging')).toBe(before.staging);
     const execution = await stack.runway.client.workflow.getHandle(id).describe();

@@ -91,12 +91,25 @@ export function shortenAnalysis(analysis: RunwayConfig['services'][string]['anal
   analysis.recoverySeconds = 1;
 }
 
+/**
+ * Runs stay below Linux's ephemeral range (32768 and up), where getFreePort's ports and every
+ * outgoing connection's local port come from: a colour or an instance binds its port only when a
+ * deploy starts it, long after the run was chosen, and a connection could hold it by then.
+ */
+const PORT_RUNS = { first: 20_000, end: 32_768 };
+/** Runs handed out by this process: nothing listens on them yet, so a bind test cannot see them. */
+const reservedPorts = new Set<number>();
+
 /** A run of consecutive free ports: the demo target puts the colours right after the proxy. */
 export async function freePortRun(length: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const start = 20_000 + Math.floor(Math.random() * 40_000);
+    const start = PORT_RUNS.first + Math.floor(Math.random() * (PORT_RUNS.end - PORT_RUNS.first - length));
     const ports = Array.from({ length }, (_, index) => start + index);
-    if ((await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean)) return start;
+    if (ports.some((port) => reservedPorts.has(port))) continue;
+    if ((await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean)) {
+      for (const port of ports) reservedPorts.add(port);
+      return start;
+    }
   }
   throw new Error(`found no ${length} consecutive free ports`);
 }

@@ -177,14 +177,14 @@ describe('runbooks', () => {
       text.replace('kind: verify\n    environment: staging', 'kind: pray\n    environment: staging'),
     );
     const kind = await configError(() => loadRunbook('regular', join(dir, 'runbooks')));
-    expect(kind.problems[0]?.path).toBe('steps.3.kind');
+    expect(kind.problems[0]?.path).toBe('steps.5.kind');
 
     await edit('runbooks/regular.yml', (text) =>
       text.replace('kind: pray', 'kind: verify').replace('id: deploy-staging', 'id: deploy-test'),
     );
     const duplicate = await configError(() => loadRunbook('regular', join(dir, 'runbooks')));
     expect(duplicate.problems[0]).toEqual({
-      path: 'steps.2.id',
+      path: 'steps.4.id',
       message: 'step id "deploy-test" is used twice',
     });
   });
@@ -196,7 +196,7 @@ describe('runbooks', () => {
       text.replace('environment: staging', 'environment: stagging'),
     );
     const error = await configError(() => checkRunbooks(config, join(dir, 'runbooks')));
-    expect(error.problems[0]?.path).toBe('steps.2.environment');
+    expect(error.problems[0]?.path).toBe('steps.3.environment');
   });
 
   it('refuses to plan a service that an environment of the runbook does not run', async () => {

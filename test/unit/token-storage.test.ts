@@ -80,7 +80,7 @@ describe('tokens in the configuration', () => {
 
   it('refuses a token pasted where its digest belongs, without repeating it', async () => {
     const error = await configError(hashing('QA_SUN', HASHED_TOKEN));
-    expect(error.problems[0]).toMatchObject({ path: 'identities.4.tokenSha256' });
+    expect(error.problems[0]).toMatchObject({ path: 'identities.5.tokenSha256' });
     expect(error.message).not.toContain(HASHED_TOKEN);
     expect(JSON.stringify(error.problems)).not.toContain(HASHED_TOKEN);
   });
