@@ -7,14 +7,18 @@
 //   instances → prints [{"instance": "…", "version": "…"}] as JSON (last line), in update order
 //   update    → puts {version} on {instance}, idempotent; exit 3 when it does not run {expectedVersion}
 //   check     → exit 0 when {instance} itself is healthy and runs {version}; non-zero otherwise
-import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import type { RollingDriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import { DriverActionError, DriverContractError, TargetChangedError } from './drivers/blue-green-driver.js';
+import {
+  DriverActionError,
+  TARGET_CHANGED_EXIT_CODE,
+  TargetChangedError,
+} from './drivers/blue-green-driver.js';
 import { type CommandResult, runCommand } from './drivers/command-runner.js';
-import { ERROR_OUTPUT_BYTES, tailBytes } from './drivers/output-tail.js';
-import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
+import { DriverContractError, parseLastJsonLine } from './drivers/driver-output.js';
+import { withHeartbeat } from './heartbeat.js';
+import { asActivityFailure, asCheckFailure } from './target-activities.js';
 
 export interface RollingTargetRef {
   releaseId: string;
@@ -31,9 +35,6 @@ export interface InstanceState {
   version: string;
   healthy?: boolean;
 }
-
-/** How a target refuses an update because the instance does not run the version the release saw. */
-const TARGET_CHANGED_EXIT_CODE = 3;
 
 type RollingAction = keyof RollingDriverSpec['actions'];
 
@@ -55,35 +56,12 @@ async function act(
   return result;
 }
 
-/** The same rules as blue-green's (target-activities.ts): changed targets and broken contracts are final. */
-function asFailure(error: unknown): never {
-  throwIfCancelled();
-  if (error instanceof TargetChangedError)
-    throw ApplicationFailure.nonRetryable(error.message, 'TargetChanged');
-  if (error instanceof DriverActionError)
-    throw ApplicationFailure.retryable(error.message, 'DriverActionFailed');
-  if (error instanceof DriverContractError)
-    throw ApplicationFailure.nonRetryable(error.message, 'DriverContractViolated');
-  throw error;
-}
-
 function parseInstances(result: CommandResult): InstanceState[] {
-  const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(lastLine);
-  } catch {
-    throw new DriverContractError(
-      `instances did not print JSON: ${tailBytes(result.stdout, ERROR_OUTPUT_BYTES)}`,
-    );
-  }
-  const instances = instancesSchema.safeParse(parsed);
-  if (!instances.success)
-    throw new DriverContractError(`instances printed an unexpected shape: ${instances.error.message}`);
-  const names = instances.data.map((entry) => entry.instance);
+  const instances = parseLastJsonLine('instances', result, instancesSchema);
+  const names = instances.map((entry) => entry.instance);
   if (new Set(names).size !== names.length)
     throw new DriverContractError(`instances named an instance twice: ${names.join(', ')}`);
-  return instances.data.map(({ instance, version, healthy }) => ({
+  return instances.map(({ instance, version, healthy }) => ({
     instance,
     version,
     ...(healthy === undefined ? {} : { healthy }),
@@ -95,7 +73,7 @@ export function createRollingActivities(deps: ActivityDeps) {
     async listInstances(target: RollingTargetRef): Promise<InstanceState[]> {
       return withHeartbeat(
         () => ({ action: 'instances' }),
-        (signal) => act(deps, target, 'instances', {}, signal).then(parseInstances).catch(asFailure),
+        (signal) => act(deps, target, 'instances', {}, signal).then(parseInstances).catch(asActivityFailure),
       );
     },
 
@@ -116,7 +94,7 @@ export function createRollingActivities(deps: ActivityDeps) {
       };
       const result = await withHeartbeat(
         () => ({ action: 'update', instance: target.instance }),
-        (signal) => act(deps, target, 'update', values, signal).catch(asFailure),
+        (signal) => act(deps, target, 'update', values, signal).catch(asActivityFailure),
       );
       log.info({ instance: target.instance, durationMs: result.durationMs }, 'instance updated');
       return { durationMs: result.durationMs };
@@ -130,17 +108,9 @@ export function createRollingActivities(deps: ActivityDeps) {
       const result = await withHeartbeat(
         () => ({ action: 'check', instance: target.instance }),
         (signal) =>
-          act(deps, target, 'check', values, signal).catch((error: unknown) => {
-            throwIfCancelled();
-            // A check that ran and failed is the verdict on this version: no retry changes it.
-            if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
-              throw ApplicationFailure.nonRetryable(
-                `${target.instance} failed its check: ${error.message}`,
-                'TargetCheckFailed',
-              );
-            }
-            return asFailure(error);
-          }),
+          act(deps, target, 'check', values, signal).catch(
+            asCheckFailure(`${target.instance} failed its check: `),
+          ),
       );
       return { durationMs: result.durationMs };
     },

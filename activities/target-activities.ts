@@ -8,10 +8,10 @@ import type { ActivityDeps } from './activity-deps.js';
 import {
   createCommandDriver,
   DriverActionError,
-  DriverContractError,
   TargetChangedError,
   type TargetStatus,
 } from './drivers/blue-green-driver.js';
+import { DriverContractError } from './drivers/driver-output.js';
 import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
 
 /** A v1 release's driver, resolved before `retire` existed; it never retires. */
@@ -41,9 +41,10 @@ function driverFor(deps: ActivityDeps, target: TargetRef, signal: AbortSignal) {
 /**
  * Driver failures are retried (the actions are idempotent, and a target may be briefly unreachable);
  * a target changed by someone else, or output that breaks the driver contract, is final. An action
- * cut short by a cancellation ends as cancelled, so a cancelled release ends `cancelled`.
+ * cut short by a cancellation ends as cancelled, so a cancelled release ends `cancelled`. Every
+ * deploy strategy over a command driver (blue-green here, rolling) maps its errors this way.
  */
-function asFailure(error: unknown): never {
+export function asActivityFailure(error: unknown): never {
   throwIfCancelled();
   if (error instanceof TargetChangedError)
     throw ApplicationFailure.nonRetryable(error.message, 'TargetChanged');
@@ -54,12 +55,26 @@ function asFailure(error: unknown): never {
   throw error;
 }
 
+/**
+ * As asActivityFailure, except that a check that ran and failed is the verdict on this version: no
+ * retry changes it. `prefix` names what failed its check when the message alone would not.
+ */
+export function asCheckFailure(prefix: string): (error: unknown) => never {
+  return (error) => {
+    throwIfCancelled();
+    if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
+      throw ApplicationFailure.nonRetryable(`${prefix}${error.message}`, 'TargetCheckFailed');
+    }
+    return asActivityFailure(error);
+  };
+}
+
 export function createTargetActivities(deps: ActivityDeps) {
   return {
     async inspectTarget(target: TargetRef): Promise<TargetStatus> {
       return withHeartbeat(
         () => ({ action: 'inspect' }),
-        (signal) => driverFor(deps, target, signal).inspect().catch(asFailure),
+        (signal) => driverFor(deps, target, signal).inspect().catch(asActivityFailure),
       );
     },
 
@@ -74,7 +89,7 @@ export function createTargetActivities(deps: ActivityDeps) {
         (signal) =>
           driverFor(deps, target, signal)
             .deploy(target.colour, target.version, target.expectActive ?? null, target.key)
-            .catch(asFailure),
+            .catch(asActivityFailure),
       );
       log.info({ colour: target.colour, durationMs: result.durationMs }, 'deployed');
       return { durationMs: result.durationMs };
@@ -87,16 +102,7 @@ export function createTargetActivities(deps: ActivityDeps) {
       const result = await withHeartbeat(
         () => ({ action: 'check', colour: target.colour }),
         (signal) =>
-          driverFor(deps, target, signal)
-            .check(target.colour, target.version)
-            .catch((error: unknown) => {
-              throwIfCancelled();
-              // A check that ran and failed is the verdict on this version: no retry changes it.
-              if (error instanceof DriverActionError && !error.result.timedOut && !error.result.cancelled) {
-                throw ApplicationFailure.nonRetryable(error.message, 'TargetCheckFailed');
-              }
-              return asFailure(error);
-            }),
+          driverFor(deps, target, signal).check(target.colour, target.version).catch(asCheckFailure('')),
       );
       return { durationMs: result.durationMs };
     },
@@ -124,7 +130,7 @@ async function changeTraffic(
     (signal) => {
       const driver = driverFor(deps, target, signal);
       const act = action === 'switch' ? driver.switchTo : driver.retire;
-      return act(target.colour, target.expectActive ?? null, target.key).catch(asFailure);
+      return act(target.colour, target.expectActive ?? null, target.key).catch(asActivityFailure);
     },
   );
   deps.logger.info(

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import type { Colour, CommandDriverSpec } from '../../workflows/release-model.js';
 import { type CommandResult, runCommand } from './command-runner.js';
+import { parseLastJsonLine } from './driver-output.js';
 import { ERROR_OUTPUT_BYTES, tailBytes } from './output-tail.js';
 
 const colourState = z.object({ version: z.string() }).passthrough().nullable().optional();
@@ -37,8 +38,11 @@ export interface BlueGreenDriver {
   retire(colour: Colour, expectedActive: Colour | null, key?: string): Promise<CommandResult>;
 }
 
-/** How a target refuses a deploy, switch or retire because traffic is not where the release expected. */
-const TARGET_CHANGED_EXIT_CODE = 3;
+/**
+ * How a target refuses a compare-and-swap (a blue-green deploy, switch or retire; a rolling update)
+ * because it is not as the release saw it.
+ */
+export const TARGET_CHANGED_EXIT_CODE = 3;
 /** Only these actions carry {expectedActive}; for inspect and check, 3 is just another failure. */
 const COMPARE_AND_SWAP_ACTIONS: ReadonlySet<string> = new Set(['deploy', 'switch', 'retire']);
 
@@ -67,9 +71,6 @@ export class TargetChangedError extends Error {
   }
 }
 
-/** The target answered in a shape the blue-green contract does not allow. */
-export class DriverContractError extends Error {}
-
 /** Nothing active travels as `none`: a placeholder value must be a plain command-line token. */
 const expectedActiveValue = (expectedActive: Colour | null): string => expectedActive ?? 'none';
 
@@ -89,20 +90,7 @@ export function createCommandDriver(
   };
   return {
     async inspect() {
-      const result = await act('inspect');
-      const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(lastLine);
-      } catch {
-        throw new DriverContractError(
-          `inspect did not print JSON: ${tailBytes(result.stdout, ERROR_OUTPUT_BYTES)}`,
-        );
-      }
-      const status = targetStatusSchema.safeParse(parsed);
-      if (!status.success)
-        throw new DriverContractError(`inspect printed an unexpected shape: ${status.error.message}`);
-      return status.data;
+      return parseLastJsonLine('inspect', await act('inspect'), targetStatusSchema);
     },
     deploy: (colour, version, expectedActive, key) =>
       act('deploy', {

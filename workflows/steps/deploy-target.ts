@@ -2,13 +2,16 @@
 // target itself, the words its summaries use for it, and its idempotency keys.
 import { type DeployPlanStep, type ReleaseInput, timingOptions } from '../release-model.js';
 
-export function deployTargetOf<S extends DeployPlanStep>(input: ReleaseInput, step: S) {
+/** A deploy step of a strategy whose driver is `Driver`. */
+type DeployStepOver<Driver> = Pick<DeployPlanStep, 'id' | 'environment'> & { driver: Driver };
+
+export function deployTargetOf<Driver>(input: ReleaseInput, step: DeployStepOver<Driver>) {
   return {
     target: {
       releaseId: input.releaseId,
       service: input.service,
       environment: step.environment,
-      driver: step.driver as S['driver'],
+      driver: step.driver,
     },
     where: `${input.service} in ${step.environment}`,
     /** The activity options of one call, with the summary Temporal Web shows for it. */
