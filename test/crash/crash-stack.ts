@@ -1,7 +1,7 @@
 // The whole stack as separate processes, the way production runs it, so tests can kill -9 any of
 // them: embedded PostgreSQL, a persisted Temporal dev server, the demo target, the API and workers
-// (each `node --import tsx …/main.ts`). Timings are short (heartbeat timeout, idempotency lease)
-// so a crash is noticed in seconds.
+// (each `node --import tsx …/main.ts`), and edm-web's own database per environment beside Runway's.
+// Timings are short (heartbeat timeout, idempotency lease, bakes) so a crash is noticed in seconds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -16,16 +16,18 @@ import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
 import { provisionApplicationRole } from '../../db/application-role.js';
 import { migrateDatabase } from '../../db/migrate-database.js';
 import { actionLogFileFor, type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
+import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
 import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
 import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort } from '../../stack/free-port.js';
+import { provideServiceDatabases } from '../../stack/service-databases.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { testPayloadKeyEnv } from '../support/payload-keys.js';
-import { freePortRun } from '../support/runway-stack.js';
+import { freePortRun, TEST_BACKUP_KEY_ENTRY } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 
 export interface RunwayProcess {
@@ -35,6 +37,8 @@ export interface RunwayProcess {
   /** SIGTERM, SIGKILL after a grace period. */
   stop(): Promise<void>;
   alive(): boolean;
+  /** SIGSTOP: the process stands still (its children do not) until it is killed. */
+  freeze(): void;
 }
 
 export interface CrashStack {
@@ -46,6 +50,8 @@ export interface CrashStack {
   agentUrl: string;
   actionLogFile: string;
   databaseUrl: string;
+  /** Environment name → edm-web's own database there (R-RB-DB), as its migration tool reaches it. */
+  serviceDatabaseUrls: Record<string, string>;
   temporal: DevServer;
   startApi(): Promise<RunwayProcess>;
   startWorker(): Promise<RunwayProcess>;
@@ -63,6 +69,12 @@ export interface CrashStack {
 const HEARTBEAT_TIMEOUT_SECONDS = '3';
 const IDEMPOTENCY_LEASE_SECONDS = '3';
 const STOP_GRACE_MS = 10_000;
+/**
+ * The demo's late-fault builds (`+errors`) go bad a second after they take traffic, then fail half
+ * of the service's requests: later than the checks of TEST and STAGING, which finish well within
+ * that second, and early in a production bake.
+ */
+const DEMO_FAULTS = { EDM_FAULT_AFTER_MS: '1000', EDM_ERROR_SHARE: '0.5' };
 
 function whenExited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -86,6 +98,7 @@ function spawnRunway(entry: string, env: NodeJS.ProcessEnv, logFile: string): Ru
   return {
     pid: child.pid as number,
     alive: () => child.exitCode === null && child.signalCode === null,
+    freeze: () => child.kill('SIGSTOP'),
     async kill9() {
       child.kill('SIGKILL');
       await exited;
@@ -124,7 +137,17 @@ async function shortenBakes(dir: string): Promise<void> {
   for (const name of await readdir(join(dir, 'services'))) {
     const file = join(dir, 'services', name);
     const service = parse(await readFile(file, 'utf8'));
-    service.analysis = { ...service.analysis, bakeSeconds: 2, baselineSeconds: 1, recoverySeconds: 1 };
+    // Probing every 100 ms, a 2 s bake sees enough requests to judge a build that goes bad in it.
+    // Latency is judged only past the probe's timeout: on a busy test machine a p95 of a second's
+    // worth of samples swings past twice a 50 ms floor and would roll healthy releases back.
+    service.analysis = {
+      ...service.analysis,
+      bakeSeconds: 2,
+      baselineSeconds: 1,
+      recoverySeconds: 1,
+      probeSettings: { ...service.analysis?.probeSettings, intervalMs: 100 },
+      thresholds: { ...service.analysis?.thresholds, baselineFloorMs: 1000 },
+    };
     await writeFile(file, stringify(service));
   }
 }
@@ -192,8 +215,23 @@ export async function startCrashStack(): Promise<CrashStack> {
     await writeConfig(join(dir, 'config'), agentPort);
     const config = await loadConfig(join(dir, 'config'));
     const stateFile = join(dir, 'demo', 'state.json');
+    // The demo target runs in this process: its instances take their fault settings from here.
+    const savedFaults = Object.fromEntries(Object.keys(DEMO_FAULTS).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, DEMO_FAULTS);
+    cleanups.push(async () => {
+      for (const [name, value] of Object.entries(savedFaults)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
     const demo: DemoTarget = await startDemoTarget({ ...demoTargetLayout(config), stateFile });
     cleanups.push(() => demo.stop());
+
+    const serviceDatabases = await provideServiceDatabases(
+      databaseUrl,
+      config,
+      randomBytes(18).toString('base64url'),
+    );
 
     const bundle = await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE);
     await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
@@ -219,10 +257,16 @@ export async function startCrashStack(): Promise<CrashStack> {
       tokens[identity.name] = `rw_crash_${randomBytes(12).toString('hex')}`;
       env[identity.tokenEnv] = tokens[identity.name];
     }
+    // Only workers run migrations and take backups: only they get the service databases and the backup key.
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...env,
+      [BACKUP_KEYS_ENV]: TEST_BACKUP_KEY_ENTRY,
+      ...Object.fromEntries(serviceDatabases.map((database) => [database.variable, database.url])),
+    };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     let sequence = 0;
-    const launch = (entry: string, name: string) => {
-      const started = spawnRunway(entry, env, join(dir, 'logs', `${name}-${++sequence}.log`));
+    const launch = (entry: string, name: string, processEnv: NodeJS.ProcessEnv) => {
+      const started = spawnRunway(entry, processEnv, join(dir, 'logs', `${name}-${++sequence}.log`));
       processes.add(started);
       return started;
     };
@@ -241,14 +285,19 @@ export async function startCrashStack(): Promise<CrashStack> {
       agentUrl: demo.controlUrl,
       actionLogFile: actionLogFileFor(stateFile),
       databaseUrl,
+      serviceDatabaseUrls: Object.fromEntries(
+        serviceDatabases
+          .filter((database) => database.service === DEMO_SERVICE)
+          .map((database) => [database.environment, database.url]),
+      ),
       temporal,
       async startApi() {
-        const api = launch('api/main.ts', 'api');
+        const api = launch('api/main.ts', 'api', env);
         await waitUntilAnswers(`${apiUrl}/healthz`);
         return api;
       },
       async startWorker() {
-        return launch('worker/main.ts', 'worker');
+        return launch('worker/main.ts', 'worker', workerEnv);
       },
       async killTemporal9() {
         process.kill(temporal.pid as number, 'SIGKILL');

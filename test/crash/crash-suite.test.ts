@@ -1,13 +1,17 @@
 // Crashes, as production would suffer them: every process of the stack is real and separate, and
 // is killed with SIGKILL at a chosen moment. Each case checks that the release carries on (or is
-// repaired), that nothing happened twice on the target (the demo agent's action log), and what
-// the records say afterwards.
+// repaired), that nothing happened twice on the target (the demo agent's action log; for edm-web's
+// database, a log of what its migrations dropped), and what the records say afterwards.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReleaseJson, ReleaseSchema } from '../../api/release-schemas.js';
+import { migrateDown, migrateUp } from '../../demo/edm-web/schema-migrations.js';
 import { readActionLog } from '../../demo/target/action-log.js';
+import { childrenOf, untilGone } from './child-processes.js';
 import { type CrashStack, type RunwayProcess, startCrashStack } from './crash-stack.js';
+import { installDropLog, readDropLog, removeDropLog } from './schema-drop-log.js';
 
 let stack: CrashStack;
 let api: RunwayProcess;
@@ -48,6 +52,9 @@ async function releaseOf(id: string): Promise<Record<string, unknown>> {
   return body;
 }
 
+/** Where a release can end: waiting for one of them fails fast on the others. */
+const ENDED = ['succeeded', 'failed', 'rolled-back', 'cancelled'];
+
 async function waitFor(id: string, statuses: string[], timeoutMs = 90_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -58,11 +65,14 @@ async function waitFor(id: string, statuses: string[], timeoutMs = 90_000): Prom
     }
     await delay(250);
   }
-  throw new Error(`release ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(last)}`);
+  const { status, currentStep, failure } = (typeof last === 'object' ? last : {}) as Record<string, unknown>;
+  const seen = typeof last === 'object' ? JSON.stringify({ status, currentStep, failure }) : String(last);
+  throw new Error(`release ${id} did not reach ${statuses.join('/')}: ${seen}`);
 }
 
 async function approve(id: string): Promise<void> {
-  await waitFor(id, ['awaiting-approval']);
+  const waiting = await waitFor(id, ['awaiting-approval', ...ENDED]);
+  expect(waiting.status, JSON.stringify(waiting.failure)).toBe('awaiting-approval');
   expect((await call('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).status).toBe(
     202,
   );
@@ -71,9 +81,19 @@ async function approve(id: string): Promise<void> {
   );
 }
 
+function compensation(release: ReleaseJson, id: string) {
+  const entry = release.rollbackPlan.find((candidate) => candidate.id === id);
+  if (!entry) throw new Error(`release ${release.id} has no compensation ${id}`);
+  return entry;
+}
+
 async function servedVersion(environment: string): Promise<string> {
   const response = await fetch(`${stack.serviceUrls[environment]}/version`);
   return ((await response.json()) as { version: string }).version;
+}
+
+function expectSucceeded(release: Record<string, unknown>): void {
+  expect(release.status, JSON.stringify(release.failure)).toBe('succeeded');
 }
 
 /** Waits until the release has an activity of `type` running, and returns the worker pid running it. */
@@ -96,6 +116,61 @@ async function whenRunning(id: string, type: string, timeoutMs = 60_000): Promis
   }
 }
 
+/**
+ * Waits until a worker runs a command that `matches`, starts a successor, freezes that worker, lets
+ * the command finish, then kills the worker with SIGKILL: the command's effect is on the target and
+ * the worker never reported it — the moment a crash makes hardest to get right, pinned rather than
+ * hoped for.
+ */
+async function killWorkerAfterCommand(matches: (argv: string[]) => boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const worker of workers) {
+      const command = childrenOf(worker.pid).find((child) => matches(child.argv));
+      if (!command) continue;
+      // Its successor starts now, so it is up by the time the server gives the task to another worker.
+      workers.push(await stack.startWorker());
+      worker.freeze();
+      await untilGone(command.pid, 60_000);
+      await worker.kill9();
+      workers = workers.filter((other) => other !== worker);
+      return;
+    }
+    await delay(25);
+  }
+  throw new Error(`no worker ran the awaited command within ${timeoutMs / 1000} s`);
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The attempt each run of `activityType` ended on, in the order they were scheduled. */
+async function attemptsOf(id: string, activityType: string): Promise<number[]> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(id).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events
+      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .map((event) => String(event.eventId));
+    return scheduled.map((eventId) => {
+      const started = events.find(
+        (event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === eventId,
+      );
+      return started?.activityTaskStartedEventAttributes?.attempt ?? 0;
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('crashes', () => {
   it('a worker killed in the middle of a production deploy: a new worker completes it, each effect once', async () => {
     const started = await requestRelease('3.0.0+slow');
@@ -107,8 +182,8 @@ describe('crashes', () => {
     await delay(300); // the driver's call has reached the agent, which is starting the instance
     await (workers[0] as RunwayProcess).kill9();
     workers = [await stack.startWorker()];
-    const done = await waitFor(id, ['succeeded', 'failed']);
-    expect(done.status).toBe('succeeded');
+    const done = await waitFor(id, ENDED);
+    expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
     expect(await servedVersion('production')).toBe('3.0.0+slow');
     const production = readActionLog(stack.actionLogFile)
       .slice(before)
@@ -131,7 +206,7 @@ describe('crashes', () => {
     await stack.killTemporal9();
     await stack.restartTemporal();
     await approve(id);
-    expect((await waitFor(id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expectSucceeded(await waitFor(id, ENDED));
 
     const next = await requestRelease('3.2.0');
     const nextId = next.body.id as string;
@@ -139,7 +214,7 @@ describe('crashes', () => {
     await stack.killTemporal9();
     await stack.restartTemporal();
     await approve(nextId);
-    expect((await waitFor(nextId, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expectSucceeded(await waitFor(nextId, ENDED));
     expect(await servedVersion('production')).toBe('3.2.0');
   });
 
@@ -152,8 +227,87 @@ describe('crashes', () => {
     await running.kill9();
     workers = workers.filter((worker) => worker !== running);
     await approve(id);
-    expect((await waitFor(id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expectSucceeded(await waitFor(id, ENDED));
     expect(workers.every((worker) => worker.alive())).toBe(true);
+  });
+
+  it('a worker killed in the middle of a compensation: a new worker finishes the rollback, each effect once', async () => {
+    const database = stack.serviceDatabaseUrls.production as string;
+    const owner = new URL(stack.databaseUrl);
+    owner.pathname = new URL(database).pathname;
+    // Production's database last got a release carrying 002: this one migrates it to 003, its undo back.
+    await migrateUp(database, '1.1.0', () => {});
+    await migrateDown(database, '002-campaign-schedule', () => {});
+    await query(database, "INSERT INTO campaigns (name, subject) VALUES ('kept', 'Written under 002')");
+    await installDropLog(owner.toString(), new URL(database).username);
+    try {
+      const previous = await servedVersion('production');
+      const logged = readActionLog(stack.actionLogFile).length;
+      const started = Date.now();
+      // Healthy through its checks; the production bake sees it answer 5xx and rolls it back: the
+      // switch back first, then the database down to 002.
+      const id = (await requestRelease('3.3.1+errors')).body.id as string;
+      await approve(id);
+      const rollingBack = await waitFor(id, ['rolling-back', ...ENDED]);
+      expect(rollingBack.status, JSON.stringify(rollingBack.failure)).toBe('rolling-back');
+
+      // The migration down has run; its worker dies before it can report it.
+      await killWorkerAfterCommand((argv) => argv.includes('demo/bin/edm-db.ts') && argv.includes('down'));
+      const undone = [
+        { type: 'table column', identity: 'public.campaigns.sender' },
+        { type: 'table', identity: 'public.unsubscribes' },
+      ];
+      expect(await readDropLog(owner.toString())).toEqual(undone);
+      const interrupted = ReleaseSchema.parse(await releaseOf(id));
+      expect(interrupted.status).toBe('rolling-back');
+      expect(compensation(interrupted, 'migrate-production.down').status).toBe('running');
+
+      const done = ReleaseSchema.parse(await waitFor(id, ENDED));
+      expect(done.status, JSON.stringify(done.failure)).toBe('rolled-back');
+      expect(done.rollback).toMatchObject({
+        cause: 'automatic',
+        automatic: { trigger: 'error-rate' },
+        verification: [{ environment: 'production', passed: true }],
+      });
+      expect(
+        done.rollbackPlan
+          .filter((entry) => entry.environment === 'production')
+          .map((entry) => [entry.id, entry.status]),
+      ).toEqual([
+        ['deploy-production.switch-back', 'done'],
+        ['migrate-production.down', 'done'],
+      ]);
+      expect(await servedVersion('production')).toBe(previous);
+      const migrations = await query<{ name: string }>(database, 'SELECT name FROM pgmigrations ORDER BY id');
+      expect(migrations.map((row) => row.name)).toEqual(['001-campaigns', '002-campaign-schedule']);
+      expect(await query(database, "SELECT subject FROM campaigns WHERE name = 'kept'")).toEqual([
+        { subject: 'Written under 002' },
+      ]);
+
+      // Each effect once: the new worker retried the migration down, which found the database
+      // already at 002 and dropped nothing more, and did not run the finished switch back again.
+      const downAttempts = await attemptsOf(id, 'migrateDown');
+      expect(downAttempts).toHaveLength(1);
+      expect(downAttempts[0]).toBeGreaterThan(1);
+      expect(compensation(done, 'migrate-production.down').detail).toMatch(
+        /^migrated down to 002-campaign-schedule/,
+      );
+      expect(await readDropLog(owner.toString())).toEqual(undone);
+      const production = readActionLog(stack.actionLogFile)
+        .slice(logged)
+        .filter((entry) => entry.environment === 'production' && entry.key?.startsWith(`${id}/`));
+      expect(production.map((entry) => [entry.action, entry.outcome])).toEqual([
+        ['deploy', 'applied'],
+        ['switch', 'applied'],
+        ['switch', 'applied'],
+      ]);
+      expect(production.at(-1)?.key).toBe(`${id}/deploy-production.switch-back`);
+      console.log(
+        `worker killed mid-compensation: rolled back ${(Date.now() - started) / 1000} s after the request; migrate down: ${compensation(done, 'migrate-production.down').detail}`,
+      );
+    } finally {
+      await removeDropLog(owner.toString());
+    }
   });
 
   it('the API killed in the middle of POST /releases: a retry with the same Idempotency-Key gets the same release', async () => {
@@ -187,7 +341,7 @@ describe('crashes', () => {
       const otherBody = await requestRelease('3.4.1', { 'idempotency-key': key });
       expect(otherBody).toMatchObject({ status: 422, body: { error: { code: 'unprocessable' } } });
       await approve(retried.body.id as string);
-      expect((await waitFor(retried.body.id as string, ['succeeded', 'failed'])).status).toBe('succeeded');
+      expectSucceeded(await waitFor(retried.body.id as string, ENDED));
     } finally {
       stack.resumeTemporal();
       await db.end();
@@ -210,18 +364,20 @@ describe('crashes', () => {
     } finally {
       await stack.startPostgres();
     }
-    const waiting = await waitFor(id, ['awaiting-approval', 'failed']);
-    expect(waiting.status).toBe('awaiting-approval');
+    const waiting = await waitFor(id, ['awaiting-approval', ...ENDED]);
+    expect(waiting.status, JSON.stringify(waiting.failure)).toBe('awaiting-approval');
     const steps = waiting.steps as { id: string; status: string }[];
-    expect(steps.map((step) => step.status)).toEqual([
-      'succeeded',
-      'succeeded',
-      'succeeded',
-      'succeeded',
-      'running',
+    expect(steps.map((step) => [step.id, step.status])).toEqual([
+      ['migrate-test', 'succeeded'],
+      ['deploy-test', 'succeeded'],
+      ['integration-tests', 'succeeded'],
+      ['migrate-staging', 'succeeded'],
+      ['deploy-staging', 'succeeded'],
+      ['verify-staging', 'succeeded'],
+      ['change-approval', 'running'],
     ]);
     await approve(id);
-    expect((await waitFor(id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expectSucceeded(await waitFor(id, ENDED));
   });
 
   it('PostgreSQL killed -9: once it is back, start-up reconciliation repairs a record that missed its end', async () => {
