@@ -56,6 +56,10 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     // Heartbeats reach the server at least every second, so a cancelled release stops a running
     // deploy within about a second rather than at the SDK's default throttle (most of 30 s).
     maxHeartbeatThrottleInterval: '1 second',
+    // A workflow task waits this long on its last worker's own queue before any worker may take it:
+    // after a worker dies (kill -9, a lost host) its releases carry on after about 3 s, not the
+    // SDK's default 10 s. A live worker answers well within it.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -103,7 +103,7 @@ export async function compensateMigration(
       detail: `left as it is: the database is at ${describeId(current.migrationId)}, not ${describeId(action.fromMigrationId)} where the release left it`,
     };
   }
-  const down = await databaseActivities.migrateDown.executeWithOptions(
+  await databaseActivities.migrateDown.executeWithOptions(
     options(`compensate: ${entry.description}`),
     [{ ...ref, migrationId: action.migrationId }],
   );
@@ -117,8 +117,11 @@ export async function compensateMigration(
       'MigrationNotReverted',
     );
   }
+  // From the statuses around it, not from what the last attempt ran: an attempt cut short by a
+  // dead worker may have reverted everything, leaving its retry nothing to do.
+  const reverted = current.applied.filter((id) => !after.applied.includes(id));
   return {
     status: 'done',
-    detail: `migrated down to ${describeId(action.migrationId)} (reverted ${down.ran.join(', ') || 'nothing'})`,
+    detail: `migrated down to ${describeId(action.migrationId)} (reverted ${reverted.join(', ') || 'nothing'})`,
   };
 }
