@@ -6,8 +6,12 @@ export default defineConfig({
     setupFiles: ['test/support/quiet-temporal-logs.ts'],
     // Worker threads and the Temporal SDK's native core do not mix; child processes do.
     pool: 'forks',
-    // Test files start real servers (Temporal, PostgreSQL) on a 2-core machine: one file at a time.
-    fileParallelism: false,
+    // Test files start real servers (Temporal, PostgreSQL, demo processes) and spend most of their
+    // time waiting on them (bakes, timers, process starts): two files at a time fill 2 cores without
+    // starving either (measured: 8.5 min instead of 13.7 for the whole suite). Every server a file
+    // starts is on free ports of its own.
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },
