@@ -1,5 +1,10 @@
 // Activity stubs of the v2 engine with their timeouts and retry policies, one place for all of them.
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  type ActivityOptions,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { RunwayActivities } from '../activities/index.js';
 
 type TargetActivities = Pick<
@@ -8,7 +13,7 @@ type TargetActivities = Pick<
 >;
 
 /** Driver actions: a deploy may take minutes; a lost worker is noticed by the missing heartbeat. */
-export const targetActivities = proxyActivities<TargetActivities>({
+const DRIVER_ACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   // A cancelled release waits for a running action to stop before compensating, so the undo comes last.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -20,23 +25,16 @@ export const targetActivities = proxyActivities<TargetActivities>({
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['TargetChanged', 'TargetCheckFailed', 'DriverContractViolated'],
   },
-});
+};
+
+/** Blue-green (R-RB-BLUEGREEN). */
+export const targetActivities = proxyActivities<TargetActivities>(DRIVER_ACTION_OPTIONS);
 
 /** Rolling updates (R-RB-ROLLING): the same policy as blue-green's driver actions. */
-export const rollingActivities = proxyActivities<
-  Pick<RunwayActivities, 'listInstances' | 'updateInstance' | 'checkInstance'>
->({
-  startToCloseTimeout: '10 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['TargetChanged', 'TargetCheckFailed', 'DriverContractViolated'],
-  },
-});
+export const rollingActivities =
+  proxyActivities<Pick<RunwayActivities, 'listInstances' | 'updateInstance' | 'checkInstance'>>(
+    DRIVER_ACTION_OPTIONS,
+  );
 
 /**
  * A service's database (R-RB-DB): its migration tool and the backup taken before it runs. A migration
