@@ -103,10 +103,9 @@ export async function compensateMigration(
       detail: `left as it is: the database is at ${describeId(current.migrationId)}, not ${describeId(action.fromMigrationId)} where the release left it`,
     };
   }
-  await databaseActivities.migrateDown.executeWithOptions(
-    options(`compensate: ${entry.description}`),
-    [{ ...ref, migrationId: action.migrationId }],
-  );
+  await databaseActivities.migrateDown.executeWithOptions(options(`compensate: ${entry.description}`), [
+    { ...ref, migrationId: action.migrationId },
+  ]);
   const after = await databaseActivities.migrationStatus.executeWithOptions(
     options(`compensate: migration status after ${entry.description}`),
     [ref],
