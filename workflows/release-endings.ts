@@ -37,7 +37,7 @@ export async function endAfterFailure(
   context.desk.orders?.setWindow({ open: false, refusal: 'gate-closed', reason: 'the release is ending' });
   state.pendingGate = undefined;
   if (record) putStep(context, { ...record, status: 'failed', finishedAt: now(), error: decision.reason });
-  await records.write(record ? `${step.id} failed` : `${step.id}: ${decision.reason}`);
+  await records.write(record ? `${step.id} failed` : `${step.id}: ${markdownText(decision.reason, 200)}`);
   const final = await compensate(context, step.environment, decision);
   state.failure = { step: step.id, reason: final.reason };
   context.setStatus(final.status);

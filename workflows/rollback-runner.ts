@@ -134,7 +134,8 @@ export async function endWithRollback(context: StepContext, request: RollbackReq
   }
   context.setStatus('rolling-back');
   setCurrentDetails(`Rolling back **${input.service} ${input.version}**: ${markdownText(request.reason)}`);
-  await records.write(`roll back (${request.cause}): ${request.reason}`);
+  // The reason can carry what someone wrote: a summary is markdown, so it is shown as text.
+  await records.write(`roll back (${request.cause}): ${markdownText(request.reason, 200)}`);
   const entries = state.rollbackPlan.filter(
     (entry) =>
       entry.status === 'pending' &&
