@@ -13,6 +13,7 @@ import { BackupKeyError, loadBackupKeys } from '../security/backup-cipher.js';
 import type { CommandSpec, MigrationSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { runCommand } from './drivers/command-runner.js';
+import { DriverContractError, parseLastJsonLine } from './drivers/driver-output.js';
 import { ERROR_OUTPUT_BYTES, tailBytes } from './drivers/output-tail.js';
 import { throwIfCancelled, withHeartbeat } from './heartbeat.js';
 
@@ -87,18 +88,15 @@ export function createDatabaseActivities(deps: ActivityDeps) {
       if (result.exitCode === 4) throw ApplicationFailure.nonRetryable(message, 'MigrationFailed', details);
       throw ApplicationFailure.retryable(message, 'MigrationFailed', details);
     }
-    const parsed = statusOutput.safeParse(parseJson(result.stdout.split('\n').at(-1) ?? ''));
-    if (!parsed.success) {
-      throw ApplicationFailure.nonRetryable(
-        `migration ${action} of ${where} printed no {migrationId, applied} JSON line: ${tailBytes(result.stdout, ERROR_OUTPUT_BYTES)}`,
-        'MigrationToolContractViolated',
-      );
+    let parsed: z.output<typeof statusOutput>;
+    try {
+      parsed = parseLastJsonLine(`migration ${action} of ${where}`, result, statusOutput);
+    } catch (error) {
+      if (!(error instanceof DriverContractError)) throw error;
+      throw ApplicationFailure.nonRetryable(error.message, 'MigrationToolContractViolated');
     }
-    log.info(
-      { migrationId: parsed.data.migrationId, ran: parsed.data.ran ?? [] },
-      `migration ${action} done`,
-    );
-    return { ...parsed.data, ran: parsed.data.ran ?? [], durationMs: result.durationMs };
+    log.info({ migrationId: parsed.migrationId, ran: parsed.ran ?? [] }, `migration ${action} done`);
+    return { ...parsed, ran: parsed.ran ?? [], durationMs: result.durationMs };
   }
 
   return {
@@ -184,12 +182,4 @@ function lastLine(text: string): string {
       .filter(Boolean)
       .at(-1) ?? text
   );
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
