@@ -3,21 +3,42 @@
 // decision), P2 minor (a release rolled back by itself), P3 notice. Channels (webhooks, chat, mail)
 // implement Notifier; the recording notifier keeps every alert in the release's record and the log
 // whatever the channels do.
-export const ALERT_LEVELS = ['P0', 'P1', 'P2', 'P3'] as const;
-export type AlertLevel = (typeof ALERT_LEVELS)[number];
+import type { AlertLevel } from '../workflows/release-model.js';
+
+export { ALERT_LEVELS, type AlertLevel } from '../workflows/release-model.js';
 
 export interface ReleaseAlert {
   /** Identifies the alert within its release: raising it again (a retried activity) is the same alert. */
   key: string;
   level: AlertLevel;
-  kind: 'compensation-failed' | 'waiting-decision' | 'rolled-back' | 'rollback-verification-failed';
+  kind: AlertKind;
   releaseId: string;
   service: string;
   stepId: string | null;
   environment: string | null;
   message: string;
   details?: Record<string, unknown>;
+  /** Identities the alert is meant for (an escalation level's roster); channels name them. */
+  audience?: string[];
 }
+
+/**
+ * What an alert is about. `stage-changed` is an announcement to the release's channel (seed: 发布中沟通),
+ * not routed by level; `escalation` goes to the ladder level's roster (`audience`).
+ */
+export const ALERT_KINDS = [
+  'compensation-failed',
+  'waiting-decision',
+  'rolled-back',
+  'rollback-verification-failed',
+  'sla-breached',
+  'escalation',
+  'post-hoc-reminder',
+  'expired',
+  'superseded',
+  'stage-changed',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface Notifier {
   notify(alert: ReleaseAlert): Promise<void>;

@@ -46,7 +46,13 @@ const settingsJson = (settings: BakeSettings) => ({
 });
 
 function deployStepJson(step: DeployPlanStep) {
-  const base = { id: step.id, name: step.name, environment: step.environment, kind: 'deploy' as const };
+  const base = {
+    id: step.id,
+    name: step.name,
+    environment: step.environment,
+    checklist: step.checklist ? { ...step.checklist } : null,
+    kind: 'deploy' as const,
+  };
   if (step.strategy === 'rolling') {
     const { actions } = step.driver;
     return {
@@ -83,7 +89,12 @@ function deployStepJson(step: DeployPlanStep) {
 }
 
 function planStepJson(step: PlanStep): PlanJson['steps'][number] {
-  const base = { id: step.id, name: step.name, environment: step.environment };
+  const base = {
+    id: step.id,
+    name: step.name,
+    environment: step.environment,
+    checklist: step.checklist ? { ...step.checklist } : null,
+  };
   switch (step.kind) {
     case 'deploy':
       return deployStepJson(step);
@@ -145,6 +156,30 @@ function planStepJson(step: PlanStep): PlanJson['steps'][number] {
         // Plans resolved by the v1 engine have no roster.
         roster: (step.roster ?? []).map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
       };
+    case 'confirm':
+      return {
+        ...base,
+        kind: 'confirm',
+        role: step.role,
+        prompt: step.prompt,
+        roster: step.roster.map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
+      };
+    case 'apply-config': {
+      const { actions } = step.driver;
+      return {
+        ...base,
+        kind: 'apply-config',
+        revision: step.revision,
+        driver: {
+          type: 'command',
+          actions: {
+            current: commandJson(actions.current),
+            apply: commandJson(actions.apply),
+            check: commandJson(actions.check),
+          },
+        },
+      };
+    }
     case 'window':
       return {
         ...base,

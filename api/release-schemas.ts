@@ -6,6 +6,7 @@ import { NAME_PATTERN } from '../config/config-schema.js';
 import {
   ACCESS_ROLES,
   APPROVER_ROLES,
+  CHECKLIST_PHASES,
   COLOURS,
   COMPENSATION_STATUSES,
   DECISION_KINDS,
@@ -40,6 +41,11 @@ const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
     'A rollback (automatic, ordered or decided) undid what the release did and its verification ran; `rollback` holds the cause, what ran and the checklist.',
   abandoned:
     'Its workflow ended outside Runway (terminated, timed out) or never started; nothing was compensated.',
+  'awaiting-docs':
+    'A hotfix or emergency whose production work is done, owing its documentation or incident review (`postHoc`); reminders go out until someone attaches it. Holds no lock.',
+  expired: 'A gate waited past its lifetime; the release ended there, production untouched.',
+  superseded:
+    'A newer release of the service started while this one waited at a gate; it ended there (`supersededBy`), production untouched.',
 };
 
 export const ReleaseStatusSchema = z.enum(RELEASE_STATUSES).openapi('ReleaseStatus', {
@@ -172,7 +178,16 @@ const CommandSchema = z.object({
     .openapi({ description: 'Variable names only: command variable → worker variable. Never values.' }),
 });
 
-const planStepBase = { id: z.string(), name: z.string(), environment: z.string() };
+const ChecklistTagSchema = z
+  .object({ phase: z.enum(CHECKLIST_PHASES), item: z.string() })
+  .openapi('ChecklistTag', { description: 'The checklist item this step is (R-CHECKLIST).' });
+
+const planStepBase = {
+  id: z.string(),
+  name: z.string(),
+  environment: z.string(),
+  checklist: ChecklistTagSchema.nullable(),
+};
 
 const BlueGreenDeployStepSchema = z.object({
   ...planStepBase,
@@ -306,6 +321,24 @@ export const PlanStepSchema = z
     }),
     z.object({
       ...planStepBase,
+      kind: z.literal('confirm'),
+      role: seatRole,
+      prompt: z.string(),
+      roster: z
+        .array(z.object({ identity: z.string(), roles: z.array(seatRole) }))
+        .openapi({ description: 'Who may confirm it, frozen when the release started.' }),
+    }),
+    z.object({
+      ...planStepBase,
+      kind: z.literal('apply-config'),
+      revision: z.string(),
+      driver: z.object({
+        type: z.literal('command'),
+        actions: z.object({ current: CommandSchema, apply: CommandSchema, check: CommandSchema }),
+      }),
+    }),
+    z.object({
+      ...planStepBase,
       kind: z.literal('window'),
       policy: z.object({ windows: z.boolean(), freezes: z.boolean() }).openapi({
         description: 'Which calendar rules this release type obeys: release windows, freezes.',
@@ -420,6 +453,8 @@ const STEP_RECORD_KINDS: { [K in StepKind | 'compensation']: K } = {
   migrate: 'migrate',
   baseline: 'baseline',
   bake: 'bake',
+  confirm: 'confirm',
+  'apply-config': 'apply-config',
   compensation: 'compensation',
 };
 

@@ -206,6 +206,10 @@ const identitySchema = z
       .optional(),
     /** The value of codec.oidc.identityClaim in this person's access tokens from the identity provider. */
     oidcSubject: z.string().min(1).max(256).optional(),
+    /** How alerts reach this person (R-ESCALATE): mail, and the WeCom user id a group message mentions. */
+    contact: z
+      .strictObject({ email: z.email().optional(), wecomUserId: z.string().min(1).max(64).optional() })
+      .optional(),
   })
   .refine((identity) => (identity.tokenEnv === undefined) !== (identity.tokenSha256 === undefined), {
     message: 'expected exactly one of tokenEnv (a variable holding the token) or tokenSha256 (its digest)',
@@ -236,6 +240,92 @@ const codecOidcSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_:./-]{1,100}$/, 'expected a claim name')
     .default('sub'),
+});
+
+/**
+ * Where alerts go (R-ALERT). Webhook URLs carry their credentials (a WeCom robot's key), so only the
+ * name of the variable holding each is configured (R-SECRETS).
+ */
+const alertChannelSchema = z.discriminatedUnion('type', [
+  /** A generic JSON webhook: the alert as Runway's own JSON document. */
+  z.strictObject({ type: z.literal('webhook'), urlEnv: envVarName }),
+  /** A WeCom group robot (企业微信群机器人): its markdown/text message format. */
+  z.strictObject({ type: z.literal('wecom'), urlEnv: envVarName }),
+  /** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat). */
+  z.strictObject({ type: z.literal('slack'), urlEnv: envVarName }),
+  /** Mail over SMTP. */
+  z.strictObject({
+    type: z.literal('email'),
+    smtp: z.strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      userEnv: envVarName.optional(),
+      passwordEnv: envVarName.optional(),
+    }),
+    from: z.email(),
+    to: z.array(z.email()).min(1),
+  }),
+]);
+
+const alertLevelRoutes = z.array(name).default([]);
+const minutes = z
+  .number()
+  .min(0)
+  .max(30 * 24 * 60);
+
+/** The alert levels' channels (seed: P0 phone+SMS+WeCom, P1 SMS+WeCom, P2 WeCom+email, P3 email). */
+const alertsSchema = z.strictObject({
+  channels: z.record(name, alertChannelSchema).default({}),
+  routes: z
+    .strictObject({ P0: alertLevelRoutes, P1: alertLevelRoutes, P2: alertLevelRoutes, P3: alertLevelRoutes })
+    .default({ P0: [], P1: [], P2: [], P3: [] }),
+  /** A release's channel, where its stage changes are announced: per service, else the default. */
+  announcements: z
+    .strictObject({ default: name.optional(), services: z.record(name, name).default({}) })
+    .default({ services: {} }),
+  /** Delivery attempts per channel before the failure is recorded and the release goes on. */
+  deliveryAttempts: z.number().int().min(1).max(20).default(5),
+});
+
+/** One rung of the escalation ladder (R-ESCALATE): who is told, and how long they have to answer. */
+const escalationLevelSchema = z.strictObject({
+  roster: z.array(name).min(1),
+  responseMinutes: minutes,
+});
+
+const perReleaseType = <T extends z.ZodType>(value: T) =>
+  z.strictObject({ regular: value, hotfix: value, emergency: value, 'config-change': value });
+
+/** Timers of releases started from now on (R-SLA, R-EXPIRE, R-POSTHOC). */
+const releasesSchema = z.strictObject({
+  /** A newer release of a service whose older release waits at a gate: supersede the older, or refuse (409). */
+  whenNewerStarts: z.enum(['supersede', 'refuse']).default('supersede'),
+  /** How long a gate may wait before the release ends `expired`. */
+  gateLifetimeMinutes: perReleaseType(minutes).default({
+    regular: 7 * 24 * 60,
+    hotfix: 120,
+    emergency: 30,
+    'config-change': 7 * 24 * 60,
+  }),
+  /** Production work must end this long after the start, or an alert fires at the level (none: no SLA). */
+  sla: z
+    .strictObject({
+      hotfix: z.strictObject({ minutes, level: z.enum(['P0', 'P1', 'P2', 'P3']) }).optional(),
+      emergency: z.strictObject({ minutes, level: z.enum(['P0', 'P1', 'P2', 'P3']) }).optional(),
+    })
+    .default({ hotfix: { minutes: 120, level: 'P1' }, emergency: { minutes: 30, level: 'P0' } }),
+  /** What hotfix and emergency releases owe after success, and how often to remind until it is attached. */
+  postHoc: z
+    .strictObject({
+      reminderHours: z
+        .number()
+        .min(0.01)
+        .max(24 * 30)
+        .default(24),
+    })
+    .default({ reminderHours: 24 }),
 });
 
 export const runwaySettingsSchema = z.strictObject({
@@ -292,6 +382,12 @@ export const runwaySettingsSchema = z.strictObject({
       twoPersonEnvironments: z.array(name).default(['production']),
     })
     .default({ afterSuccessMinutes: 60, twoPersonEnvironments: ['production'] }),
+  alerts: alertsSchema.default(alertsSchema.parse({})),
+  /** L1 on-call engineer (15 min), L2 expert (30 min), L3 architect/CTO (1 h, then repeated). */
+  escalation: z
+    .strictObject({ L1: escalationLevelSchema, L2: escalationLevelSchema, L3: escalationLevelSchema })
+    .optional(),
+  releases: releasesSchema.default(releasesSchema.parse({})),
   identities: z
     .array(identitySchema)
     .min(1)

@@ -12,6 +12,8 @@ import type {
 } from '../workflows/release-model.js';
 import { approvalRoster } from './approval-roster.js';
 import { httpChecksOf, resolveMeasuringStep, resolveRollbackPolicy } from './resolve-analysis.js';
+import { resolveApplyConfigStep } from './resolve-config-step.js';
+import { resolveOversight } from './resolve-oversight.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
 
 /** The request cannot be planned (unknown service in an environment, missing command…): a 400 for the caller. */
@@ -91,7 +93,12 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
   const environment = config.environments[step.environment];
   if (!environment)
     throw new PlanError(`runbook step ${step.id} names unknown environment ${step.environment}`);
-  const base = { id: step.id, name: step.name ?? step.id, environment: step.environment };
+  const base = {
+    id: step.id,
+    name: step.name ?? step.id,
+    environment: step.environment,
+    ...(step.checklist ? { checklist: { ...step.checklist } } : {}),
+  };
   if (step.kind === 'window') {
     return {
       ...base,
@@ -108,6 +115,10 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
   if (step.kind === 'approval') {
     const roster = approvalRoster(config, step.environment, step.quorum);
     return { ...base, kind: 'approval', quorum: step.quorum, roster };
+  }
+  if (step.kind === 'confirm') {
+    const roster = approvalRoster(config, step.environment, [step.role]);
+    return { ...base, kind: 'confirm', role: step.role, prompt: step.prompt, roster };
   }
 
   const target = environment.services[service];
@@ -151,6 +162,8 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
     case 'baseline':
     case 'bake':
       return resolveMeasuringStep(step, base, serviceConfig, target.url);
+    case 'apply-config':
+      return resolveApplyConfigStep(base, serviceConfig, values, request.version);
     case 'verify': {
       const checks: HttpCheck[] = httpChecksOf(serviceConfig);
       return {
@@ -176,6 +189,7 @@ export function resolveReleasePlan(request: PlanRequest): ReleasePlan {
     description: request.runbook.description,
     steps,
     rollback: resolveRollbackPolicy(request.config, request.service, runbookSteps, steps),
+    oversight: resolveOversight(request.config, request.runbook.type, steps),
   };
 }
 

@@ -3,7 +3,7 @@
 // here, in the plan resolver and in the engine's `runStep`.
 import { z } from 'zod';
 import { name } from '../config/config-schema.js';
-import { ACCESS_ROLES, APPROVER_ROLES, RELEASE_TYPES } from '../workflows/release-model.js';
+import { ACCESS_ROLES, APPROVER_ROLES, CHECKLIST_PHASES, RELEASE_TYPES } from '../workflows/release-model.js';
 
 const stepBase = {
   id: name,
@@ -16,7 +16,23 @@ const stepBase = {
   onFailure: z.enum(['compensate', 'guided']).default('compensate'),
   /** A production verification or bake may be skipped in guided failure only when this says so. */
   allowSkip: z.boolean().default(false),
+  /** The checklist item this step is (R-CHECKLIST): phase and the item's name. */
+  checklist: z.strictObject({ phase: z.enum(CHECKLIST_PHASES), item: z.string().min(1).max(100) }).optional(),
 };
+
+/**
+ * A manual checklist item (R-CHECKLIST): someone holding `role` in the step's environment confirms
+ * it through the API with a note; the workflow judges it like an approval.
+ */
+export const confirmStepSchema = z.strictObject({
+  ...stepBase,
+  kind: z.literal('confirm'),
+  role: z.enum([...ACCESS_ROLES, ...APPROVER_ROLES]),
+  prompt: z.string().min(1).max(300),
+});
+
+/** Applies the release's configuration revision (R-CONFIG-CHANGE); the previous revision is its undo. */
+export const applyConfigStepSchema = z.strictObject({ ...stepBase, kind: z.literal('apply-config') });
 
 export const deployStepSchema = z.strictObject({ ...stepBase, kind: z.literal('deploy') });
 
@@ -89,6 +105,8 @@ export const runbookStepSchema = z.discriminatedUnion('kind', [
   verifyStepSchema,
   approvalStepSchema,
   windowStepSchema,
+  confirmStepSchema,
+  applyConfigStepSchema,
 ]);
 
 export const runbookSchema = z

@@ -3,7 +3,7 @@
 // abort from someone with deploy there (judged by the decision desk like approvals). A rollback or
 // abort ordered through their own endpoints meanwhile answers it too.
 import { condition, log } from '@temporalio/workflow';
-import { alertActivities } from './activity-proxies.js';
+import { raiseAlert } from './alerting.js';
 import { GUIDED_GATE_PREFIX } from './decision-desk.js';
 import type { GuidedOption, ReleaseStatus } from './release-model.js';
 import type { GuidedAnswer } from './release-orders.js';
@@ -51,13 +51,4 @@ export async function waitForDecision(context: StepContext, question: GuidedQues
     by: answer.decidedBy,
   });
   return answer;
-}
-
-type AlertInput = Omit<Parameters<typeof alertActivities.raiseAlert>[0], 'releaseId' | 'service'>;
-
-/** Raises an alert through the notifier; an alert that cannot be delivered never stops the release. */
-export async function raiseAlert(context: StepContext, alert: AlertInput): Promise<void> {
-  await alertActivities
-    .raiseAlert({ ...alert, releaseId: context.input.releaseId, service: context.input.service })
-    .catch((error: unknown) => log.error('alert not delivered', { key: alert.key, error: String(error) }));
 }

@@ -1,7 +1,8 @@
 // The release's domain model, shared by the workflow, the activities and the API.
 // Pure data and types only: this module is bundled into the workflow sandbox.
 
-export const RELEASE_TYPES = ['regular', 'hotfix', 'emergency'] as const;
+/** `config-change` (R-CONFIG-CHANGE) applies a named configuration bundle instead of a version. */
+export const RELEASE_TYPES = ['regular', 'hotfix', 'emergency', 'config-change'] as const;
 export type ReleaseType = (typeof RELEASE_TYPES)[number];
 
 /**
@@ -12,6 +13,9 @@ export type ReleaseType = (typeof RELEASE_TYPES)[number];
  * decided) undid the release and its verification ran.
  * `abandoned`: its workflow ended outside Runway (terminated, timed out) or never started; nothing
  * was compensated, unlike `cancelled`.
+ * `awaiting-docs`: a hotfix or emergency whose production work is done, waiting for its documentation
+ * or incident review (R-POSTHOC); it holds no lock. `expired`: a gate waited past its lifetime;
+ * `superseded`: a newer release of the service replaced it while it waited at a gate (R-EXPIRE).
  */
 export const RELEASE_STATUSES = [
   'running',
@@ -25,6 +29,9 @@ export const RELEASE_STATUSES = [
   'cancelled',
   'rolled-back',
   'abandoned',
+  'awaiting-docs',
+  'expired',
+  'superseded',
 ] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
@@ -34,6 +41,7 @@ export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = [
   'waiting-window',
   'waiting-decision',
   'rolling-back',
+  'awaiting-docs',
 ];
 export const isActiveStatus = (status: ReleaseStatus): boolean => ACTIVE_RELEASE_STATUSES.includes(status);
 
@@ -55,7 +63,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** Access roles (R-AUTH) and the approver roles a gate's quorum asks for (R-APPROVE). */
 export const ACCESS_ROLES = ['read', 'operate', 'deploy', 'admin'] as const;
-export const APPROVER_ROLES = ['pm', 'tech-lead', 'on-call-lead'] as const;
+export const APPROVER_ROLES = ['pm', 'tech-lead', 'on-call-lead', 'security', 'ops-lead'] as const;
 export type AccessRole = (typeof ACCESS_ROLES)[number];
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 export type Role = AccessRole | ApproverRole;
@@ -117,6 +125,44 @@ interface PlanStepBase {
   id: string;
   name: string;
   environment: string;
+  /** The checklist item this step is (R-CHECKLIST): the release view lists these steps as the checklist. */
+  checklist?: ChecklistTag;
+}
+
+/** The seed's checklist phases: before, during and after the deployment. */
+export const CHECKLIST_PHASES = ['pre', 'during', 'post'] as const;
+export type ChecklistPhase = (typeof CHECKLIST_PHASES)[number];
+export interface ChecklistTag {
+  phase: ChecklistPhase;
+  /** The item as the checklist names it, e.g. "backup done". */
+  item: string;
+}
+
+/**
+ * A manual checklist item (R-CHECKLIST): someone holding `role` in the step's environment confirms it
+ * through the API with a note; judged by the workflow like an approval, against the roster frozen at start.
+ */
+export interface ConfirmPlanStep extends PlanStepBase {
+  kind: 'confirm';
+  role: Role;
+  roster: RosterEntry[];
+  /** What the person confirms, in words. */
+  prompt: string;
+}
+
+/**
+ * A service's configuration bundles (R-CONFIG-CHANGE): `current` prints {revision} as JSON, `apply`
+ * puts {revision} in place only while {expectedRevision} is current, `check` says the service runs
+ * healthily with {revision}. The previous revision is the compensation.
+ */
+export interface ConfigDriverSpec {
+  type: 'command';
+  actions: { current: CommandSpec; apply: CommandSpec; check: CommandSpec };
+}
+export interface ApplyConfigPlanStep extends PlanStepBase {
+  kind: 'apply-config';
+  revision: string;
+  driver: ConfigDriverSpec;
 }
 export interface BlueGreenDeployPlanStep extends PlanStepBase {
   kind: 'deploy';
@@ -250,7 +296,9 @@ export type PlanStep =
   | WindowPlanStep
   | MigratePlanStep
   | BaselinePlanStep
-  | BakePlanStep;
+  | BakePlanStep
+  | ConfirmPlanStep
+  | ApplyConfigPlanStep;
 
 /** What a failed step may lead to (R-GUIDED): `guided` waits for a person's decision. */
 export type OnFailure = 'compensate' | 'guided';
@@ -270,7 +318,48 @@ export interface ReleasePlan {
   steps: PlanStep[];
   /** Rollback and guided failure (R-RB-*, R-GUIDED); absent in releases started before they existed. */
   rollback?: RollbackPolicy;
+  /**
+   * SLA, gate lifetime, escalation, post-hoc duty and announcements (R-SLA, R-EXPIRE, R-ESCALATE,
+   * R-POSTHOC, R-ALERT); absent in releases started before they existed, which behave as before.
+   */
+  oversight?: ReleaseOversight;
 }
+
+// ---- Oversight (R-SLA, R-EXPIRE, R-ESCALATE, R-POSTHOC) -------------------------------------------
+
+/** Alert levels (R-ALERT) with the seed's response times: P0 5 min, P1 15, P2 30, P3 60. */
+export const ALERT_LEVELS = ['P0', 'P1', 'P2', 'P3'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+
+export const ESCALATION_LEVELS = ['L1', 'L2', 'L3'] as const;
+export type EscalationLevelName = (typeof ESCALATION_LEVELS)[number];
+
+export interface EscalationStep {
+  level: EscalationLevelName;
+  /** From the moment the gate opened: L1 0, L2 15 min, L3 45 min by default. */
+  afterMs: number;
+  /** The identities notified at this level. */
+  roster: string[];
+}
+
+/** Who is told about a decision left waiting, and when (R-ESCALATE). Frozen at start. */
+export interface EscalationLadder {
+  levels: EscalationStep[];
+  /** After the last level: notify it again this often (1 h by default) until the gate is answered or expires. */
+  repeatEveryMs: number;
+}
+
+export interface ReleaseOversight {
+  /** Production work must end within `limitMs` of the start, or an alert at `level` fires (R-SLA). */
+  sla?: { limitMs: number; level: AlertLevel };
+  /** A gate pending longer than this ends the release `expired` (R-EXPIRE). */
+  gateLifetimeMs: number;
+  escalation: EscalationLadder;
+  /** Owed after success (R-POSTHOC): the release waits `awaiting-docs`, reminding on this cadence. */
+  postHoc?: { duty: PostHocDuty; reminderEveryMs: number };
+}
+export const POST_HOC_DUTIES = ['documentation', 'incident-review'] as const;
+export type PostHocDuty = (typeof POST_HOC_DUTIES)[number];
 
 /**
  * Who may order a rollback or an abort, or decide a guided failure, and for how long a succeeded
@@ -312,6 +401,18 @@ export interface ReleaseInput {
   plan: ReleasePlan;
   /** Timings the release takes at start; absent in releases started before they existed. */
   timings?: ReleaseTimings;
+  /** A config-change release's request (R-CONFIG-CHANGE); `version` then holds the revision. */
+  configChange?: ConfigChangeRequest;
+}
+
+export interface ConfigChangeRequest {
+  /** The named configuration bundle of the service to apply. */
+  configRevision: string;
+  reason: string;
+  impact: string;
+  rollbackPlan: string;
+  /** It touches configuration marked sensitive: security reviews it too. */
+  sensitive: boolean;
 }
 
 export interface ReleaseTimings {
@@ -352,7 +453,23 @@ export interface DecisionClaim {
  * `release`, R-RB-TRIGGER-MANUAL); retry, skip, rollback and abort answer a guided failure (its gate
  * is the failure's `gateId`, R-GUIDED).
  */
-export const DECISION_KINDS = ['approve', 'reject', 'rollback', 'abort', 'retry', 'skip'] as const;
+/**
+ * `confirm` answers a manual checklist item (its gate is the confirm step's id, R-CHECKLIST);
+ * `document` attaches the post-hoc documentation link (gate `release`, R-POSTHOC; the link is the
+ * claim's comment); `supersede` is the API's order when a newer release of the service starts
+ * (gate `release`, R-EXPIRE; the comment names the newer release).
+ */
+export const DECISION_KINDS = [
+  'approve',
+  'reject',
+  'rollback',
+  'abort',
+  'retry',
+  'skip',
+  'confirm',
+  'document',
+  'supersede',
+] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 /** The gate id of orders about the whole release: a rollback or an abort. */
 export const RELEASE_ORDER_GATE = 'release';
@@ -505,6 +622,28 @@ export interface ReleaseState {
   rollback?: RollbackReport;
   /** After success: until when a rollback may still be ordered. */
   rollbackOpenUntil?: string;
+  /** The SLA's deadline and, once passed, when the alert fired (R-SLA). */
+  sla?: { deadline: string; level: AlertLevel; breachedAt?: string; stoppedAt?: string };
+  /** Every escalation notice sent for a waiting gate (R-ESCALATE). */
+  escalations?: EscalationNotice[];
+  /** The post-hoc duty (R-POSTHOC): owed since, reminders sent, and what was attached. */
+  postHoc?: PostHocState;
+  /** The newer release that superseded this one (R-EXPIRE). */
+  supersededBy?: string;
+}
+
+export interface EscalationNotice {
+  gateId: string;
+  level: EscalationLevelName;
+  roster: string[];
+  at: string;
+}
+
+export interface PostHocState {
+  duty: PostHocDuty;
+  owedSince: string;
+  reminders: number;
+  attached?: { link: string; by: string; at: string };
 }
 
 export interface PendingDecision {

@@ -4,9 +4,10 @@
 // cause (the trigger and its figures, or who ordered it and why) in the record and the history.
 import { ApplicationFailure, allHandlersFinished, condition, setCurrentDetails } from '@temporalio/workflow';
 import { rollbackVerificationActivities } from './activity-proxies.js';
+import { raiseAlert } from './alerting.js';
 import { runCompensation } from './compensations.js';
 import { describe } from './failure-policy.js';
-import { raiseAlert, waitForDecision } from './guided-failure.js';
+import { waitForDecision } from './guided-failure.js';
 import { markdownText } from './markdown-text.js';
 import type {
   CompensationEntry,

@@ -7,6 +7,11 @@ import {
   approvalSignal as legacyApprovalSignal,
   releaseStateQuery as legacyStateQuery,
 } from '../../workflows/legacy/release-messages-v1.js';
+import {
+  ACCESS_ROLES as LEGACY_ACCESS_ROLES,
+  APPROVER_ROLES as LEGACY_APPROVER_ROLES,
+  type Role as LegacyRole,
+} from '../../workflows/legacy/release-model-v1.js';
 import type { Role } from '../../workflows/release-model.js';
 import type { Principal } from '../principal.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../service-errors.js';
@@ -22,6 +27,9 @@ export interface DecisionAnswer {
   counted: true;
   missing: Role[];
 }
+
+const LEGACY_ROLES: readonly string[] = [...LEGACY_ACCESS_ROLES, ...LEGACY_APPROVER_ROLES];
+const isLegacyRole = (role: Role): role is LegacyRole => LEGACY_ROLES.includes(role);
 
 export class ReleaseDecisions {
   constructor(
@@ -89,7 +97,8 @@ export class ReleaseDecisions {
     const signal = {
       gateId: gate.gateId,
       approver: approver.name,
-      roles: approver.rolesIn(gate.environment),
+      // The v1 engine knows only the roles it was built with.
+      roles: approver.rolesIn(gate.environment).filter(isLegacyRole),
       ...request,
     };
     // A v1 release's gates only ever have approver seats.

@@ -546,6 +546,9 @@ describe('a regular release on the v2 engine', () => {
           roles: ['tech-lead'],
           decision: 'reject',
         } as never);
+        // Signals and updates may share one activation, where their order is not the order sent: wait
+        // for both signals to be recorded before the update, so the record's order below is fixed.
+        await until((state) => state.decisions.length === 4);
         // A genuine signed approval, replayed as a signal.
         const genuine = signedBy(testDecisionKeys, claimFor(releaseId, 'pm-li', ['pm'], 'approve', at));
         expect(await update(genuine)).toMatchObject({ outcome: 'counted' });

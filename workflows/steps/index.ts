@@ -1,9 +1,11 @@
 // Step kind → executor. A new kind adds its executor here (and its schema and view elsewhere).
 import type { PlanStep } from '../release-model.js';
+import { runApplyConfigStep } from './apply-config-step.js';
 import { runApprovalStep } from './approval-step.js';
 import { runBakeStep } from './bake-step.js';
 import { runBaselineStep } from './baseline-step.js';
 import { runCommandStep } from './command-step.js';
+import { runConfirmStep } from './confirm-step.js';
 import { runDeployStep } from './deploy-step.js';
 import { runMigrateStep } from './migrate-step.js';
 import { runRollingDeployStep } from './rolling-deploy-step.js';
@@ -31,5 +33,9 @@ export function executeStep(context: StepContext, step: PlanStep): Promise<StepD
       return runBakeStep(context, step);
     case 'migrate':
       return runMigrateStep(context, step);
+    case 'confirm':
+      return runConfirmStep(context, step);
+    case 'apply-config':
+      return runApplyConfigStep(context, step);
   }
 }
