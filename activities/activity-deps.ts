@@ -2,6 +2,7 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { AlertingSettings } from '../alerts/alert-message.js';
 import type { Notifier } from '../alerts/notifier.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { WindowCalendar } from './calendar-activities.js';
@@ -17,4 +18,6 @@ export interface ActivityDeps {
   calendar: WindowCalendar;
   /** Where alerts go; default: kept in release_alerts and logged. */
   notifier?: Notifier;
+  /** Channels, routes, people's contacts and link bases (runway.yml); none: alerts are only recorded. */
+  alerting?: AlertingSettings;
 }

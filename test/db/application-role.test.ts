@@ -116,6 +116,7 @@ describe('privileges of the application role', () => {
     const expected: Record<string, string[]> = {
       audit_events: ['SELECT', 'INSERT'],
       release_alerts: ['SELECT', 'INSERT'],
+      release_alert_deliveries: ['SELECT', 'INSERT'],
       release_backups: ['SELECT', 'INSERT'],
       pgmigrations: [],
     };
