@@ -6,6 +6,7 @@ import { ConflictError, type ReleaseService } from '../api/release-service.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { environmentStatus } from '../demo/edm-ctl/agent-client.js';
 import type { EnvironmentStatus } from '../demo/target/model.js';
+import { holdsServiceLock } from '../workflows/release-model.js';
 import { DEMO_SERVICE } from './demo-target-layout.js';
 
 const DEMO_REQUESTER = 'ops-wang';
@@ -21,12 +22,18 @@ export async function startDemoRelease(
   controlUrl: string,
   tokensFile: string,
 ): Promise<string> {
+  const requester = principalFor(DEMO_REQUESTER, config);
+  // A restart finds the demo release of the last run still in flight: it continues. Starting another
+  // would supersede it (releases.whenNewerStarts), which is not what restarting the stack means.
+  const recent = await service.list({ service: DEMO_SERVICE, limit: 20 }, requester);
+  const inFlight = recent.find((release) => holdsServiceLock(release.status));
+  if (inFlight) return `release ${inFlight.id} is still in flight and continues; no new demo release started`;
   const current = await productionVersion(controlUrl);
   const version = semver.inc(semver.coerce(current) ?? '1.0.0', 'minor') as string;
   try {
     const release = await service.start(
       { type: 'regular', service: DEMO_SERVICE, version, changeRef: 'DEMO-1' },
-      principalFor(DEMO_REQUESTER, config),
+      requester,
     );
     return [
       `demo release ${release.id} started (production runs ${current}); it will wait for approval:`,

@@ -2,6 +2,7 @@
 // environment and ends the release; a compensation that fails stops the compensating and ends the
 // release `failed`, saying what may be left half-way. (Guided failure will add "wait for a person".)
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { GateExpired } from './gate-wait.js';
 import type { CompensationEntry, PlanStep, ReleaseStatus } from './release-model.js';
 
 /** Thrown when an approver rejects: the release ends `rejected`, not `failed`. */
@@ -26,7 +27,13 @@ export function decideAfterFailure(failure: Failure): FailureDecision {
   }
   const { error } = failure;
   const status: ReleaseStatus =
-    error instanceof ReleaseRejected ? 'rejected' : isCancellation(error) ? 'cancelled' : 'failed';
+    error instanceof ReleaseRejected
+      ? 'rejected'
+      : error instanceof GateExpired
+        ? 'expired'
+        : isCancellation(error)
+          ? 'cancelled'
+          : 'failed';
   return { next: 'compensate-and-end', status, reason: describe(error) };
 }
 

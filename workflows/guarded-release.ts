@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { decideAfterFailure, describe } from './failure-policy.js';
 import { waitForDecision } from './guided-failure.js';
+import { fulfilPostHoc, owePostHoc } from './post-hoc-duty.js';
 import { endAfterFailure } from './release-endings.js';
 import type { GuidedOption, PlanStep, ReleaseOutcome, RollbackPolicy, StepRecord } from './release-model.js';
 import type { GuidedAnswer, ReleaseOrder } from './release-orders.js';
@@ -146,7 +147,17 @@ async function afterStepFailure(
           context,
           step,
           record,
-          { next: 'compensate-and-end', status: 'cancelled', reason: `${decision.reason}; aborted by ${by}` },
+          answer.expired
+            ? {
+                next: 'compensate-and-end',
+                status: 'expired',
+                reason: `${decision.reason}; then ${answer.reason}`,
+              }
+            : {
+                next: 'compensate-and-end',
+                status: 'cancelled',
+                reason: `${decision.reason}; aborted by ${by}`,
+              },
           error,
         ),
       );
@@ -161,13 +172,17 @@ function guidedOptions(policy: RollbackPolicy, step: PlanStep): GuidedOption[] {
   return skippable ? ['retry', 'skip', 'rollback', 'abort'] : ['retry', 'rollback', 'abort'];
 }
 
-/** An order took effect: a rollback undoes everything, in reverse order; an abort compensates where it stopped. */
+/**
+ * An order took effect: a rollback undoes everything, in reverse order; an abort compensates where it
+ * stopped; a supersession (only ever at a gate) ends like a rejection there.
+ */
 function endByOrder(
   context: StepContext,
   order: ReleaseOrder,
   step: PlanStep,
   record: StepRecord,
 ): Promise<never> {
+  if (order.kind === 'supersede') return endSuperseded(context, order, step, record);
   const by = order.orderedBy.join(' and ');
   const reason = `${order.kind === 'rollback' ? 'rollback' : 'abort'} ordered by ${by}${order.reason ? `: ${order.reason}` : ''}`;
   if (order.kind === 'rollback') {
@@ -192,10 +207,31 @@ function endByOrder(
   );
 }
 
+/** R-EXPIRE: a newer release replaced this one while it waited at a gate; production is untouched. */
+function endSuperseded(
+  context: StepContext,
+  order: ReleaseOrder,
+  step: PlanStep,
+  record: StepRecord | undefined,
+): Promise<never> {
+  context.state.supersededBy = order.reason;
+  const reason = `superseded by release ${order.reason} (started by ${order.orderedBy.join(' and ')})`;
+  return CancellationScope.nonCancellable(() =>
+    endAfterFailure(
+      context,
+      step,
+      record,
+      { next: 'compensate-and-end', status: 'superseded', reason },
+      new Error(reason),
+    ),
+  );
+}
+
 /** An order that took effect as the last step ended: a rollback undoes everything, an abort the last environment. */
 function endByLateOrder(context: StepContext, order: ReleaseOrder): Promise<never> {
   const steps = context.input.plan.steps;
   const last = steps[steps.length - 1] as PlanStep;
+  if (order.kind === 'supersede') return endSuperseded(context, order, last, undefined);
   const by = order.orderedBy.join(' and ');
   const reason = `${order.kind} ordered by ${by} as the last step ended${order.reason ? `: ${order.reason}` : ''}`;
   return CancellationScope.nonCancellable(() =>
@@ -226,9 +262,17 @@ async function succeed(context: StepContext, policy: RollbackPolicy): Promise<Re
   } else {
     orders?.setWindow({ open: false, refusal: 'rollback-closed', reason: 'the release has ended' });
   }
-  context.setStatus('succeeded');
-  await records.write('release succeeded');
+  const postHoc = input.plan.oversight?.postHoc;
+  if (postHoc) {
+    await owePostHoc(context, postHoc);
+  } else {
+    context.setStatus('succeeded');
+    await records.write('release succeeded');
+  }
   setCurrentDetails(`Released **${input.service} ${input.version}**`);
+  // R-POSTHOC: the reminders run alongside the rollback window; a rollback ordered meanwhile stops them.
+  const dutyScope = new CancellationScope();
+  const duty = postHoc ? dutyScope.run(() => fulfilPostHoc(context, postHoc)) : undefined;
   if (state.rollbackOpenUntil !== undefined) {
     setCurrentDetails(
       `Released **${input.service} ${input.version}**; a rollback may be ordered until ${state.rollbackOpenUntil}`,
@@ -243,6 +287,10 @@ async function succeed(context: StepContext, policy: RollbackPolicy): Promise<Re
     const order = orders?.current();
     if (ordered && order) {
       const reason = `rollback ordered by ${order.orderedBy.join(' and ')} after success${order.reason ? `: ${order.reason}` : ''}`;
+      if (duty) {
+        dutyScope.cancel();
+        await duty;
+      }
       return CancellationScope.nonCancellable(() =>
         endWithRollback(context, { cause: 'manual', reason, orderedBy: order.orderedBy }),
       );
@@ -256,6 +304,7 @@ async function succeed(context: StepContext, policy: RollbackPolicy): Promise<Re
     await records.write('rollback window closed');
     setCurrentDetails(`Released **${input.service} ${input.version}**`);
   }
+  if (duty) await duty;
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
-  return { status: 'succeeded' };
+  return { status: state.status };
 }

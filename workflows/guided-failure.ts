@@ -2,9 +2,10 @@
 // `waiting-decision`, says what failed, raises an alert, and waits for retry, skip, roll back or
 // abort from someone with deploy there (judged by the decision desk like approvals). A rollback or
 // abort ordered through their own endpoints meanwhile answers it too.
-import { condition, log } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { raiseAlert } from './alerting.js';
 import { GUIDED_GATE_PREFIX } from './decision-desk.js';
+import { GateExpired, waitAtGate } from './gate-wait.js';
 import type { GuidedOption, ReleaseStatus } from './release-model.js';
 import type { GuidedAnswer } from './release-orders.js';
 import { now } from './step-records.js';
@@ -36,13 +37,33 @@ export async function waitForDecision(context: StepContext, question: GuidedQues
     environment: question.environment,
     message: `${input.service} ${input.version}: ${question.subject} failed in ${question.environment} (${question.reason}); waiting for a decision: ${question.options.join(', ')}`,
   });
-  await condition(() => orders.guidedAnswer !== undefined || orders.current() !== undefined);
+  const expired = await waitAtGate(
+    context,
+    {
+      gateId,
+      name: `the decision on ${question.subject}`,
+      environment: question.environment,
+      waitingFor: `someone with deploy in ${question.environment} (${question.options.join(', ')})`,
+      escalationLevel: 'P1',
+    },
+    () => orders.guidedAnswer !== undefined || orders.current() !== undefined,
+  ).then(
+    () => undefined,
+    (error: unknown) => {
+      if (error instanceof GateExpired) return error;
+      throw error;
+    },
+  );
   const order = orders.current();
-  const answer = orders.guidedAnswer ?? {
-    decision: order?.kind ?? 'abort',
-    decidedBy: order?.orderedBy.join(' and ') ?? '',
-    reason: order?.reason ?? '',
-  };
+  // R-EXPIRE: a decision nobody took is taken as an abort: what was done is compensated (a failed
+  // compensation stops compensating), and the step's release ends `expired`.
+  const answer: GuidedAnswer = expired
+    ? { decision: 'abort', decidedBy: 'the expiry of the decision', reason: expired.message, expired: true }
+    : (orders.guidedAnswer ?? {
+        decision: order?.kind === 'rollback' ? 'rollback' : 'abort',
+        decidedBy: order?.orderedBy.join(' and ') ?? '',
+        reason: order?.reason ?? '',
+      });
   orders.closeGuided();
   context.setStatus(before);
   log.info('guided failure decided', {

@@ -94,11 +94,25 @@ export class RecordWriter {
       pendingRollbackOrder: state.pendingRollbackOrder ?? null,
       rollback: state.rollback ?? null,
       rollbackOpenUntil: state.rollbackOpenUntil ?? null,
+      ...this.#oversight(),
+      // `awaiting-docs` is active but holds no lock (R-POSTHOC): the next release may start meanwhile.
       holdsLock: holdsServiceLock(state.status),
       // A succeeded release that may still be rolled back keeps its record open, without the lock.
       finished: !isActiveStatus(state.status) && state.rollbackOpenUntil === undefined,
       steps,
       decisions,
+    };
+  }
+
+  /** What oversight adds to the record; nothing for plans without it, whose transitions stay as they were. */
+  #oversight(): Partial<ReleaseTransition> {
+    if (!this.input.plan.oversight) return {};
+    const { state } = this;
+    return {
+      sla: state.sla ?? null,
+      escalations: state.escalations ?? [],
+      postHoc: state.postHoc ?? null,
+      supersededBy: state.supersededBy ?? null,
     };
   }
 }

@@ -13,7 +13,8 @@ import {
 import { runCompensation } from './compensations.js';
 import { decideAfterFailure, describe, type FailureDecision } from './failure-policy.js';
 import { markdownText } from './markdown-text.js';
-import type { PlanStep, ReleaseOutcome, StepRecord } from './release-model.js';
+import { raiseInBackground } from './oversight-alerts.js';
+import type { PlanStep, ReleaseOutcome, ReleaseStatus, StepRecord } from './release-model.js';
 import { runCompensationsGuided } from './rollback-runner.js';
 import { now, putStep } from './step-records.js';
 import type { StepContext } from './steps/index.js';
@@ -42,6 +43,7 @@ export async function endAfterFailure(
   state.failure = { step: step.id, reason: final.reason };
   context.setStatus(final.status);
   await records.write(`release ${final.status}`);
+  announceGateEnding(context, step, final);
   records.takeRejection(); // the final write falls back to the release row alone when refused
   await condition(allHandlersFinished);
   // The reason can carry a rejecter's comment or a command's output: shown as text, never as markdown.
@@ -50,9 +52,31 @@ export async function endAfterFailure(
   const outcome: ReleaseOutcome = { status: final.status, failure: state.failure };
   throw ApplicationFailure.nonRetryable(
     `release ${final.status} at ${step.id}: ${final.reason}`,
-    final.status === 'rejected' ? 'ReleaseRejected' : 'ReleaseFailed',
+    FAILURE_TYPES[final.status] ?? 'ReleaseFailed',
     outcome,
   );
+}
+
+/** The failure type Temporal shows for a release that did not go out; any other status is ReleaseFailed. */
+const FAILURE_TYPES: Partial<Record<ReleaseStatus, string>> = {
+  rejected: 'ReleaseRejected',
+  expired: 'ReleaseExpired',
+  superseded: 'ReleaseSuperseded',
+};
+
+/** R-EXPIRE: an expired or superseded release says so in its channel. */
+function announceGateEnding(context: StepContext, step: PlanStep, final: FailureDecision): void {
+  if (!context.input.plan.oversight) return;
+  if (final.status !== 'expired' && final.status !== 'superseded') return;
+  const { input } = context;
+  raiseInBackground(context, {
+    key: final.status,
+    level: final.status === 'expired' ? 'P2' : 'P3',
+    kind: final.status,
+    stepId: step.id,
+    environment: step.environment,
+    message: `${input.service} ${input.version} (${input.type}) ended ${final.status} at ${step.name}: ${final.reason}`,
+  });
 }
 
 /** Runs the environment's pending compensations, newest first; a failure goes back to the policy. */

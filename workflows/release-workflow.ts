@@ -18,6 +18,8 @@ import { CompensationLog } from './compensations.js';
 import { DecisionDesk } from './decision-desk.js';
 import { decideAfterFailure } from './failure-policy.js';
 import { runGuardedRelease } from './guarded-release.js';
+import { OversightWatch } from './oversight.js';
+import { backgroundAlertsSettled } from './oversight-alerts.js';
 import { RecordWriter } from './record-writer.js';
 import { abandonBeforeStart, endAfterFailure } from './release-endings.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from './release-messages.js';
@@ -37,6 +39,7 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   const records = new RecordWriter(input, state);
   const desk = new DecisionDesk(input, state, records);
   const searchAttributes = new SearchAttributeMirror();
+  let watch: OversightWatch | undefined;
   const context: StepContext = {
     input,
     state,
@@ -44,8 +47,10 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
     desk,
     records,
     setStatus: (status) => {
+      const changed = status !== state.status;
       state.status = status;
       searchAttributes.update(state);
+      if (changed) watch?.statusChanged(status);
     },
   };
 
@@ -68,9 +73,21 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   // so long that the service was reclaimed), this release ends here without touching anything.
   const claim = await records.write('claim the release record');
   if (!claim.applied) return abandonBeforeStart(context);
+  // SLA, stage announcements, escalation and expiry (R-SLA, R-ESCALATE, R-EXPIRE): plans with oversight only.
+  if (input.plan.oversight) {
+    watch = new OversightWatch(context, input.plan.oversight);
+    watch.start();
+  }
   // Plans with a rollback policy take orders and guided decisions; older plans walk the loop below,
   // unchanged, so their histories replay.
-  if (input.plan.rollback) return await runGuardedRelease(context, input.plan.rollback);
+  if (input.plan.rollback) {
+    try {
+      return await runGuardedRelease(context, input.plan.rollback);
+    } finally {
+      // Alerts raised in the background (stages, escalations, the SLA) go out before the execution closes.
+      if (watch) await CancellationScope.nonCancellable(() => backgroundAlertsSettled(context));
+    }
+  }
 
   for (let index = 0; index < input.plan.steps.length; ) {
     const step = input.plan.steps[index] as PlanStep;

@@ -28,6 +28,7 @@ const OPERATIONS: Partial<Record<string, string>> = {
   'POST /api/v1/releases/:id/rollback': 'release.rollback',
   'POST /api/v1/releases/:id/abort': 'release.abort',
   'POST /api/v1/releases/:id/decision': 'release.decision',
+  'POST /api/v1/releases/:id/postmortem': 'release.postmortem',
   'GET /api/v1/calendar': 'calendar.read',
   'GET /api/v1/audit': 'audit.list',
   // Temporal Web reading (or writing) payloads: who decrypted what is part of the trail.

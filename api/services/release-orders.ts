@@ -32,6 +32,10 @@ export interface OrderAnswer {
 /** Releases newer than the one asked about, looked at to find one that really started. */
 const NEWER_RELEASES_LOOKED_AT = 20;
 
+/** Its production work succeeded: `succeeded`, or a hotfix or emergency still owing its documents. */
+const hasSucceeded = (release: ReleaseView): boolean =>
+  release.status === 'succeeded' || release.status === 'awaiting-docs';
+
 export class ReleaseOrders {
   constructor(
     private readonly deps: {
@@ -51,7 +55,7 @@ export class ReleaseOrders {
   ): Promise<OrderAnswer> {
     const release = await this.#actionable(id, principal);
     if (kind === 'rollback') await this.#assertRollbackOpen(release);
-    if (kind === 'abort' && release.status === 'succeeded') {
+    if (kind === 'abort' && hasSucceeded(release)) {
       throw new ConflictError(
         `release ${id} has succeeded: there is nothing left to abort; order a rollback to undo it`,
       );
@@ -135,7 +139,7 @@ export class ReleaseOrders {
 
   /** After success, a rollback may be ordered only within its window and before a newer release. */
   async #assertRollbackOpen(release: ReleaseView): Promise<void> {
-    if (release.status !== 'succeeded') return;
+    if (!hasSucceeded(release)) return;
     const until = release.rollbackOpenUntil === null ? undefined : new Date(release.rollbackOpenUntil);
     if (!until) {
       throw new ConflictError(

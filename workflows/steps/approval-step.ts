@@ -1,6 +1,7 @@
 // An approval gate: open it, say so in the record, wait until the quorum is met or someone rejects.
 // Decisions arrive through the decision desk (an update or a signal), never through this code.
 import { ReleaseRejected } from '../failure-policy.js';
+import { waitAtGate } from '../gate-wait.js';
 import type { ApprovalPlanStep } from '../release-model.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
@@ -10,6 +11,16 @@ export async function runApprovalStep(context: StepContext, step: ApprovalPlanSt
   context.setStatus('awaiting-approval');
   await context.records.write(`${step.id} waits for ${step.quorum.join(' and ')}`);
   try {
+    await waitAtGate(
+      context,
+      {
+        gateId: step.id,
+        name: step.name,
+        environment: step.environment,
+        waitingFor: step.quorum.join(' and '),
+      },
+      () => desk.isDecided(),
+    );
     const outcome = await desk.outcome();
     const approvals = state.pendingGate.approvals.map(({ approver, seat }) => ({ approver, seat }));
     if (!outcome.approved) {
