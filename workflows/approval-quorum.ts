@@ -1,6 +1,12 @@
 // Who may fill which seat of an approval gate (R-APPROVE, R-SOD, R-TWO-PERSON). Pure functions:
 // the workflow judges every verified decision with them; the API uses them to show a gate.
-import type { ApprovalPlanStep, DecisionRefusal, RecordedApproval, Role } from './release-model.js';
+import {
+  ACCESS_ROLES,
+  type ApprovalPlanStep,
+  type DecisionRefusal,
+  type RecordedApproval,
+  type Role,
+} from './release-model.js';
 
 export type ApprovalJudgement =
   | { counted: true; kind: 'approval'; seats: Record<string, Role> }
@@ -103,4 +109,52 @@ export function judgeDecision(
   }
   // Earlier approvers may move to another seat they qualify for, so all seats are returned.
   return { counted: true, kind: 'approval', seats: Object.fromEntries(seats) };
+}
+
+export type ConfirmationJudgement =
+  | { counted: true; seat: Role }
+  | { counted: false; refusal: DecisionRefusal; reason: string };
+
+const isAccessRole = (role: Role): boolean => (ACCESS_ROLES as readonly Role[]).includes(role);
+
+/**
+ * Judges one verified confirmation of a manual checklist item (R-CHECKLIST): one seat, `role`, that a
+ * person on the roster fills with a note. The requester may fill it only when the role is an access
+ * role (deploy, operate…): such an item attests work the requester's own role does (the operator who
+ * runs the release confirms what they checked). An approver role (pm, tech-lead, security…) is a
+ * second pair of eyes (R-SOD), which the requester can never be, exactly as at an approval gate.
+ */
+export function judgeConfirmation(
+  gate: GateView,
+  actor: string,
+  roles: readonly Role[],
+  requestedBy: string,
+  note: string | undefined,
+): ConfirmationJudgement {
+  const seat = gate.quorum[0] as Role;
+  if (actor === requestedBy && !isAccessRole(seat)) {
+    return {
+      counted: false,
+      refusal: 'requester',
+      reason: `the requester of a release cannot confirm an item that needs ${seat}: it is someone else's check`,
+    };
+  }
+  if (!roles.includes(seat)) {
+    return {
+      counted: false,
+      refusal: 'not-eligible',
+      reason: `${actor} does not hold ${seat} on this item's roster`,
+    };
+  }
+  if (gate.approvals.length > 0) {
+    return { counted: false, refusal: 'already-decided', reason: 'this item is already confirmed' };
+  }
+  if (!note?.trim()) {
+    return {
+      counted: false,
+      refusal: 'not-eligible',
+      reason: 'a confirmation needs a note saying what was checked',
+    };
+  }
+  return { counted: true, seat };
 }

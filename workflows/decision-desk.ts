@@ -1,11 +1,12 @@
-// Where approval decisions arrive (R-APPROVE, R-SOD, R-TWO-PERSON). A decision counts only when the
-// workflow itself has verified that the API signed it (who, which release, which gate, what, when,
-// once) and the person holds the seat's role on the roster frozen at start. Everything else is
-// refused and recorded with who claimed what and why. Decisions are judged one at a time, so a
+// Where approval decisions and confirmations of manual checklist items arrive (R-APPROVE, R-SOD,
+// R-TWO-PERSON, R-CHECKLIST). A decision counts only when the workflow itself has verified that the
+// API signed it (who, which release, which gate, what, when, once) and the person holds the seat's
+// role on the roster frozen at start. Everything else is refused and recorded with who claimed what
+// and why. Decisions are judged one at a time, so a
 // decision arriving as the last seat fills is answered "gate closed", never silently dropped.
 import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
-import { judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
+import { judgeConfirmation, judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
 import { markdownText } from './markdown-text.js';
 import type { RecordWriter } from './record-writer.js';
 import {
@@ -38,7 +39,15 @@ export type GateOutcome = { approved: true } | { approved: false; rejectedBy: st
 export type GateSpec = Pick<ApprovalPlanStep, 'id' | 'name' | 'environment' | 'quorum' | 'roster'> & {
   /** A window override can only be confirmed: a "reject" there is refused, never ends the release. */
   acceptsRejection: boolean;
+  /**
+   * What answers it: `approve` (and `reject`) at approval gates and window overrides, `confirm` at a
+   * manual checklist item (R-CHECKLIST). Neither is taken at the other kind of gate.
+   */
+  answeredBy?: 'approve' | 'confirm';
 };
+
+/** The plan step kinds whose id is a gate people answer. */
+const GATE_STEP_KINDS: readonly string[] = ['approval', 'window', 'confirm'];
 
 interface OpenGate {
   step: GateSpec;
@@ -105,7 +114,7 @@ export class DecisionDesk {
     const claim = parseClaim(signed);
     if (this.orders && isOrderGate(claim.gateId)) return;
     const gate = this.input.plan.steps.find(
-      (step) => step.id === claim.gateId && (step.kind === 'approval' || step.kind === 'window'),
+      (step) => step.id === claim.gateId && GATE_STEP_KINDS.includes(step.kind),
     );
     if (!gate) throw new Error(`release ${this.input.releaseId} has no gate ${claim.gateId}`);
   }
@@ -216,12 +225,22 @@ export class DecisionDesk {
         record: { ...base, seq: this.#nextSeq(), outcome: 'counted' },
       };
     }
-    if (claim.decision !== 'approve' && claim.decision !== 'reject') {
+    const isChecklistItem = this.input.plan.steps.some(
+      (step) => step.id === claim.gateId && step.kind === 'confirm',
+    );
+    if (claim.decision === 'confirm' && !isChecklistItem) {
+      return this.#refused(base, 'not-eligible', `${claim.gateId} is not a checklist item to confirm`);
+    }
+    if (claim.decision !== 'approve' && claim.decision !== 'reject' && claim.decision !== 'confirm') {
       return this.#refused(base, 'not-eligible', `a gate takes approve or reject, not ${claim.decision}`);
     }
     const gate = this.#gate;
     if (!gate || gate.outcome !== undefined || gate.pending.gateId !== claim.gateId) {
       return this.#refused(base, 'gate-closed', `gate ${claim.gateId} is not open for decisions`);
+    }
+    if (gate.step.answeredBy === 'confirm') return this.#judgeConfirmation(gate, claim, base, at);
+    if (claim.decision === 'confirm') {
+      return this.#refused(base, 'not-eligible', `${gate.step.name} takes approve or reject, not confirm`);
     }
     if (claim.decision === 'reject' && !gate.step.acceptsRejection) {
       return this.#refused(base, 'not-eligible', `${gate.step.name} can only be confirmed, not rejected`);
@@ -253,6 +272,44 @@ export class DecisionDesk {
     return {
       verdict: { outcome: 'counted', decision: 'approve', seat, missing: [...gate.pending.missing] },
       record: { ...base, seq: this.#nextSeq(), outcome: 'counted', seat },
+    };
+  }
+
+  /** A manual checklist item (R-CHECKLIST): one seat, filled by a confirmation with a note. */
+  #judgeConfirmation(
+    gate: OpenGate,
+    claim: DecisionClaim,
+    base: Omit<DecisionRecord, 'seq' | 'outcome' | 'decisionId'> & { decisionId: string },
+    at: string,
+  ): { verdict: DecisionVerdict; record: DecisionRecord } {
+    if (claim.decision !== 'confirm') {
+      return this.#refused(
+        base,
+        'not-eligible',
+        `${gate.step.name} is a checklist item: it takes a confirmation, not ${claim.decision}`,
+      );
+    }
+    const roles = verifiedGateRoles(gate.step, claim.actor, claim.roles);
+    const judgement = judgeConfirmation(
+      gate.pending,
+      claim.actor,
+      roles,
+      this.input.requestedBy,
+      claim.comment,
+    );
+    if (!judgement.counted) return this.#refused(base, judgement.refusal, judgement.reason);
+    gate.pending.approvals.push({
+      approver: claim.actor,
+      roles,
+      seat: judgement.seat,
+      at,
+      ...(claim.comment === undefined ? {} : { comment: claim.comment }),
+    });
+    gate.pending.missing = [];
+    gate.outcome = { approved: true };
+    return {
+      verdict: { outcome: 'counted', decision: 'confirm', seat: judgement.seat, missing: [] },
+      record: { ...base, seq: this.#nextSeq(), outcome: 'counted', seat: judgement.seat },
     };
   }
 

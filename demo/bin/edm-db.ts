@@ -12,6 +12,8 @@
  *                            a no-op when the database has it already
  *   down --to ID|none        migrates down until ID is the last applied (none: all reverted);
  *                            a no-op when ID is already the last
+ *   ready --version V        checks, changing nothing, that every migration V carries has its
+ *                            script (up and down) and that V builds on what the database has
  */
 import { parseArgs } from 'node:util';
 import {
@@ -19,6 +21,7 @@ import {
   migrateDown,
   migrateUp,
   migrationStatus,
+  migrationsReady,
 } from '../edm-web/schema-migrations.js';
 
 const DATABASE_URL_ENV = 'DATABASE_URL';
@@ -28,7 +31,8 @@ const NOTHING_APPLIED = 'none';
 const TRANSIENT_SQLSTATE = /^(08|53|57|40)/;
 const MIGRATION_FAILED_EXIT_CODE = 4;
 
-const USAGE = 'usage: edm-db status | up --version V | down --to ID|none   (database: $DATABASE_URL)';
+const USAGE =
+  'usage: edm-db status | up --version V | down --to ID|none | ready --version V   (database: $DATABASE_URL)';
 
 class UsageError extends Error {}
 
@@ -47,6 +51,9 @@ async function run(command: string | undefined, args: string[], databaseUrl: str
     case 'up':
       if (!values.version) throw new UsageError(`up needs --version\n${USAGE}`);
       return migrateUp(databaseUrl, values.version, log);
+    case 'ready':
+      if (!values.version) throw new UsageError(`ready needs --version\n${USAGE}`);
+      return migrationsReady(databaseUrl, values.version);
     case 'down':
       if (!values.to) throw new UsageError(`down needs --to ID or --to ${NOTHING_APPLIED}\n${USAGE}`);
       return migrateDown(databaseUrl, values.to === NOTHING_APPLIED ? null : values.to, log);

@@ -2,7 +2,7 @@
 // (R-RB-DB). Which migrations a version carries is written down in ./migrations/versions.json, so a
 // release of a version migrates to exactly what that version needs. All migrations of one run share
 // one transaction: a migration failing half-way leaves nothing of the run behind.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
@@ -138,4 +138,46 @@ async function runMigrations(
 function onlyFiles(ids: string[]): string {
   const names = ids.map((id) => `${id}.sql`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return `(?!(?:${names.join('|')})$).*`;
+}
+
+/** What `ready` found: the version's migrations all have scripts, and which of them the database lacks. */
+export interface MigrationReadiness {
+  version: string;
+  carried: string[];
+  applied: string[];
+  toApply: string[];
+}
+
+const UP_MARK = '-- Up Migration';
+const DOWN_MARK = '-- Down Migration';
+
+/** Why a migration cannot run both ways, or null when its script has an up and a down part. */
+export function scriptProblem(id: string): string | null {
+  const file = `${MIGRATIONS_DIR}/${id}.sql`;
+  if (!existsSync(file)) return `migration ${id} has no script (${id}.sql)`;
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(UP_MARK)) return `migration ${id} has no "${UP_MARK}" part`;
+  if (!text.includes(DOWN_MARK))
+    return `migration ${id} has no "${DOWN_MARK}" part, so it cannot be rolled back`;
+  return null;
+}
+
+/**
+ * The migration scripts of `version` are ready for this database (R-CHECKLIST): each one it carries
+ * has its script, up and down, and the database holds nothing the version does not build on.
+ */
+export async function migrationsReady(databaseUrl: string, version: string): Promise<MigrationReadiness> {
+  const carried = migrationsCarriedBy(version);
+  const problems = carried.map(scriptProblem).filter((problem): problem is string => problem !== null);
+  if (problems.length > 0) {
+    throw new MigrationRequestError(`version ${version} is not ready: ${problems.join('; ')}`);
+  }
+  const { applied } = await migrationStatus(databaseUrl);
+  const common = Math.min(carried.length, applied.length);
+  if (carried.slice(0, common).join() !== applied.slice(0, common).join()) {
+    throw new MigrationRequestError(
+      `the database's migrations (${applied.join(', ')}) are not those version ${version} builds on (${carried.join(', ')})`,
+    );
+  }
+  return { version, carried, applied, toApply: carried.slice(applied.length) };
 }
