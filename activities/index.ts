@@ -4,6 +4,7 @@ import { createAlertActivities } from './alert-activities.js';
 import { createBakeActivities } from './bake-activities.js';
 import { createCalendarActivities } from './calendar-activities.js';
 import { createCommandActivities } from './command-activities.js';
+import { createConfigurationActivities } from './configuration-activities.js';
 import { createDatabaseActivities } from './database-activities.js';
 import { createDecisionActivities } from './decision-activities.js';
 import { createLegacyV1Activities } from './legacy-v1-activities.js';
@@ -11,6 +12,7 @@ import { createRecordActivities } from './record-activities.js';
 import { createRollbackVerificationActivities } from './rollback-verification-activities.js';
 import { createRollingActivities } from './rolling-activities.js';
 import { createTargetActivities } from './target-activities.js';
+import { createTargetInspectionActivities } from './target-inspection-activities.js';
 import { createVerificationActivities } from './verification-activities.js';
 
 export type { ActivityDeps } from './activity-deps.js';
@@ -19,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createTargetActivities(deps),
     ...createRollingActivities(deps),
+    ...createConfigurationActivities(deps),
+    ...createTargetInspectionActivities(deps),
     ...createCommandActivities(deps),
     ...createDatabaseActivities(deps),
     ...createVerificationActivities(deps),

@@ -22,9 +22,12 @@ import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { codecRoutes } from './routes/codec.js';
+import { confirmationRoutes } from './routes/confirmations.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
+import { postmortemRoutes } from './routes/postmortem.js';
 import { releaseOrderRoutes } from './routes/release-orders.js';
 import { releaseRoutes } from './routes/releases.js';
+import { serviceRoutes } from './routes/services.js';
 import { windowOverrideRoutes } from './routes/window-override.js';
 
 export interface AppDeps {
@@ -75,8 +78,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness, deps.logger));
   app.route('/api/v1/releases', releaseRoutes(deps.service));
   app.route('/api/v1/releases', approvalRoutes(deps.service));
+  app.route('/api/v1/releases', confirmationRoutes(deps.service));
   app.route('/api/v1/releases', windowOverrideRoutes(deps.service));
   app.route('/api/v1/releases', releaseOrderRoutes(deps.service));
+  app.route('/api/v1/releases', postmortemRoutes(deps.service.postmortems));
+  app.route('/api/v1/services', serviceRoutes(deps.service));
   app.route('/api/v1/calendar', calendarRoutes(deps.calendars));
   app.route('/api/v1/audit', auditRoutes(deps.audit, Object.keys(deps.config.environments)));
   // Outside /api/v1 so its bearer middleware does not apply: the codec has its own access modes.

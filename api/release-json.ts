@@ -236,6 +236,7 @@ export function releaseSummaryJson(
     service: release.service,
     version: release.version,
     changeRef: release.changeRef,
+    ...(release.configChange ? { configChange: { ...release.configChange } } : {}),
     requestedBy: release.requestedBy,
     status: release.status,
     currentStep: release.currentStep,
@@ -330,8 +331,82 @@ export function releaseJson(
     },
     rollback: release.rollback && rollbackReportJson(release.rollback),
     rollbackOpenUntil: release.rollbackOpenUntil && iso(release.rollbackOpenUntil),
+    ...oversightJson(release),
     plan: planJson(release.plan),
+    checklist: checklistJson(release),
+    alerts: (release.alerts ?? []).map((alert) => ({
+      key: alert.key,
+      level: alert.level,
+      kind: alert.kind,
+      stepId: alert.stepId,
+      environment: alert.environment,
+      message: alert.message,
+      audience: [...(alert.audience ?? [])],
+      raisedAt: iso(alert.raisedAt),
+      deliveries: alert.deliveries.map((delivery) => ({
+        channel: delivery.channel,
+        channelType: delivery.channelType,
+        outcome: delivery.outcome,
+        attempts: delivery.attempts,
+        error: delivery.error,
+        at: iso(delivery.at),
+      })),
+    })),
   };
+}
+
+/** What an automated item checks, in words, from its plan step. */
+function checksOf(step: PlanStep): string {
+  switch (step.kind) {
+    case 'verify':
+      return `${step.checks.map((check) => `${check.name} (GET ${check.path})`).join(', ')} on ${step.url}`;
+    case 'command':
+      return step.command.argv.join(' ');
+    case 'migrate':
+      return 'backs up the database, then migrates it to what the version carries';
+    case 'deploy':
+      return 'deploys the version, checks it, then moves traffic to it';
+    case 'window':
+      return 'the release calendar: inside a release window, outside any freeze';
+    case 'baseline':
+    case 'bake':
+      return `${step.kind === 'bake' ? 'health, error rate and latency against the baseline' : 'latency of the running version'} over ${Math.round(step.durationMs / 1000)} s`;
+    case 'approval':
+      return `approval by ${step.quorum.join(' and ')}`;
+    case 'apply-config':
+      return `applies configuration ${step.revision}, then checks the service`;
+    case 'confirm':
+      return step.prompt;
+  }
+}
+
+/** The plan's checklist items (R-CHECKLIST) in plan order, each with how its step went. */
+function checklistJson(release: ReleaseView): ReleaseJson['checklist'] {
+  return release.plan.steps.flatMap((step) => {
+    if (!step.checklist) return [];
+    const record = release.steps.filter((candidate) => candidate.id === step.id).at(-1);
+    const manual = step.kind === 'confirm';
+    const detail = record?.status === 'succeeded' ? record.detail : undefined;
+    const confirmation = manual && detail ? detail : undefined;
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    return [
+      {
+        phase: step.checklist.phase,
+        item: step.checklist.item,
+        stepId: step.id,
+        environment: step.environment,
+        kind: manual ? ('manual' as const) : ('automated' as const),
+        status: record?.status ?? ('pending' as const),
+        checks: manual ? null : checksOf(step),
+        result: manual ? null : (record?.detail ?? null),
+        error: record?.error ?? null,
+        role: manual ? step.role : null,
+        confirmedBy: text(confirmation?.confirmedBy),
+        confirmedAt: confirmation && text(confirmation.at) ? iso(confirmation.at as string) : null,
+        note: text(confirmation?.note),
+      },
+    ];
+  });
 }
 
 /** When something ran and how long it took; nulls for what has not started or finished. */
@@ -379,5 +454,44 @@ function rollbackReportJson(report: RollbackReport) {
       passed: check.passed,
       items: check.items.map((item) => ({ name: item.name, passed: item.passed, detail: item.detail })),
     })),
+  };
+}
+
+/** SLA, escalations, post-hoc duty and supersession (R-SLA, R-ESCALATE, R-POSTHOC, R-EXPIRE). */
+function oversightJson(
+  release: ReleaseView,
+): Pick<ReleaseJson, 'sla' | 'escalations' | 'postHoc' | 'supersededBy'> {
+  const { sla, postHoc } = release;
+  return {
+    sla: sla
+      ? {
+          deadline: iso(sla.deadline),
+          level: sla.level,
+          breachedAt: sla.breachedAt ? iso(sla.breachedAt) : null,
+          stoppedAt: sla.stoppedAt ? iso(sla.stoppedAt) : null,
+        }
+      : null,
+    escalations: (release.escalations ?? []).map((notice) => ({
+      gateId: notice.gateId,
+      level: notice.level,
+      roster: [...notice.roster],
+      at: iso(notice.at),
+    })),
+    postHoc: postHoc
+      ? {
+          duty: postHoc.duty,
+          owedSince: iso(postHoc.owedSince),
+          reminders: postHoc.reminders,
+          attached: postHoc.attached
+            ? {
+                link: postHoc.attached.link,
+                by: postHoc.attached.by,
+                at: iso(postHoc.attached.at),
+                note: postHoc.attached.note ?? null,
+              }
+            : null,
+        }
+      : null,
+    supersededBy: release.supersededBy ?? null,
   };
 }

@@ -2,6 +2,8 @@
 // handlers' types and the OpenAPI document.
 import { z } from '@hono/zod-openapi';
 import semver from 'semver';
+import { DELIVERY_OUTCOMES } from '../alerts/alert-deliveries.js';
+import { ALERT_KINDS, ALERT_LEVELS } from '../alerts/notifier.js';
 import { NAME_PATTERN } from '../config/config-schema.js';
 import {
   ACCESS_ROLES,
@@ -11,7 +13,9 @@ import {
   COMPENSATION_STATUSES,
   DECISION_KINDS,
   DECISION_REFUSALS,
+  ESCALATION_LEVELS,
   GUIDED_OPTIONS,
+  POST_HOC_DUTIES,
   RELEASE_STATUSES,
   RELEASE_TYPES,
   type ReleaseStatus,
@@ -81,11 +85,42 @@ export const versionSchema = z
   // The pattern documents the shape for clients and fuzzers; the refine above stays the judge.
   .openapi({ example: '1.4.2', pattern: SEMVER_PATTERN.source });
 
+/** Free text of a config-change request (R-CONFIG-CHANGE): bounded, and never what a record refuses. */
+const requestText = (description: string) =>
+  z
+    .string()
+    .trim()
+    .min(3, 'expected at least 3 characters')
+    .max(1000, 'expected at most 1000 characters')
+    .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+    .optional()
+    .openapi({ description: `config-change only, required there: ${description}` });
+
+/** The fields only a config-change carries, and the one only the other types carry. */
+const CONFIG_CHANGE_FIELDS = ['configRevision', 'reason', 'impact', 'rollbackPlan'] as const;
+
 export const StartReleaseSchema = z
   .strictObject({
     type: ReleaseTypeSchema,
     service: serviceName.openapi({ example: 'edm-web' }),
-    version: versionSchema,
+    version: versionSchema
+      .optional()
+      .openapi({ description: 'Required for regular, hotfix and emergency; not given for config-change.' }),
+    configRevision: z
+      .string()
+      // Short, like a version: it becomes part of the release id.
+      .max(40, 'expected at most 40 characters')
+      .regex(NAME_PATTERN, 'expected a lower-case configuration bundle name (a-z, 0-9, -)')
+      .optional()
+      .openapi({
+        description: 'config-change only, required there: the configuration bundle of the service to apply.',
+        example: 'send-rate-1200',
+      }),
+    reason: requestText('why the configuration changes.'),
+    impact: requestText('what the change affects, and who notices.'),
+    rollbackPlan: requestText(
+      'how to go back if it misbehaves (the previous revision is restored automatically on failure).',
+    ),
     changeRef: z
       .string()
       .max(200)
@@ -97,6 +132,29 @@ export const StartReleaseSchema = z
       .optional()
       .openapi({ description: 'Resolve and return the plan without starting anything.' }),
   })
+  .superRefine(
+    (request, context) => {
+      // Also when other fields failed, so every missing field is reported at once (R-INPUT).
+      if (!(RELEASE_TYPES as readonly unknown[]).includes(request.type)) return;
+      const missing = (path: string, message: string) =>
+        context.addIssue({ code: 'custom', path: [path], message });
+      if (request.type === 'config-change') {
+        for (const field of CONFIG_CHANGE_FIELDS) {
+          if (request[field] === undefined) missing(field, `expected ${field} for a config-change`);
+        }
+        if (request.version !== undefined) {
+          missing('version', 'a config-change applies a configRevision, not a version: leave version out');
+        }
+        return;
+      }
+      if (request.version === undefined)
+        missing('version', `expected the version a ${request.type} release ships`);
+      for (const field of CONFIG_CHANGE_FIELDS) {
+        if (request[field] !== undefined) missing(field, `only a config-change takes ${field}`);
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
   .openapi('StartRelease');
 
 export const IdempotencyHeadersSchema = z.object({
@@ -399,8 +457,32 @@ export const WindowEstimateSchema = z
     description: 'When a window step would let the release through if it were approved now.',
   });
 
+export const VersionRuleSchema = z
+  .object({
+    rule: z.enum(['greater-than-production', 'patch-bump-of-production', 'none']).openapi({
+      description:
+        'R-SEMVER: regular and emergency must be greater than what production runs, a hotfix a PATCH bump of it; a config-change ships no version.',
+    }),
+    environment: z.string().nullable(),
+    running: z
+      .string()
+      .nullable()
+      .openapi({ description: 'What the target says it runs; null: nothing, or not asked.' }),
+    verdict: z.enum(['passes', 'unknown']).openapi({
+      description:
+        'A version the rule refuses answers 400, as a start would; unknown: the target could not be asked now.',
+    }),
+    reason: z.string(),
+  })
+  .openapi('VersionRule');
+
 export const DryRunSchema = z
-  .object({ dryRun: z.literal(true), plan: PlanSchema, windowEstimates: z.array(WindowEstimateSchema) })
+  .object({
+    dryRun: z.literal(true),
+    plan: PlanSchema,
+    windowEstimates: z.array(WindowEstimateSchema),
+    versionRule: VersionRuleSchema,
+  })
   .openapi('DryRun');
 
 const FailureSchema = z.object({ step: z.string(), reason: z.string() });
@@ -412,6 +494,20 @@ export const ReleaseSummarySchema = z
     service: z.string(),
     version: z.string(),
     changeRef: z.string().nullable(),
+    configChange: z
+      .object({
+        configRevision: z.string(),
+        reason: z.string(),
+        impact: z.string(),
+        rollbackPlan: z.string(),
+        sensitive: z
+          .boolean()
+          .openapi({ description: 'The bundle is marked sensitive: security reviewed it too.' }),
+      })
+      .optional()
+      .openapi({
+        description: 'A config-change only: its request (R-CONFIG-CHANGE); `version` holds the revision.',
+      }),
     requestedBy: z.string(),
     status: ReleaseStatusSchema,
     currentStep: z.string().nullable(),
@@ -526,6 +622,7 @@ export const CompensationSchema = z
         fromMigrationId: z.string().nullable(),
         backupId: z.string(),
       }),
+      z.object({ kind: z.literal('restore-config'), revision: z.string(), from: z.string() }),
     ]),
     status: z.enum(COMPENSATION_STATUSES),
     detail: z.string().nullable(),
@@ -593,6 +690,107 @@ export const RollbackReportSchema = z
   })
   .openapi('RollbackReport', { description: 'Why and how the release was rolled back.' });
 
+export const ChecklistItemSchema = z
+  .object({
+    phase: z.enum(CHECKLIST_PHASES),
+    item: z
+      .string()
+      .openapi({ description: 'The item as the checklist names it.', example: 'DB connectivity' }),
+    stepId: z.string(),
+    environment: z.string(),
+    kind: z.enum(['automated', 'manual']).openapi({
+      description: 'automated: a command or probe whose result is recorded; manual: someone confirms it.',
+    }),
+    status: z
+      .enum([...STEP_STATUSES, 'pending'])
+      .openapi({ description: 'pending: its step has not started.' }),
+    checks: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Automated: what the step checks. Null for manual items.' }),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "Automated: the step's recorded result (its detail). Null until it ends." }),
+    error: z.string().nullable(),
+    role: seatRole.nullable().openapi({ description: 'Manual: the role that confirms it.' }),
+    confirmedBy: z.string().nullable(),
+    confirmedAt: isoDate.nullable(),
+    note: z.string().nullable(),
+  })
+  .openapi('ChecklistItem', {
+    description: 'One item of the release checklist (R-CHECKLIST), a step of the plan.',
+  });
+
+export const AlertDeliverySchema = z
+  .object({
+    channel: z.string().openapi({ description: 'The configured channel (runway.yml alerts.channels).' }),
+    channelType: z.string().openapi({ example: 'wecom' }),
+    outcome: z.enum(DELIVERY_OUTCOMES),
+    attempts: z.number().int().openapi({ description: 'Attempts made, the last one included.' }),
+    error: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why the last attempt failed; null when delivered.' }),
+    at: isoDate,
+  })
+  .openapi('AlertDelivery', {
+    description: 'What became of an alert on one channel: delivered, or failed after its last attempt.',
+  });
+
+export const AlertSchema = z
+  .object({
+    key: z.string(),
+    level: z.enum(ALERT_LEVELS).openapi({ description: 'P0 respond within 5 min, P1 15, P2 30, P3 60.' }),
+    kind: z.enum(ALERT_KINDS),
+    stepId: z.string().nullable(),
+    environment: z.string().nullable(),
+    message: z.string(),
+    audience: z
+      .array(z.string())
+      .openapi({ description: 'Identities it was meant for (an escalation roster).' }),
+    raisedAt: isoDate,
+    deliveries: z.array(AlertDeliverySchema).openapi({
+      description: 'One entry per routed channel once it ended; a channel still being retried has none yet.',
+    }),
+  })
+  .openapi('Alert', { description: 'An alert the release raised (R-ALERT), with its deliveries.' });
+
+export const SlaSchema = z
+  .object({
+    deadline: isoDate.openapi({ description: 'Start + the SLA: production work must have ended by then.' }),
+    level: z.enum(ALERT_LEVELS),
+    breachedAt: isoDate.nullable().openapi({ description: 'When the SLA alert fired; null: it did not.' }),
+    stoppedAt: isoDate
+      .nullable()
+      .openapi({ description: 'When production work ended and the timer stopped; null: still running.' }),
+  })
+  .openapi('Sla', { description: 'The response SLA of a hotfix or emergency release (R-SLA).' });
+
+export const EscalationNoticeSchema = z
+  .object({
+    gateId: z.string(),
+    level: z.enum(ESCALATION_LEVELS),
+    roster: z.array(z.string()).openapi({ description: 'Who was notified.' }),
+    at: isoDate,
+  })
+  .openapi('EscalationNotice', { description: 'A notice sent while a gate waited unanswered (R-ESCALATE).' });
+
+export const PostHocSchema = z
+  .object({
+    duty: z.enum(POST_HOC_DUTIES),
+    owedSince: isoDate,
+    reminders: z.number().int().openapi({ description: 'Reminders sent so far.' }),
+    attached: z
+      .object({ link: z.string(), by: z.string(), at: isoDate, note: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The link once attached (POST /releases/{id}/postmortem); null: still owed.' }),
+  })
+  .openapi('PostHocDuty', {
+    description:
+      'What a hotfix (documentation) or emergency (incident review) owes after its production work (R-POSTHOC).',
+  });
+
 export const ReleaseSchema = ReleaseSummarySchema.extend({
   waitingWindow: z.object({ until: isoDate.nullable(), reason: z.string() }).nullable().openapi({
     description: 'While `waiting-window`: the instant it waits for (null: for the calendar) and why.',
@@ -612,7 +810,19 @@ export const ReleaseSchema = ReleaseSummarySchema.extend({
   rollbackOpenUntil: isoDate.nullable().openapi({
     description: 'After success: until when a rollback may still be ordered (unless a newer release starts).',
   }),
+  sla: SlaSchema.nullable(),
+  escalations: z.array(EscalationNoticeSchema).openapi({ description: 'Escalation notices, oldest first.' }),
+  postHoc: PostHocSchema.nullable(),
+  supersededBy: z
+    .string()
+    .nullable()
+    .openapi({ description: 'When `superseded`: the newer release that replaced this one.' }),
   plan: PlanSchema,
+  checklist: z.array(ChecklistItemSchema).openapi({
+    description:
+      'The checklist (R-CHECKLIST): the plan steps tagged as items, in plan order, with their results.',
+  }),
+  alerts: z.array(AlertSchema).openapi({ description: 'Every alert the release raised, oldest first.' }),
 }).openapi('Release');
 
 export const ReleaseListSchema = z.object({ releases: z.array(ReleaseSummarySchema) }).openapi('ReleaseList');

@@ -10,11 +10,18 @@ import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
 import { IdempotentStarts } from './services/idempotent-starts.js';
+import {
+  type ConfirmationAnswer,
+  type ConfirmationRequest,
+  ReleaseConfirmations,
+} from './services/release-confirmations.js';
 import { type DecisionAnswer, type DecisionRequest, ReleaseDecisions } from './services/release-decisions.js';
 import { type OrderAnswer, type ReleaseOrderKind, ReleaseOrders } from './services/release-orders.js';
+import { ReleasePostmortems } from './services/release-postmortem.js';
 import { type ListQuery, ReleaseReader, type ReleaseView } from './services/release-reader.js';
 import { ReleaseReconciler } from './services/release-reconciler.js';
 import { ReleaseStarter, type StartRequest } from './services/release-starter.js';
+import type { ServiceTargets } from './services/target-inspection.js';
 import { WorkflowDecisions } from './services/workflow-decisions.js';
 import { StartRateLimiter } from './start-rate-limit.js';
 
@@ -37,6 +44,8 @@ export interface ReleaseServiceDeps {
   /** The release calendar, for a dry run's estimate of when its window steps would let it through. */
   windowCalendar: WindowCalendar;
   runbookDir?: string;
+  /** What environments run (R-SEMVER); by default asked of the targets through a worker. */
+  targets?: ServiceTargets;
   /** Milliseconds for the start rate limit's refills; tests hand in their own. */
   clock?: () => number;
 }
@@ -46,8 +55,11 @@ export class ReleaseService {
   readonly #starter: ReleaseStarter;
   readonly #reader: ReleaseReader;
   readonly #decisions: ReleaseDecisions;
+  readonly #confirmations: ReleaseConfirmations;
   readonly #orders: ReleaseOrders;
   readonly #idempotentStarts: IdempotentStarts;
+  /** Attaching the documentation a hotfix or emergency owes (R-POSTHOC). */
+  readonly postmortems: ReleasePostmortems;
 
   constructor(private readonly deps: ReleaseServiceDeps) {
     const { client, pool, config, logger } = deps;
@@ -66,6 +78,8 @@ export class ReleaseService {
       startLimiter: new StartRateLimiter(config.settings.api.startRateLimit, deps.clock),
       temporalUrl: (id) => this.temporalUrl(id),
       runbookDir: deps.runbookDir,
+      decisionKeys: deps.decisionKeys,
+      ...(deps.targets ? { targets: deps.targets } : {}),
     });
     this.#idempotentStarts = new IdempotentStarts({
       pool,
@@ -75,11 +89,23 @@ export class ReleaseService {
     });
     const workflows = new WorkflowDecisions({ client, logger, decisionKeys: deps.decisionKeys });
     this.#decisions = new ReleaseDecisions({ client, reader: this.#reader, workflows });
+    this.#confirmations = new ReleaseConfirmations({ reader: this.#reader, workflows });
     this.#orders = new ReleaseOrders({ pool, config, reader: this.#reader, workflows });
+    this.postmortems = new ReleasePostmortems({ reader: this.#reader, workflows });
   }
 
   plan(request: StartRequest, requester: Principal): Promise<ReleasePlan> {
     return this.#starter.plan(request, requester);
+  }
+
+  /** The version rule (R-SEMVER) as a dry run reports it; a version it refuses is a 400 as for a start. */
+  reportVersionRule(request: StartRequest, plan: ReleasePlan) {
+    return this.#starter.reportVersionRule(request, plan);
+  }
+
+  /** What runs in an environment, asked of its target, and which Runway release put it there. */
+  get targets() {
+    return this.#starter.targets;
   }
 
   /** When each window step of the plan would let the release through, were it approved at `at`. */
@@ -125,6 +151,11 @@ export class ReleaseService {
 
   list(query: ListQuery, principal: Principal) {
     return this.#reader.list(query, principal);
+  }
+
+  /** Confirms the manual checklist item the release waits at (R-CHECKLIST). */
+  confirm(id: string, principal: Principal, request: ConfirmationRequest): Promise<ConfirmationAnswer> {
+    return this.#confirmations.confirm(id, principal, request);
   }
 
   decide(

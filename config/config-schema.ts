@@ -134,6 +134,45 @@ function argvMissing(command: { argv?: string[] } | undefined, placeholder: stri
   return !(command?.argv ?? []).some((arg) => arg.includes(placeholder));
 }
 
+/** A configuration change (R-CONFIG-CHANGE) must name what it expects in force, so the target can refuse. */
+const EXPECTED_REVISION_PLACEHOLDER = '{expectedRevision}';
+
+/**
+ * A service's configuration bundles (R-CONFIG-CHANGE): each revision a config-change release may
+ * apply, and whether it touches sensitive settings (credentials, access), which adds the security
+ * review. The driver's commands: `current` prints {"revision": …} as JSON, `apply` puts {revision} in
+ * force only while {expectedRevision} is (`none`: nothing), exit 3 otherwise, idempotent per
+ * {idempotencyKey}; `check` exits 0 when the service runs healthily with {revision}.
+ */
+const configurationSchema = z
+  .strictObject({
+    bundles: z
+      .record(
+        name,
+        z.strictObject({
+          sensitive: z.boolean().default(false),
+          description: z.string().max(300).optional(),
+        }),
+      )
+      .refine((bundles) => Object.keys(bundles).length > 0, 'expected at least one bundle'),
+    driver: z.strictObject({
+      type: z.literal('command'),
+      actions: z.strictObject({ current: commandSchema, apply: commandSchema, check: commandSchema }),
+    }),
+  })
+  .superRefine((configuration, context) => {
+    const apply = configuration.driver?.actions?.apply;
+    for (const placeholder of ['{revision}', EXPECTED_REVISION_PLACEHOLDER]) {
+      if (apply && argvMissing(apply, placeholder)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['driver', 'actions', 'apply', 'argv'],
+          message: `expected the ${placeholder} placeholder`,
+        });
+      }
+    }
+  });
+
 export const serviceSchema = z
   .strictObject({
     name,
@@ -146,7 +185,14 @@ export const serviceSchema = z
      */
     database: databaseSchema.optional(),
     verification: z.array(httpCheckSchema).min(1, 'expected at least one check'),
+    /**
+     * Checks run only where a runbook's verify step names them (`checks: [db-connectivity]`), e.g. the
+     * checklist's items (R-CHECKLIST); unlike `verification`, no bake or rollback verification uses them.
+     */
+    checks: z.array(httpCheckSchema).default([]),
     analysis: analysisSchema.default(analysisSchema.parse({})),
+    /** Configuration bundles a config-change release applies (R-CONFIG-CHANGE); none: no such releases. */
+    configuration: configurationSchema.optional(),
   })
   .superRefine((service, context) => {
     if (service.deploy.strategy === 'rolling') {

@@ -2,10 +2,13 @@
 import type pg from 'pg';
 import type {
   CompensationEntry,
+  ConfigChangeRequest,
   DecisionRecord,
+  EscalationNotice,
   PendingDecision,
   PendingGate,
   PendingRollbackOrder,
+  PostHocState,
   ReleaseFailure,
   ReleaseInput,
   ReleasePlan,
@@ -36,6 +39,8 @@ export interface ReleaseRow {
   service: string;
   version: string;
   changeRef: string | null;
+  /** A config-change's request (R-CONFIG-CHANGE); absent for other types. */
+  configChange?: ConfigChangeRequest | null;
   requestedBy: string;
   status: ReleaseStatus;
   currentStep: string | null;
@@ -51,6 +56,11 @@ export interface ReleaseRow {
   rollback: RollbackReport | null;
   /** A succeeded release may still be rolled back until then (its record stays open, without the lock). */
   rollbackOpenUntil: Date | null;
+  /** R-SLA, R-ESCALATE, R-POSTHOC, R-EXPIRE: null (empty) for releases without oversight. */
+  sla?: NonNullable<ReleaseState['sla']> | null;
+  escalations?: EscalationNotice[];
+  postHoc?: PostHocState | null;
+  supersededBy?: string | null;
   holdsLock: boolean;
   claimedAt: Date | null;
   temporalUrl: string | null;
@@ -96,7 +106,7 @@ const UNIQUE_VIOLATION = '23505';
 const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
   current_step, current_environment, failure, runbook, environments, pending_gate, waiting_window, rollback_plan, holds_lock,
   claimed_at, temporal_url, created_at, updated_at, finished_at, pending_decision, pending_rollback_order, rollback,
-  rollback_open_until`;
+  rollback_open_until, sla, escalations, post_hoc, superseded_by, config_change`;
 
 function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
   return {
@@ -107,6 +117,7 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     service: row.service as string,
     version: row.version as string,
     changeRef: row.change_ref as string | null,
+    configChange: (row.config_change as ConfigChangeRequest | null) ?? null,
     requestedBy: row.requested_by as string,
     status: row.status as ReleaseStatus,
     currentStep: row.current_step as string | null,
@@ -121,6 +132,10 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     pendingRollbackOrder: (row.pending_rollback_order as PendingRollbackOrder | null) ?? null,
     rollback: (row.rollback as RollbackReport | null) ?? null,
     rollbackOpenUntil: (row.rollback_open_until as Date | null) ?? null,
+    sla: (row.sla as ReleaseRow['sla']) ?? null,
+    escalations: (row.escalations as EscalationNotice[] | null) ?? [],
+    postHoc: (row.post_hoc as PostHocState | null) ?? null,
+    supersededBy: (row.superseded_by as string | null) ?? null,
     holdsLock: row.holds_lock as boolean,
     claimedAt: row.claimed_at as Date | null,
     temporalUrl: row.temporal_url as string | null,
@@ -146,8 +161,8 @@ export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise
   try {
     await pool.query(
       `INSERT INTO releases (id, workflow_type, type, service, version, change_ref, requested_by, status, runbook,
-         environments, holds_lock, temporal_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9, true, $10)`,
+         environments, holds_lock, temporal_url, config_change)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9, true, $10, $11)`,
       [
         release.id,
         release.workflowType,
@@ -159,6 +174,7 @@ export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise
         JSON.stringify(release.plan),
         release.environments,
         release.temporalUrl,
+        release.configChange ? JSON.stringify(release.configChange) : null,
       ],
     );
   } catch (error) {
@@ -194,6 +210,11 @@ export interface ReleaseTransition {
   pendingRollbackOrder?: PendingRollbackOrder | null;
   rollback?: RollbackReport | null;
   rollbackOpenUntil?: string | null;
+  /** Absent in transitions of workflows whose plan has no oversight. */
+  sla?: ReleaseState['sla'] | null;
+  escalations?: EscalationNotice[];
+  postHoc?: PostHocState | null;
+  supersededBy?: string | null;
   rollbackPlan: CompensationEntry[];
   holdsLock: boolean;
   finished: boolean;
@@ -206,7 +227,8 @@ const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, 
     finished_at = CASE WHEN $9 THEN now() ELSE NULL END, record_seq = $10,
     claimed_at = COALESCE(claimed_at, now()), updated_at = now(), waiting_window = $11,
     pending_decision = $12, pending_rollback_order = $13, rollback = COALESCE($14, rollback),
-    rollback_open_until = $15
+    rollback_open_until = $15, sla = $16, escalations = COALESCE($17, '[]'::jsonb), post_hoc = $18,
+    superseded_by = $19
   WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
 
 /**
@@ -239,6 +261,10 @@ function releaseRowValues(transition: ReleaseTransition): unknown[] {
     transition.pendingRollbackOrder ? JSON.stringify(transition.pendingRollbackOrder) : null,
     transition.rollback ? JSON.stringify(transition.rollback) : null,
     transition.rollbackOpenUntil ?? null,
+    transition.sla ? JSON.stringify(transition.sla) : null,
+    transition.escalations ? JSON.stringify(transition.escalations) : null,
+    transition.postHoc ? JSON.stringify(transition.postHoc) : null,
+    transition.supersededBy ?? null,
   ];
 }
 
@@ -441,4 +467,36 @@ export async function listUnfinished(pool: pg.Pool, limit = 500): Promise<Releas
     [limit],
   );
   return rows.map(toReleaseRow);
+}
+
+/** The Runway release that put `version` in `environment`, as far as the records know. */
+export interface DeployingRelease {
+  id: string;
+  type: ReleaseType;
+  finishedAt: Date | null;
+}
+
+/**
+ * The newest release of `service` that ended its production work well and whose deploy step put
+ * `version` in `environment`; undefined when Runway did not deploy it (a change made by hand).
+ */
+export async function findDeployingRelease(
+  pool: pg.Pool,
+  service: string,
+  environment: string,
+  version: string,
+): Promise<DeployingRelease | undefined> {
+  const { rows } = await pool.query(
+    `SELECT r.id, r.type, r.finished_at FROM releases r
+      WHERE r.service = $1 AND r.version = $3 AND r.status IN ('succeeded', 'awaiting-docs')
+        AND EXISTS (SELECT 1 FROM release_steps s
+                     WHERE s.release_id = r.id AND s.kind = 'deploy' AND s.environment = $2 AND s.status = 'succeeded')
+      ORDER BY COALESCE(r.finished_at, r.updated_at) DESC
+      LIMIT 1`,
+    [service, environment, version],
+  );
+  const row = rows[0];
+  return row
+    ? { id: row.id as string, type: row.type as ReleaseType, finishedAt: row.finished_at as Date | null }
+    : undefined;
 }

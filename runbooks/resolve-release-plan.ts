@@ -2,8 +2,9 @@
 // workflow's input, so a runbook or config edited later never changes a release already running.
 
 import { fillPlaceholders, secretVariableFor } from '../config/command-template.js';
-import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
+import type { CommandConfig, RunwayConfig, ServiceConfig } from '../config/config-schema.js';
 import type {
+  BakePlanStep,
   CommandSpec,
   DeployPlanStep,
   HttpCheck,
@@ -12,7 +13,7 @@ import type {
 } from '../workflows/release-model.js';
 import { approvalRoster } from './approval-roster.js';
 import { httpChecksOf, resolveMeasuringStep, resolveRollbackPolicy } from './resolve-analysis.js';
-import { resolveApplyConfigStep } from './resolve-config-step.js';
+import { configBundleOf, resolveApplyConfigStep, withoutVersionChecks } from './resolve-config-step.js';
 import { resolveOversight } from './resolve-oversight.js';
 import type { Runbook, RunbookStep } from './runbook-schema.js';
 
@@ -26,6 +27,8 @@ interface PlanRequest {
   config: RunwayConfig;
   service: string;
   version: string;
+  /** A config-change whose bundle is marked sensitive: approval steps add their sensitiveQuorum. */
+  sensitive?: boolean;
 }
 
 function toCommandSpec(
@@ -113,8 +116,9 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
     };
   }
   if (step.kind === 'approval') {
-    const roster = approvalRoster(config, step.environment, step.quorum);
-    return { ...base, kind: 'approval', quorum: step.quorum, roster };
+    const quorum = request.sensitive ? [...step.quorum, ...(step.sensitiveQuorum ?? [])] : step.quorum;
+    const roster = approvalRoster(config, step.environment, quorum);
+    return { ...base, kind: 'approval', quorum, roster };
   }
   if (step.kind === 'confirm') {
     const roster = approvalRoster(config, step.environment, [step.role]);
@@ -160,12 +164,17 @@ function resolveStep(step: RunbookStep, request: PlanRequest): PlanStep {
       };
     }
     case 'baseline':
-    case 'bake':
       return resolveMeasuringStep(step, base, serviceConfig, target.url);
+    case 'bake': {
+      const bake = resolveMeasuringStep(step, base, serviceConfig, target.url) as BakePlanStep;
+      return step.maxSeconds === undefined
+        ? bake
+        : { ...bake, durationMs: Math.min(bake.durationMs, step.maxSeconds * 1000) };
+    }
     case 'apply-config':
       return resolveApplyConfigStep(base, serviceConfig, values, request.version);
     case 'verify': {
-      const checks: HttpCheck[] = httpChecksOf(serviceConfig);
+      const checks: HttpCheck[] = namedChecks(serviceConfig, step.checks) ?? httpChecksOf(serviceConfig);
       return {
         ...base,
         kind: 'verify',
@@ -182,19 +191,51 @@ export function resolveReleasePlan(request: PlanRequest): ReleasePlan {
   if (!request.config.services[request.service]) throw new PlanError(`unknown service ${request.service}`);
   // A runbook serves every service: migrating is for those with a database of their own (R-RB-DB).
   const hasDatabase = request.config.services[request.service]?.database !== undefined;
-  const runbookSteps = request.runbook.steps.filter((step) => step.kind !== 'migrate' || hasDatabase);
-  const steps = runbookSteps.map((step) => resolveStep(step, request));
-  return {
+  const serviceConfig = request.config.services[request.service] as ServiceConfig;
+  const runbookSteps = request.runbook.steps.filter(
+    (step) => (step.kind !== 'migrate' || hasDatabase) && appliesTo(step, serviceConfig),
+  );
+  // R-CONFIG-CHANGE: the bundle is known and its sensitivity decided here, once, for the whole plan.
+  const configChange = request.runbook.type === 'config-change';
+  const sensitive =
+    configChange &&
+    configBundleOf(
+      request.config.services[request.service] as NonNullable<RunwayConfig['services'][string]>,
+      request.version,
+    ).sensitive;
+  const steps = runbookSteps.map((step) => resolveStep(step, { ...request, sensitive }));
+  const plan: ReleasePlan = {
     type: request.runbook.type,
     description: request.runbook.description,
     steps,
     rollback: resolveRollbackPolicy(request.config, request.service, runbookSteps, steps),
     oversight: resolveOversight(request.config, request.runbook.type, steps),
   };
+  return configChange ? withoutVersionChecks(plan) : plan;
+}
+
+/**
+ * A checklist step naming what the service does not have (R-CHECKLIST): a verify step's named checks,
+ * an optional command. Left out, like migrating for a service without a database.
+ */
+function appliesTo(step: RunbookStep, service: ServiceConfig): boolean {
+  if (step.kind === 'verify')
+    return step.checks === undefined || namedChecks(service, step.checks) !== undefined;
+  if (step.kind === 'command') return !step.optional || service.commands[step.command] !== undefined;
+  return true;
+}
+
+/** The named checks from the service's verification and checks, or undefined when one is missing. */
+function namedChecks(service: ServiceConfig, names: readonly string[] | undefined): HttpCheck[] | undefined {
+  if (names === undefined) return undefined;
+  const all = httpChecksOf({ ...service, verification: [...service.verification, ...service.checks] });
+  const found = names.map((wanted) => all.find((check) => check.name === wanted));
+  return found.every((check) => check !== undefined) ? (found as HttpCheck[]) : undefined;
 }
 
 /** The environments a plan changes: starting the release needs the deploy role in each (R-AUTH). */
 export function environmentsDeployedBy(plan: ReleasePlan): string[] {
-  const changes = (step: PlanStep) => step.kind === 'deploy' || step.kind === 'migrate';
+  const changes = (step: PlanStep) =>
+    step.kind === 'deploy' || step.kind === 'migrate' || step.kind === 'apply-config';
   return [...new Set(plan.steps.filter(changes).map((step) => step.environment))];
 }

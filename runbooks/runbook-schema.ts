@@ -42,11 +42,18 @@ export const commandStepSchema = z.strictObject({
   /** The name of a command in the service's configuration, e.g. `integration-tests`. */
   command: name,
   attempts: z.number().int().min(1).max(10).default(1),
+  /** Left out of the plan of a service that has no such command (e.g. database checks for edm-sender). */
+  optional: z.boolean().default(false),
 });
 
 export const verifyStepSchema = z.strictObject({
   ...stepBase,
   kind: z.literal('verify'),
+  /**
+   * Only these checks, by name, from the service's `verification` and `checks` (R-CHECKLIST); default:
+   * all of `verification`. A service lacking one of them has this step left out of its plan.
+   */
+  checks: z.array(name).min(1).optional(),
   attempts: z.number().int().min(1).max(100).default(5),
   intervalSeconds: z.number().positive().max(600).default(3),
 });
@@ -56,6 +63,11 @@ export const approvalStepSchema = z.strictObject({
   kind: z.literal('approval'),
   /** One seat per entry; each must be filled by a different person holding that role (R-TWO-PERSON). */
   quorum: z.array(z.enum(APPROVER_ROLES)).min(1),
+  /**
+   * More seats when the configuration bundle a config-change applies is marked sensitive
+   * (R-CONFIG-CHANGE: security reviews those), decided when the release is planned.
+   */
+  sensitiveQuorum: z.array(z.enum(APPROVER_ROLES)).optional(),
 });
 
 /**
@@ -88,6 +100,8 @@ export const bakeStepSchema = z.strictObject({
   ...stepBase,
   kind: z.literal('bake'),
   baseline: name.optional(),
+  /** At most this long, when shorter than the service's bake (an emergency watches briefly). */
+  maxSeconds: z.number().int().min(1).max(86_400).optional(),
 });
 
 /**

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -154,10 +155,35 @@ def _as(identity: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {IDENTITIES[identity]['token']}"}
 
 
-def _start_release() -> None:
+CONFIG_CHANGE_FIELDS = ("configRevision", "reason", "impact", "rollbackPlan")
+
+
+def _core(version: str) -> tuple[int, int, int] | None:
+    match = re.match(r"^(\d+)\.(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _passing_version(service: str, release_type: str) -> str:
+    """
+    A version R-SEMVER lets through. A hotfix bumps the PATCH of what production runs (asked of the
+    API); the others go above every version a release has named, which production cannot exceed.
+    """
+    if release_type == "hotfix":
+        shown = _api_get(f"/api/v1/services/{service}/environments/production")
+        running = _core(shown["version"]) if shown and shown.get("version") else None
+        if running:
+            with _lock:
+                bump = _random.randint(1, 5)
+            return f"{running[0]}.{running[1]}.{running[2] + bump}"
+    seen = [_core(release["version"]) for release in _releases() if release["service"] == service]
+    top = max([core for core in seen if core] + [(1, 0, 0)])
     with _lock:
-        version = f"{_random.randint(10, 99)}.{_random.randint(0, 99)}.{_random.randint(0, 99)}"
-    body = {"type": _draw(RELEASE_TYPES), "service": _draw(DRIVEN_SERVICES), "version": version}
+        return f"{top[0] + 1}.{_random.randint(0, 40)}.{_random.randint(0, 99)}"
+
+
+def _start_release() -> None:
+    release_type, service = _draw(RELEASE_TYPES), _draw(DRIVEN_SERVICES)
+    body = {"type": release_type, "service": service, "version": _passing_version(service, release_type)}
     _session.post(f"{API_URL}/api/v1/releases", json=body, headers=_as(_draw(STARTERS)), timeout=30)
 
 
@@ -172,8 +198,17 @@ def _fill_seats(release: dict[str, Any], action: str, body: dict[str, Any]) -> N
 
 def _holds_lock(release: dict[str, Any]) -> bool:
     """A release that keeps its service from starting another: open and not succeeded (a succeeded
-    release stays open, without the lock, while it can still be rolled back)."""
-    return release["finishedAt"] is None and release["status"] != "succeeded"
+    release stays open, without the lock, while it can still be rolled back; one awaiting its
+    documents holds none either)."""
+    return release["finishedAt"] is None and release["status"] not in ("succeeded", "awaiting-docs")
+
+
+def _waiting_confirm_step(release: dict[str, Any]) -> str | None:
+    """The manual checklist item the release waits at, if its gate is one (hotfix and emergency have some)."""
+    detail = release if "plan" in release else _release(release["id"])
+    gate_id = ((detail or {}).get("pendingGate") or {}).get("gateId")
+    steps = (detail or {}).get("plan", {}).get("steps", [])
+    return gate_id if any(step["id"] == gate_id and step["kind"] == "confirm" for step in steps) else None
 
 
 def _drive(status: str) -> bool:
@@ -192,7 +227,11 @@ def _drive(status: str) -> bool:
             return False
         _start_release()
     elif active[0]["status"] == "awaiting-approval":
-        _fill_seats(active[0], "approvals", {"decision": "approve", "comment": "fuzz fixture"})
+        confirm_step = _waiting_confirm_step(active[0])
+        if confirm_step:
+            _fill_seats(active[0], "confirmations", {"stepId": confirm_step, "note": "fuzz fixture"})
+        else:
+            _fill_seats(active[0], "approvals", {"decision": "approve", "comment": "fuzz fixture"})
     elif active[0]["status"] == "waiting-window":
         _fill_seats(active[0], "window-override", {"reason": "fuzz fixture"})
     return True
@@ -232,9 +271,11 @@ def _waiting_release(case: Any, status: str) -> dict[str, Any] | None:
 def _steer_start(case: Any) -> bool:
     if not isinstance(case.body, dict) or not SERVICES or not RELEASE_TYPES or not STARTERS:
         return False
-    with _lock:
-        version = f"{_random.randint(0, 9)}.{_random.randint(0, 40)}.{_random.randint(0, 99)}"
-    body = {**case.body, "service": _draw(SERVICES), "type": _draw(RELEASE_TYPES), "version": version}
+    release_type, service = _draw(RELEASE_TYPES), _draw(SERVICES)
+    version = _passing_version(service, release_type)
+    # The fields only a config-change takes would turn the start into a 400.
+    kept = {name: value for name, value in case.body.items() if name not in CONFIG_CHANGE_FIELDS}
+    body = {**kept, "service": service, "type": release_type, "version": version}
     # While a release holds the service a start can only answer 409: plan it instead, half the time.
     if any(_holds_lock(release) for release in _releases()) and _chance(0.5):
         body["dryRun"] = True
@@ -253,6 +294,12 @@ def _steer_read(case: Any) -> bool:
 
 def _steer_decision(case: Any, status: str, body: dict[str, Any]) -> bool:
     release = _waiting_release(case, status)
+    confirm_step = _waiting_confirm_step(release) if release and status == "awaiting-approval" else None
+    if release and confirm_step:
+        # A manual checklist item waits, not an approval: the fixture confirms it, so the release
+        # moves on to the gates the approval cases need.
+        _fill_seats(release, "confirmations", {"stepId": confirm_step, "note": "fuzz fixture"})
+        return False
     holders = _seat_holders(release) if release else []
     if not release or not holders or not isinstance(case.body, dict):
         return False
@@ -340,6 +387,21 @@ def _steer_calendar(case: Any) -> bool:
     return True
 
 
+def _steer_service_environment(case: Any) -> bool:
+    """A service the stack runs, in an environment, asked by someone who reads it."""
+    environment = _draw(ENVIRONMENTS)
+    readers = [name for name, identity in sorted(IDENTITIES.items()) if "read" in identity["roles"].get(environment, [])]
+    if not DRIVEN_SERVICES or not readers:
+        return False
+    case.path_parameters = {
+        **(case.path_parameters or {}),
+        "service": _draw(DRIVEN_SERVICES),
+        "environment": environment,
+    }
+    _send_as(case, _draw(readers))
+    return True
+
+
 STEERS = {
     "POST /api/v1/releases": _steer_start,
     "GET /api/v1/releases/{id}": _steer_read,
@@ -350,6 +412,7 @@ STEERS = {
     # No runbook the fuzz stack runs has a guided step: there is nothing to drive a release to.
     "POST /api/v1/releases/{id}/decision": lambda case: _steer_order(case, _waiting_for_decision, drive=False),
     "GET /api/v1/calendar": _steer_calendar,
+    "GET /api/v1/services/{service}/environments/{environment}": _steer_service_environment,
 }
 
 

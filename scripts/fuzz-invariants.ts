@@ -17,11 +17,16 @@ async function releaseRecords(pool: pg.Pool): Promise<RecordRow[]> {
   return rows;
 }
 
-/** Every workflow in the namespace: the stack is the fuzz run's own, so each one is Runway's. */
+/** The workflow types that are releases; others (asking a target what it runs) keep no record. */
+const RELEASE_WORKFLOW_TYPES: readonly string[] = ['releaseWorkflowV2', 'releaseWorkflow'];
+
+/** Every release workflow in the namespace: the stack is the fuzz run's own, so each one is Runway's. */
 async function workflows(client: Client): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  for await (const execution of client.workflow.list())
-    found.set(execution.workflowId, execution.status.name);
+  for await (const execution of client.workflow.list()) {
+    if (RELEASE_WORKFLOW_TYPES.includes(execution.type))
+      found.set(execution.workflowId, execution.status.name);
+  }
   return found;
 }
 

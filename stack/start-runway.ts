@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
+import { alertingSettingsFrom } from '../alerts/alert-message.js';
 import { createApp } from '../api/create-app.js';
 import { tokensFromEnvironment } from '../api/principal.js';
 import { readinessCheck } from '../api/readiness.js';
@@ -64,6 +65,8 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     decisionKeys,
     dataConverter,
     calendar: options.windowCalendar ?? calendars,
+    // Channel URLs and SMTP credentials are the worker's secrets: its own environment's.
+    alerting: alertingSettingsFrom(config, options.env ? { ...process.env, ...options.env } : process.env),
     workflowBundle: options.workflowBundle,
   });
   const workerRun = worker.run();

@@ -6,6 +6,7 @@ import { type BundleOptions, type NativeConnection, Worker, type WorkerOptions }
 import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import { createActivities } from '../activities/index.js';
+import type { AlertingSettings } from '../alerts/alert-message.js';
 import type { Logger } from '../logging/logger.js';
 import { FAILURE_CONVERTER_PATH } from '../security/data-converter.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
@@ -31,6 +32,8 @@ export interface ReleaseWorkerOptions {
   decisionKeys: DecisionKeys;
   /** The release calendar the window step asks (config/calendar.yml; tests declare their own). */
   calendar: WindowCalendar;
+  /** Where alerts are delivered (alertingSettingsFrom(config)); none: they are only recorded and logged. */
+  alerting?: AlertingSettings;
   /** Encrypts every payload and failure (security/data-converter.ts). */
   dataConverter: DataConverter;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
@@ -44,6 +47,7 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     workingDirectory: options.workingDirectory,
     decisionKeys: options.decisionKeys,
     calendar: options.calendar,
+    ...(options.alerting ? { alerting: options.alerting } : {}),
   });
   return Worker.create({
     connection: options.connection,

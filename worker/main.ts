@@ -1,6 +1,8 @@
 // `npm run worker`: a release worker on its own, for deployments where workers scale separately
 // from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { alertingSettingsFrom } from '../alerts/alert-message.js';
+import { unknownRouteChannels } from '../alerts/alert-routing.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
@@ -29,9 +31,13 @@ async function main(): Promise<void> {
     decisionKeys: loadDecisionKeys(),
     dataConverter: payloadEncryptionFromEnvironment().dataConverter,
     calendar: new ReleaseCalendars(config),
+    alerting: alertingSettingsFrom(config),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
   });
   logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');
+  const unrouted = unknownRouteChannels(config.settings.alerts);
+  if (unrouted.length > 0)
+    logger.warn({ channels: unrouted }, 'alert routes name channels that are not configured');
   const calendarWarning = await new ReleaseCalendars(config).dataEndWarning(new Date());
   if (calendarWarning) logger.warn(calendarWarning);
   // Worker.run() handles SIGINT/SIGTERM itself: it drains and resolves.

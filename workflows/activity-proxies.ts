@@ -36,6 +36,12 @@ export const rollingActivities =
     DRIVER_ACTION_OPTIONS,
   );
 
+/** Configuration changes (R-CONFIG-CHANGE): the same policy as the deploy drivers' actions. */
+export const configurationActivities =
+  proxyActivities<Pick<RunwayActivities, 'currentConfig' | 'applyConfig' | 'checkConfig'>>(
+    DRIVER_ACTION_OPTIONS,
+  );
+
 /**
  * A service's database (R-RB-DB): its migration tool and the backup taken before it runs. A migration
  * that fails fails the same way when retried (it ran in one transaction and left nothing), so few
@@ -116,8 +122,11 @@ export const rollbackVerificationActivities = proxyActivities<Pick<RunwayActivit
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
-/** Alerts: retried until a notifier takes them, but never for so long that a release waits on them. */
-export const alertActivities = proxyActivities<Pick<RunwayActivities, 'raiseAlert'>>({
+/**
+ * Alerts: retried until a notifier takes them, but never for so long that a release waits on them.
+ * deliverAlert sets its own retry policy at the call site (workflows/alerting.ts).
+ */
+export const alertActivities = proxyActivities<Pick<RunwayActivities, 'raiseAlert' | 'deliverAlert'>>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',

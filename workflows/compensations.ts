@@ -14,6 +14,7 @@ import type {
   RollingDeployPlanStep,
 } from './release-model.js';
 import { timingOptions } from './release-model.js';
+import { compensateConfig } from './steps/apply-config-step.js';
 import { compensateMigration } from './steps/migrate-step.js';
 
 export class CompensationLog {
@@ -42,6 +43,8 @@ export async function runCompensation(
 ): Promise<CompensationResult> {
   // A database is migrated down by the service's own tool, not through a deploy driver (R-RB-DB).
   if (entry.action.kind === 'migrate-down') return compensateMigration(input, entry, entry.action);
+  // A configuration goes back through the service's configuration driver (R-CONFIG-CHANGE).
+  if (entry.action.kind === 'restore-config') return compensateConfig(input, entry, entry.action);
   const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as DeployPlanStep;
   const target = {
     releaseId: input.releaseId,

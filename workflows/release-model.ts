@@ -425,9 +425,15 @@ export function timingOptions(input: Pick<ReleaseInput, 'timings'>): { heartbeat
   return input.timings ? { heartbeatTimeout: input.timings.heartbeatTimeoutMs } : {};
 }
 
-/** The environments a plan touches, in the order it first reaches them. */
+/**
+ * The environments a plan touches: those it changes, in the order it first changes them, then those it
+ * only checks or waits in. A release checking production before it starts (R-CHECKLIST) still reads
+ * TEST → STAGING → PROD.
+ */
 export function environmentsOf(plan: ReleasePlan): string[] {
-  return [...new Set(plan.steps.map((step) => step.environment))];
+  const changes = (step: PlanStep) =>
+    step.kind === 'deploy' || step.kind === 'migrate' || step.kind === 'apply-config';
+  return [...new Set([...plan.steps.filter(changes), ...plan.steps].map((step) => step.environment))];
 }
 
 // ---- Decisions (R-APPROVE, R-SOD) ---------------------------------------------------------------
@@ -561,7 +567,9 @@ export type CompensationAction =
   /** Rolling: put `version` back on `instance`, only while it runs `from` (the release's version). */
   | { kind: 'restore-instance'; instance: string; version: string; from: string }
   /** Migrations: back down to `migrationId` (null: none applied before); the backup taken first. */
-  | { kind: 'migrate-down'; migrationId: string | null; fromMigrationId: string | null; backupId: string };
+  | { kind: 'migrate-down'; migrationId: string | null; fromMigrationId: string | null; backupId: string }
+  /** Configuration (R-CONFIG-CHANGE): put `revision` back in force, only while `from` (the release's) is. */
+  | { kind: 'restore-config'; revision: string; from: string };
 
 export const COMPENSATION_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
@@ -643,7 +651,8 @@ export interface PostHocState {
   duty: PostHocDuty;
   owedSince: string;
   reminders: number;
-  attached?: { link: string; by: string; at: string };
+  /** `note`: what the person attaching it said, if anything. */
+  attached?: { link: string; by: string; at: string; note?: string };
 }
 
 export interface PendingDecision {

@@ -31,6 +31,8 @@ const OVERRIDE = { method: 'post', path: `${RELEASE}/window-override` } as const
 const ROLLBACK = { method: 'post', path: `${RELEASE}/rollback` } as const;
 const ABORT = { method: 'post', path: `${RELEASE}/abort` } as const;
 const DECIDE_FAILURE = { method: 'post', path: `${RELEASE}/decision` } as const;
+const CONFIRM = { method: 'post', path: `${RELEASE}/confirmations` } as const;
+const POSTMORTEM = { method: 'post', path: `${RELEASE}/postmortem` } as const;
 const STARTED = { method: 'post', path: RELEASES, status: '201' } as const;
 const READ = { method: 'get', path: RELEASE, status: '200' } as const;
 const BODY_ID = { id: '$response.body#/id' };
@@ -42,6 +44,8 @@ const RELEASE_ACTIONS = [
   { name: 'OrderRollback', to: ROLLBACK, description: 'Roll it back.' },
   { name: 'OrderAbort', to: ABORT, description: 'Abort it.' },
   { name: 'DecideFailure', to: DECIDE_FAILURE, description: 'Decide the failure it waits at.' },
+  { name: 'ConfirmChecklistItem', to: CONFIRM, description: 'Confirm the checklist item it waits at.' },
+  { name: 'AttachPostmortem', to: POSTMORTEM, description: 'Attach the documentation it owes.' },
 ] as const;
 
 /** After a decision or an order was counted: the release it was counted for. */
@@ -51,6 +55,8 @@ const COUNTED_FOR = [
   { from: ROLLBACK, description: 'The release the rollback was ordered for.' },
   { from: ABORT, description: 'The release the abort was ordered for.' },
   { from: DECIDE_FAILURE, description: 'The release the decision was counted for.' },
+  { from: CONFIRM, description: 'The release the checklist item was confirmed for.' },
+  { from: POSTMORTEM, description: 'The release the documentation was attached to.' },
 ] as const;
 
 /**
@@ -74,6 +80,14 @@ export const API_LINKS: readonly ApiLink[] = [
     to: GET_RELEASE,
     parameters: { id: '$response.body#/releases/0/id' },
     description: 'The newest release of the list.',
+  },
+  {
+    from: READ,
+    name: 'GetServiceEnvironment',
+    to: { method: 'get', path: '/api/v1/services/{service}/environments/{environment}' },
+    parameters: { service: '$response.body#/service', environment: '$response.body#/environments/0' },
+    description:
+      "What the release's service runs in the first environment it touches, and which release put it there.",
   },
   ...COUNTED_FOR.map(({ from, description }) => ({
     from: { ...from, status: '202' },
@@ -145,6 +159,7 @@ export function addApiDocs(app: OpenAPIHono<AppEnv>, config: RunwayConfig): void
         name: 'releases',
         description: 'Releases, their approval gates, rollbacks, aborts and guided failures.',
       },
+      { name: 'services', description: 'What services run in each environment, as their targets say.' },
       { name: 'health', description: 'Liveness and readiness probes.' },
     ],
   };

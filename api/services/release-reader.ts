@@ -3,6 +3,7 @@
 // environment: a release is visible to whoever reads one of the environments it touches, and shows
 // them only the steps, plan, gates, decisions and compensations of the environments they read.
 import type pg from 'pg';
+import { listReleaseAlerts, type RecordedAlert } from '../../alerts/recording-notifier.js';
 import { getRelease, listReleases, type ReleaseDetail, type ReleaseRow } from '../../db/release-records.js';
 import { assignSeats, missingSeats } from '../../workflows/approval-quorum.js';
 import type {
@@ -19,6 +20,8 @@ import type { ReleaseReconciler } from './release-reconciler.js';
 
 export interface ReleaseView extends ReleaseDetail {
   pendingGate: PendingGate | null;
+  /** The alerts it raised with their deliveries (R-ALERT); absent where a view is built without them. */
+  alerts?: RecordedAlert[];
 }
 
 export interface ListQuery {
@@ -45,7 +48,8 @@ export class ReleaseReader {
     if (!release.finishedAt && (await this.deps.reconciler.reconcile(release))) {
       release = (await getRelease(this.deps.pool, id)) as ReleaseDetail;
     }
-    return visibleView({ ...release, pendingGate: pendingGateOf(release) }, new Set(readable));
+    const alerts = await listReleaseAlerts(this.deps.pool, id);
+    return visibleView({ ...release, pendingGate: pendingGateOf(release), alerts }, new Set(readable));
   }
 
   /** The unrestricted view, for the services that act on a release (never returned to a caller as is). */
@@ -113,6 +117,9 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
       view.pendingRollbackOrder && sees(view.pendingRollbackOrder.environment)
         ? view.pendingRollbackOrder
         : null,
+    ...(view.alerts
+      ? { alerts: view.alerts.filter((alert) => alert.environment === null || sees(alert.environment)) }
+      : {}),
     rollback: view.rollback && {
       ...view.rollback,
       verification: view.rollback.verification.filter((check) => sees(check.environment)),

@@ -23,9 +23,12 @@ import {
 } from '../../db/release-records.js';
 import type { Logger } from '../../logging/logger.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
+import { configBundleOf } from '../../runbooks/resolve-config-step.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import type { DecisionKeys } from '../../security/decision-signature.js';
 import { markdownText } from '../../workflows/markdown-text.js';
 import {
+  type ConfigChangeRequest,
   environmentsOf,
   type ReleaseInput,
   type ReleasePlan,
@@ -44,13 +47,38 @@ import type { Principal } from '../principal.js';
 import { ConflictError, ForbiddenError } from '../service-errors.js';
 import type { StartRateLimiter } from '../start-rate-limit.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
+import { supersedeHeldRelease } from './release-supersession.js';
+import { type ServiceTargets, TargetInspector, TargetSilentError } from './target-inspection.js';
+import {
+  judgeVersion,
+  ruleEnvironmentOf,
+  ruleFor,
+  type VersionRule,
+  VersionRuleError,
+  type VersionVerdict,
+} from './target-inspection-rules.js';
 
 export interface StartRequest {
   type: ReleaseType;
   service: string;
+  /** For a config-change: the configuration revision it applies. */
   version: string;
   changeRef?: string;
+  /** A config-change's request (R-CONFIG-CHANGE); whether it is sensitive is decided at plan time. */
+  configChange?: Omit<ConfigChangeRequest, 'sensitive'>;
 }
+
+/** The version rule a request meets, as a dry run reports it; `unknown` when the target could not be asked. */
+export interface VersionRuleReport {
+  rule: VersionRule;
+  environment: string | null;
+  running: string | null;
+  verdict: 'passes' | 'unknown';
+  reason: string;
+}
+
+/** Statuses in which a lock holder waits for people and can be superseded (R-EXPIRE). */
+const SUPERSEDABLE_STATUSES: readonly string[] = ['awaiting-approval', 'waiting-window'];
 
 export interface ReleaseStarterDeps {
   client: Client;
@@ -62,6 +90,10 @@ export interface ReleaseStarterDeps {
   startLimiter?: StartRateLimiter;
   temporalUrl: (releaseId: string) => string;
   runbookDir?: string;
+  /** Sign the `supersede` order sent to an older release waiting at a gate (R-EXPIRE). */
+  decisionKeys: DecisionKeys;
+  /** What environments run, asked of their targets (R-SEMVER); by default through a worker. */
+  targets?: ServiceTargets;
 }
 
 export function newReleaseId(request: StartRequest): string {
@@ -69,7 +101,60 @@ export function newReleaseId(request: StartRequest): string {
 }
 
 export class ReleaseStarter {
-  constructor(private readonly deps: ReleaseStarterDeps) {}
+  readonly targets: ServiceTargets;
+
+  constructor(private readonly deps: ReleaseStarterDeps) {
+    this.targets = deps.targets ?? new TargetInspector(deps);
+  }
+
+  /**
+   * R-SEMVER against what the plan's production runs, as its target says. Throws VersionRuleError
+   * (400) naming the rule and the running version; UnavailableError (503) when nothing answers.
+   */
+  async judgeVersion(
+    request: StartRequest,
+    plan: ReleasePlan,
+  ): Promise<VersionVerdict & { environment: string | null }> {
+    const environment = ruleEnvironmentOf(plan);
+    if (ruleFor(request.type) === 'none' || environment === undefined) {
+      return { ...judgeVersion(request.type, request.version, null, 'production'), environment: null };
+    }
+    let running: string | null;
+    try {
+      running = (await this.targets.inspect(request.service, environment)).version;
+    } catch (error) {
+      // SPEC 2: an emergency restores service first; a target too broken to answer must not stop it.
+      if (!(request.type === 'emergency' && error instanceof TargetSilentError)) throw error;
+      const reason = `the target could not say what ${environment} runs, and an emergency goes ahead: ${error.message}`;
+      return { rule: ruleFor(request.type), running: null, passed: true, reason, environment };
+    }
+    const verdict = judgeVersion(request.type, request.version, running, environment);
+    if (!verdict.passed) throw new VersionRuleError(verdict.reason);
+    return { ...verdict, environment };
+  }
+
+  /** The dry run's account of the version rule: the same refusal as a start, or `unknown` when no one could say. */
+  async reportVersionRule(request: StartRequest, plan: ReleasePlan): Promise<VersionRuleReport> {
+    try {
+      const verdict = await this.judgeVersion(request, plan);
+      return {
+        rule: verdict.rule,
+        environment: verdict.environment,
+        running: verdict.running,
+        verdict: 'passes',
+        reason: verdict.reason,
+      };
+    } catch (error) {
+      if (error instanceof VersionRuleError) throw error;
+      return {
+        rule: ruleFor(request.type),
+        environment: ruleEnvironmentOf(plan) ?? null,
+        running: null,
+        verdict: 'unknown',
+        reason: `what runs there could not be asked now (a start would answer 503): ${(error as Error).message}`,
+      };
+    }
+  }
 
   /**
    * Resolves the runbook for a request and checks the requester may deploy everywhere it goes, so
@@ -103,14 +188,20 @@ export class ReleaseStarter {
     releaseId = newReleaseId(request),
   ): Promise<string> {
     const plan = await this.plan(request, requester);
+    // Before the lock, so a refused version never supersedes anything. A retried start resuming its
+    // own release was judged the first time: production may run its version by now.
+    if (!(await getRelease(this.deps.pool, releaseId))) await this.judgeVersion(request, plan);
     // A start the service lock would refuse answers 409 without spending the caller's start budget;
     // the insert below stays the authority on the lock.
-    const resuming = await this.#refuseWhileServiceBusy(request.service, releaseId);
+    const resuming = await this.#supersedeOrRefuseWhileBusy(request.service, releaseId, requester);
     if (!resuming) this.deps.startLimiter?.take(requester.name);
     const environments = environmentsOf(plan);
+    const { configChange: _asked, ...fields } = request;
+    const configChange = this.#configChangeOf(request);
     const record: NewRelease = {
       id: releaseId,
-      ...request,
+      ...fields,
+      ...(configChange ? { configChange } : {}),
       requestedBy: requester.name,
       plan,
       environments,
@@ -120,7 +211,8 @@ export class ReleaseStarter {
     await this.#takeLock(record);
     const input: ReleaseInput = {
       releaseId,
-      ...request,
+      ...fields,
+      ...(configChange ? { configChange } : {}),
       requestedBy: requester.name,
       plan,
       timings: { heartbeatTimeoutMs: this.deps.config.settings.temporal.heartbeatTimeoutSeconds * 1000 },
@@ -161,14 +253,33 @@ export class ReleaseStarter {
   }
 
   /**
-   * ConflictError when another release holds the service's lock and its workflow still runs; true
-   * when the holder is this very release (a retried start resuming its own).
+   * While another release holds the service's lock and its workflow still runs: when it waits at a
+   * gate and configuration says `supersede`, it is superseded and this start goes on (R-EXPIRE);
+   * otherwise ConflictError (409) naming it. True when the holder is this very release (a retried
+   * start resuming its own).
    */
-  async #refuseWhileServiceBusy(service: string, releaseId: string): Promise<boolean> {
+  async #supersedeOrRefuseWhileBusy(
+    service: string,
+    releaseId: string,
+    requester: Principal,
+  ): Promise<boolean> {
     const holder = await findLockHolder(this.deps.pool, service);
     if (holder?.id === releaseId) return true;
     if (!holder || (await this.deps.reconciler.reconcile(holder))) return false;
-    throw new ConflictError(`release ${holder.id} of ${service} is still in flight`, holder.id);
+    const waitsAtGate = SUPERSEDABLE_STATUSES.includes(holder.status);
+    if (!waitsAtGate || this.deps.config.settings.releases.whenNewerStarts !== 'supersede') {
+      throw new ConflictError(`release ${holder.id} of ${service} is still in flight`, holder.id);
+    }
+    await supersedeHeldRelease(this.deps, holder, requester, releaseId);
+    return false;
+  }
+
+  /** The request's config change with its sensitivity, decided from the service's bundles (R-CONFIG-CHANGE). */
+  #configChangeOf(request: StartRequest): ConfigChangeRequest | undefined {
+    const change = request.configChange;
+    const service = this.deps.config.services[request.service];
+    if (!change || !service) return undefined;
+    return { ...change, sensitive: configBundleOf(service, change.configRevision).sensitive };
   }
 
   /**

@@ -16,11 +16,17 @@
  * puts a version on one (with --expect-version it acts only while the instance runs that version,
  * else exit 3; an instance already on the version is left alone), `check-instance` checks one
  * instance on its own port.
+ * edm-web's configuration (R-CONFIG-CHANGE): `config-current` prints the bundle in force,
+ * `config-apply` puts a bundle in force (with --expect-revision it acts only while that one is in
+ * force, else exit 3; the bundle already in force is left alone), `config-check` checks that the
+ * serving colour runs healthily with a bundle.
  */
 import { parseArgs } from 'node:util';
 import {
   AgentError,
   AgentTargetChangedError,
+  applyConfig,
+  configStatus,
   deployColour,
   environmentStatus,
   instanceStatus,
@@ -31,6 +37,7 @@ import {
 } from '../edm-ctl/agent-client.js';
 import { DEMO_SERVICES, type DemoService, runIntegrationSuite } from '../edm-ctl/integration-suite.js';
 import { INSTANCE_NAME_PATTERN } from '../edm-sender/behaviour.js';
+import { REVISION_PATTERN } from '../edm-web/live-config.js';
 import { isStrictSemver, VERSION_HINT } from '../edm-web/version.js';
 import {
   COLOURS,
@@ -52,7 +59,9 @@ type OptionName =
   | 'key'
   | 'instance'
   | 'expect-version'
-  | 'service';
+  | 'service'
+  | 'revision'
+  | 'expect-revision';
 type Options = Partial<Record<OptionName, string>>;
 
 interface Outcome {
@@ -113,6 +122,14 @@ const VALIDATORS: Record<OptionName, { valid(value: string): boolean; expected: 
     valid: (value) => /^[A-Za-z0-9][A-Za-z0-9._+:/@=-]{0,299}$/.test(value),
     expected: 'an idempotency key (letters, digits and ._+:/@=-, at most 300)',
   },
+  revision: {
+    valid: (value) => REVISION_PATTERN.test(value),
+    expected: `a configuration bundle name (${REVISION_PATTERN.source})`,
+  },
+  'expect-revision': {
+    valid: (value) => value === NOTHING_ACTIVE || REVISION_PATTERN.test(value),
+    expected: `a configuration bundle name, or ${NOTHING_ACTIVE}`,
+  },
   'timeout-ms': {
     valid: (value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 60_000,
     expected: 'a number of milliseconds between 1 and 60000',
@@ -153,6 +170,41 @@ async function suiteOutcome(
       failed.length === 0
         ? undefined
         : `${failurePrefix}: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`,
+  };
+}
+
+/** What the serving colour of an environment answers on /config and /health. */
+async function checkServedConfig(o: Options): Promise<Outcome> {
+  const env = given(o, 'env');
+  const revision = given(o, 'revision');
+  const status = (await environmentStatus(given(o, 'agent'), env)) as EnvironmentStatus;
+  const active = status.activeColour;
+  const instance = active ? status.colours[active] : null;
+  if (!active || !instance?.running) {
+    return { output: { environment: env, running: false }, failure: `nothing serves in ${env}` };
+  }
+  const url = `http://127.0.0.1:${instance.port}`;
+  const timeout = Number(o['timeout-ms'] ?? DEFAULT_CHECK_TIMEOUT_MS);
+  const read = async (path: string) => {
+    try {
+      const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeout) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    } catch (error) {
+      return { status: 0, body: { error: (error as Error).message } };
+    }
+  };
+  const [config, health, api] = await Promise.all([read('/config'), read('/health'), read('/api/campaigns')]);
+  const served = config.body.revision;
+  const problems = [
+    ...(served === revision ? [] : [`serves configuration ${String(served)}, expected ${revision}`]),
+    ...(health.status === 200
+      ? []
+      : [`/health answered ${health.status} (${String(health.body.reason ?? '')})`]),
+    ...(api.status === 200 ? [] : [`/api/campaigns answered ${api.status}`]),
+  ];
+  return {
+    output: { environment: env, colour: active, url, revision: served, healthy: problems.length === 0 },
+    failure: problems.length === 0 ? undefined : `${env} with ${revision}: ${problems.join('; ')}`,
   };
 }
 
@@ -245,6 +297,36 @@ const COMMANDS: Record<string, Command> = {
       const service = (o.service ?? 'edm-web') as DemoService;
       return suiteOutcome(url, o, `integration test against ${url} failed`, service);
     },
+  },
+  // {environment, revision, appliedAt}: the bundle in force (null: none).
+  'config-current': {
+    usage: 'config-current --agent URL --env ENV',
+    required: ['agent', 'env'],
+    run: async (o) => ({ output: await configStatus(given(o, 'agent'), given(o, 'env')) }),
+  },
+  'config-apply': {
+    usage: 'config-apply --agent URL --env ENV --revision NAME [--expect-revision NAME|none] [--key KEY]',
+    required: ['agent', 'env', 'revision'],
+    optional: ['expect-revision', 'key'],
+    run: async (o) => {
+      const expected = o['expect-revision'];
+      return {
+        output: await applyConfig(
+          given(o, 'agent'),
+          given(o, 'env'),
+          given(o, 'revision'),
+          expected === undefined ? undefined : expected === NOTHING_ACTIVE ? null : expected,
+          o.key,
+        ),
+      };
+    },
+  },
+  // The serving colour answers /config with the revision, and /health and its key function with 200.
+  'config-check': {
+    usage: 'config-check --agent URL --env ENV --revision NAME [--timeout-ms 5000]',
+    required: ['agent', 'env', 'revision'],
+    optional: ['timeout-ms'],
+    run: checkServedConfig,
   },
   // One JSON array: [{instance, version, healthy, port}], in update order.
   instances: {

@@ -142,3 +142,23 @@ export function updateInstance(
     idempotencyKey,
   });
 }
+
+/** edm-web's configuration bundle in force in one environment. */
+export function configStatus(agentUrl: string, env: string): Promise<unknown> {
+  return callAgent(agentUrl, 'GET', `${environmentPath(env)}/config`);
+}
+
+/** Without `expectRevision` the agent checks nothing; with it (null: none), it refuses when another is in force. */
+export function applyConfig(
+  agentUrl: string,
+  env: string,
+  revision: string,
+  expectRevision?: string | null,
+  idempotencyKey?: string,
+): Promise<unknown> {
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/config`, {
+    revision,
+    expectRevision,
+    idempotencyKey,
+  });
+}

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { answerCheck, ErrorLog, isCheckPath, startBackgroundWork } from './checklist-checks.js';
 import { ErrorShare, FaultClock, type FaultSettings, FORWARDED_HEADER } from './faults.js';
 import { HttpMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { type EdmBehaviour, isStrictSemver, LATE_FAULTS, VERSION_HINT } from './version.js';
@@ -48,6 +49,8 @@ export interface EdmService {
   backend: string;
   /** The answer to GET `path` on the service's own API, or null for a path it does not serve. */
   route(path: string, failing: boolean): Reply | null;
+  /** Why the service cannot work with its current configuration, if so: it then fails like a failing build. */
+  configurationProblem?(): string | null;
 }
 
 /** A failing build's answer on its API. */
@@ -57,13 +60,17 @@ export function unavailable(backend: string): Reply {
 
 function route(service: EdmService, instance: EdmInstance, method: string, path: string): Reply {
   const { version, identity, behaviour } = instance;
-  const failing = behaviour === 'failing';
+  const problem = service.configurationProblem?.() ?? null;
+  const failing = behaviour === 'failing' || problem !== null;
   const notFound = { status: 404, body: { error: `no route for ${method} ${path}` } };
   if (method !== 'GET') return notFound;
   if (path === '/version') return { status: 200, body: { version, ...identity } };
   if (path === '/health') {
     return failing
-      ? { status: 503, body: { status: 'failing', version, ...identity } }
+      ? {
+          status: 503,
+          body: { status: 'failing', version, ...identity, ...(problem ? { reason: problem } : {}) },
+        }
       : { status: 200, body: { status: 'ok', version, ...identity } };
   }
   return service.route(path, failing) ?? notFound;
@@ -94,13 +101,25 @@ function createServer(
   const errors = new ErrorShare(instance.faults.errorShare);
   const knownPaths = new Set(['/health', '/version', '/metrics', ...service.paths]);
   const metrics = new HttpMetrics({ version: instance.version, ...instance.identity }, knownPaths);
+  const errorLog = new ErrorLog();
+  startBackgroundWork(instance, errorLog);
   const server = http.createServer(async (req, res) => {
     const started = performance.now();
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', `http://${service.name}`).pathname;
-    clock.noteRequest(req.headers[FORWARDED_HEADER] !== undefined);
-    res.once('finish', () => metrics.observe(path, res.statusCode, (performance.now() - started) / 1000));
-    if (method === 'GET' && path === '/metrics') {
+    // A checklist check asks about the instance; it is not the traffic that late faults wait for.
+    clock.noteRequest(req.headers[FORWARDED_HEADER] !== undefined && !isCheckPath(path));
+    res.once('finish', () => {
+      metrics.observe(path, res.statusCode, (performance.now() - started) / 1000);
+      if (!isCheckPath(path)) errorLog.noteAnswer(path, res.statusCode);
+    });
+    if (method === 'GET' && isCheckPath(path)) {
+      const reply = await answerCheck(path, instance, errorLog);
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply.body));
+      return;
+    }
+    if (method === 'GET' && path === '/metrics' && instance.behaviour !== 'no-metrics') {
       res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
       res.end(metrics.render());
       return;

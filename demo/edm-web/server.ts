@@ -5,6 +5,7 @@
 import { colourSchema } from '../target/model.js';
 import { readCommandLine, runEdmService, unavailable } from './edm-service.js';
 import { readFaultSettings } from './faults.js';
+import { CONFIG_FILE_ENV, liveConfigReader } from './live-config.js';
 import { behaviourOf, LATE_FAULTS } from './version.js';
 
 const CAMPAIGNS = [
@@ -15,14 +16,22 @@ const CAMPAIGNS = [
 
 const BACKEND = 'campaign store';
 
+// The environment's live configuration, written by the demo target when a bundle is applied.
+const servedConfig = liveConfigReader(process.env[CONFIG_FILE_ENV]);
+
 runEdmService({
   name: 'edm-web',
-  paths: ['/api/campaigns'],
+  paths: ['/api/campaigns', '/config'],
   backend: BACKEND,
   route(path, failing) {
+    if (path === '/config') {
+      const { revision, settings, problem } = servedConfig();
+      return { status: 200, body: { revision, settings, healthy: problem === null, problem } };
+    }
     if (failing && path.startsWith('/api/')) return unavailable(BACKEND);
     return path === '/api/campaigns' ? { status: 200, body: CAMPAIGNS } : null;
   },
+  configurationProblem: () => servedConfig().problem,
   usage: [
     'usage: server.ts --port PORT --version SEMVER --colour blue|green',
     'environment: EDM_FAULT_AFTER_MS EDM_FAULT_CLOCK=start|traffic EDM_ERROR_SHARE EDM_DEGRADED_DELAY_MS',

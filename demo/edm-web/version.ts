@@ -12,6 +12,11 @@ import { z } from 'zod';
  *   takes traffic; a while later (see `server.ts`) it answers 5xx to a share of service requests,
  *   slows its service paths down, or fails /health. Only a bake watching the service catches these.
  *
+ * - `db-unreachable`, `campaigns-broken`, `slow-queries`, `error-logs`, `no-metrics`: healthy to its
+ *   health and version checks, but one checklist check fails for real (checklist-checks.ts): its
+ *   database on a closed port, its key query naming a missing column, queries sleeping in the
+ *   database, background work failing every 250 ms, no /metrics for monitoring to scrape.
+ *
  * Listed from the strongest fault down: a build that names several behaves as the first it names here.
  */
 export const EDM_BEHAVIOURS = [
@@ -20,6 +25,11 @@ export const EDM_BEHAVIOURS = [
   'errors',
   'degrading',
   'slow',
+  'db-unreachable',
+  'campaigns-broken',
+  'slow-queries',
+  'error-logs',
+  'no-metrics',
   'healthy',
 ] as const;
 export type EdmBehaviour = (typeof EDM_BEHAVIOURS)[number];

@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type LoggedAction = 'deploy' | 'switch' | 'retire' | 'update';
+export type LoggedAction = 'deploy' | 'switch' | 'retire' | 'update' | 'configure';
 
 export interface ActionLogEntry {
   time: string;
@@ -17,6 +17,8 @@ export interface ActionLogEntry {
   /** edm-sender's instance (update). */
   instance?: string;
   version: string | null;
+  /** edm-web's configuration bundle (configure). */
+  revision?: string;
   /** applied: the call ran; repeat: its key had run before, nothing changed; refused/failed: it did not run. */
   outcome: 'applied' | 'repeat' | 'refused' | 'failed';
   detail?: string;

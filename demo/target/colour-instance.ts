@@ -27,6 +27,8 @@ export interface InstanceLaunchOptions {
   startTimeoutMs: number;
   stopGraceMs: number;
   log: (line: string) => void;
+  /** Variables this environment's processes get besides the agent's own (e.g. edm-web's EDM_CONFIG_FILE). */
+  env?: Record<string, string>;
   /** Called when the instance exits without having been asked to stop. */
   onUnexpectedExit: (instance: ColourInstance, reason: string) => void;
 }
@@ -54,6 +56,17 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 function forwardLines(stream: Readable | null, onLine: (line: string) => void): void {
   if (stream === null) return;
   createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);
+}
+
+/**
+ * The instance's own database as DATABASE_URL, as a platform hands a service its secret: from the
+ * variable the stacks provide for the service in that environment (EDM_WEB_TEST_DATABASE_URL), read
+ * when the instance starts, since the stacks create the databases after the target is up.
+ */
+function databaseOf(service: string, spec: InstanceSpec): Record<string, string> {
+  const variable = `${service}_${spec.environment}_DATABASE_URL`.toUpperCase().replaceAll('-', '_');
+  const url = process.env[variable];
+  return url ? { DATABASE_URL: url } : {};
 }
 
 /**
@@ -100,7 +113,12 @@ export class ColourInstance {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Late-fault builds go bad a while after the switch sends them traffic, not after the pre-switch
       // check, so a bake sees the fault however long the deploy took (demo/edm-web/faults.ts).
-      env: { EDM_FAULT_CLOCK: 'traffic', ...process.env },
+      env: {
+        EDM_FAULT_CLOCK: 'traffic',
+        ...process.env,
+        ...options.env,
+        ...databaseOf(options.service, spec),
+      },
       // A process group of its own keeps a terminal's Ctrl-C away from the instances:
       // the agent stops them itself and records that it did.
       detached: true,

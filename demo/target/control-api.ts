@@ -1,8 +1,10 @@
 import http from 'node:http';
 import { z } from 'zod';
+import { revisionSchema } from '../edm-web/live-config.js';
 import { versionSchema } from '../edm-web/version.js';
 import type { ActionLog } from './action-log.js';
 import type { DemoEnvironment } from './environment.js';
+import type { EnvironmentConfig } from './environment-config.js';
 import { readJsonBody, sendJson } from './http-server.js';
 import { COLOURS, type Colour, colourSchema, DemoTargetError } from './model.js';
 import type { SenderPool } from './sender-pool.js';
@@ -25,6 +27,12 @@ const updateBodySchema = z.strictObject({
   version: versionSchema,
   /** The version the caller saw on the instance; absent: checks nothing. */
   expectVersion: versionSchema.optional(),
+  idempotencyKey: idempotencyKeySchema,
+});
+const configBodySchema = z.strictObject({
+  revision: revisionSchema,
+  /** The revision the caller saw in force (null: none); absent: checks nothing. */
+  expectRevision: revisionSchema.nullable().optional(),
   idempotencyKey: idempotencyKeySchema,
 });
 const retireBodySchema = z.strictObject({
@@ -80,7 +88,26 @@ export function createControlServer(
   log: (line: string) => void,
   actions: ActionLog,
   senders: ReadonlyMap<string, SenderPool> = new Map(),
+  configs: ReadonlyMap<string, EnvironmentConfig> = new Map(),
 ): http.Server {
+  /** edm-web's configuration bundle in force (R-CONFIG-CHANGE), read and applied compare-and-swap. */
+  async function configuration(
+    req: http.IncomingMessage,
+    method: string,
+    environment: DemoEnvironment,
+  ): Promise<unknown> {
+    const config = configs.get(environment.name);
+    if (config === undefined)
+      throw new DemoTargetError(404, `edm-web has no configuration in ${environment.name} on this target`);
+    requireMethod(method, 'GET', 'PUT');
+    if (method === 'GET') return config.status();
+    const { revision, expectRevision, idempotencyKey } = await readBody(req, configBodySchema);
+    const call = { key: idempotencyKey ?? null, action: 'configure' as const, revision, version: null };
+    return actions.run({ ...call, environment: environment.name }, () =>
+      config.apply(revision, expectRevision),
+    );
+  }
+
   function findSender(environment: DemoEnvironment): SenderPool {
     const sender = senders.get(environment.name);
     if (sender === undefined)
@@ -130,6 +157,7 @@ export function createControlServer(
       return environment.status();
     }
     if (resource === 'instances') return instances(req, method, environment, colourName);
+    if (resource === 'config' && colourName === undefined) return configuration(req, method, environment);
     if (resource === 'active' && colourName === undefined) {
       requireMethod(method, 'PUT');
       const { colour, expectActive, idempotencyKey } = await readBody(req, switchBodySchema);

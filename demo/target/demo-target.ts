@@ -2,10 +2,12 @@ import type http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CONFIG_FILE_ENV } from '../edm-web/live-config.js';
 import { versionSchema } from '../edm-web/version.js';
 import { ActionLog } from './action-log.js';
 import { createControlServer } from './control-api.js';
 import { DemoEnvironment } from './environment.js';
+import { configFileFor, EnvironmentConfig } from './environment-config.js';
 import { closeServer, listenLocally } from './http-server.js';
 import { environmentNameSchema } from './model.js';
 import { killOrphanedInstance } from './processes.js';
@@ -146,11 +148,13 @@ function createEnvironments(
 ): {
   environments: Map<string, DemoEnvironment>;
   senders: Map<string, SenderPool>;
+  configs: Map<string, EnvironmentConfig>;
   persist: () => Promise<void>;
 } {
   const writer = createStateWriter(stateFile);
   const environments = new Map<string, DemoEnvironment>();
   const senders = new Map<string, SenderPool>();
+  const configs = new Map<string, EnvironmentConfig>();
   const snapshotOf = (name: string, environment: DemoEnvironment): PersistedEnvironment => {
     const sender = senders.get(name);
     return { ...environment.snapshot(), ...(sender ? { sender: sender.snapshot() } : {}) };
@@ -180,9 +184,12 @@ function createEnvironments(
   for (const { name, proxyPort, colourPorts, empty, sender } of ports) {
     const recorded =
       saved?.environments[name] ?? (empty ? NOTHING_DEPLOYED : firstDeployment(initialVersion));
+    const config = new EnvironmentConfig(name, configFileFor(stateFile, name));
+    configs.set(name, config);
+    const withConfig = { ...launch, env: { [CONFIG_FILE_ENV]: config.file } };
     environments.set(
       name,
-      new DemoEnvironment(name, { proxyPort, colourPorts }, recorded, { launch, persist, log }),
+      new DemoEnvironment(name, { proxyPort, colourPorts }, recorded, { launch: withConfig, persist, log }),
     );
     if (sender) {
       const pool = new SenderPool(name, sender, saved?.environments[name]?.sender, initialVersion, {
@@ -193,7 +200,7 @@ function createEnvironments(
       senders.set(name, pool);
     }
   }
-  return { environments, senders, persist };
+  return { environments, senders, configs, persist };
 }
 
 /** The action log lives beside the state file. */
@@ -207,13 +214,21 @@ export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoT
   const saved = await readStateFile(stateFile);
   if (saved !== null) await killOrphans(saved, log);
 
-  const { environments, senders, persist } = createEnvironments(ports, saved, initialVersion, stateFile, log);
+  const { environments, senders, configs, persist } = createEnvironments(
+    ports,
+    saved,
+    initialVersion,
+    stateFile,
+    log,
+  );
+  for (const config of configs.values()) await config.ensureInitialised();
   const proxies: TrafficProxy[] = [];
   const control: http.Server = createControlServer(
     environments,
     log,
     ActionLog.open(actionLogFileFor(stateFile)),
     senders,
+    configs,
   );
   const shutdown = async () => {
     await closeServer(control);

@@ -54,8 +54,16 @@ describe('POST /api/v1/releases with dryRun', () => {
   it('returns the regular runbook steps in order, each in its environment', () => {
     expect(body.plan.type).toBe('regular');
     expect(body.plan.steps.map((step) => [step.id, step.kind, step.environment])).toEqual([
+      ['dependencies-production', 'command', 'production'],
+      ['rollback-plan-production', 'command', 'production'],
+      ['migrations-ready-production', 'command', 'production'],
       ['migrate-test', 'migrate', 'test'],
       ['deploy-test', 'deploy', 'test'],
+      ['error-logs-test', 'verify', 'test'],
+      ['db-connectivity-test', 'verify', 'test'],
+      ['key-functions-test', 'verify', 'test'],
+      ['performance-test', 'verify', 'test'],
+      ['monitoring-test', 'verify', 'test'],
       ['integration-tests', 'command', 'test'],
       ['migrate-staging', 'migrate', 'staging'],
       ['deploy-staging', 'deploy', 'staging'],
@@ -87,6 +95,7 @@ describe('POST /api/v1/releases with dryRun', () => {
       id: 'deploy-production',
       name: 'Deploy to PROD',
       environment: 'production',
+      checklist: { phase: 'during', item: 'code deployed and service started' },
       kind: 'deploy',
       strategy: 'blue-green',
       driver: {

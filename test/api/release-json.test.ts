@@ -290,6 +290,63 @@ describe('releaseJson', () => {
     });
   });
 
+  it('lists the checklist in plan order: automated items with what they check, manual ones with who confirmed', async () => {
+    const view = await awaitingApproval();
+    view.plan.steps.push({
+      id: 'user-feedback',
+      name: 'User feedback collected',
+      environment: 'production',
+      checklist: { phase: 'post', item: 'user feedback collected' },
+      kind: 'confirm',
+      role: 'tech-lead',
+      roster: [{ identity: 'tl-zhang', roles: ['tech-lead'] }],
+      prompt: 'Feedback collected',
+    });
+    view.steps.push({
+      id: 'user-feedback',
+      name: 'User feedback collected',
+      kind: 'confirm',
+      environment: 'production',
+      status: 'succeeded',
+      startedAt: '2026-11-05T03:00:00.000Z',
+      finishedAt: '2026-11-05T03:10:00.000Z',
+      detail: {
+        confirmedBy: 'tl-zhang',
+        role: 'tech-lead',
+        note: 'queue quiet',
+        at: '2026-11-05T03:10:00.000Z',
+      },
+    });
+    const json = releaseJson(view, temporalUrlFor);
+    expect(ReleaseSchema.safeParse(json).error).toBeUndefined();
+    const tagged = view.plan.steps.filter((step) => step.checklist).map((step) => step.id);
+    expect(json.checklist.map((item) => item.stepId)).toEqual(tagged);
+    expect(json.checklist.find((item) => item.stepId === 'integration-tests')).toMatchObject({
+      phase: 'pre',
+      item: 'tests passed',
+      kind: 'automated',
+      status: 'pending',
+      checks: expect.stringContaining('integration-test'),
+      result: null,
+      confirmedBy: null,
+    });
+    expect(json.checklist.at(-1)).toEqual({
+      phase: 'post',
+      item: 'user feedback collected',
+      stepId: 'user-feedback',
+      environment: 'production',
+      kind: 'manual',
+      status: 'succeeded',
+      checks: null,
+      result: null,
+      error: null,
+      role: 'tech-lead',
+      confirmedBy: 'tl-zhang',
+      confirmedAt: '2026-11-05T03:10:00.000Z',
+      note: 'queue quiet',
+    });
+  });
+
   it('links to Temporal Web, preferring the stored link', async () => {
     const view = await awaitingApproval();
     expect(releaseJson(view, temporalUrlFor).temporalUrl).toBe(temporalUrlFor(view.id));

@@ -232,6 +232,21 @@ export async function startCrashStack(): Promise<CrashStack> {
       config,
       randomBytes(18).toString('base64url'),
     );
+    // The demo target runs in this process: its edm-web instances take their database from here when
+    // they start, as a platform hands a service its secret (the checklist's database checks use it).
+    const databaseVariables = Object.fromEntries(
+      serviceDatabases.map((database) => [database.variable, database.url]),
+    );
+    const savedDatabases = Object.fromEntries(
+      Object.keys(databaseVariables).map((name) => [name, process.env[name]]),
+    );
+    Object.assign(process.env, databaseVariables);
+    cleanups.push(async () => {
+      for (const [name, value] of Object.entries(savedDatabases)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
 
     const bundle = await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE);
     await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);

@@ -368,8 +368,16 @@ describe('crashes', () => {
     expect(waiting.status, JSON.stringify(waiting.failure)).toBe('awaiting-approval');
     const steps = waiting.steps as { id: string; status: string }[];
     expect(steps.map((step) => [step.id, step.status])).toEqual([
+      ['dependencies-production', 'succeeded'],
+      ['rollback-plan-production', 'succeeded'],
+      ['migrations-ready-production', 'succeeded'],
       ['migrate-test', 'succeeded'],
       ['deploy-test', 'succeeded'],
+      ['error-logs-test', 'succeeded'],
+      ['db-connectivity-test', 'succeeded'],
+      ['key-functions-test', 'succeeded'],
+      ['performance-test', 'succeeded'],
+      ['monitoring-test', 'succeeded'],
       ['integration-tests', 'succeeded'],
       ['migrate-staging', 'succeeded'],
       ['deploy-staging', 'succeeded'],

@@ -34,6 +34,8 @@ describe('links in the served OpenAPI document', () => {
   it('lead from a started release to its page, its approvals, its window override and its orders', () => {
     const links = document.paths['/api/v1/releases']?.post?.responses['201']?.links ?? {};
     expect(Object.keys(links).sort()).toEqual([
+      'AttachPostmortem',
+      'ConfirmChecklistItem',
       'DecideApproval',
       'DecideFailure',
       'GetRelease',
@@ -54,6 +56,8 @@ describe('links in the served OpenAPI document', () => {
     expect(links.DecideFailure?.operationRef).toBe('#/paths/~1api~1v1~1releases~1{id}~1decision/post');
     const fromRelease = document.paths['/api/v1/releases/{id}']?.get?.responses['200']?.links ?? {};
     expect(Object.keys(fromRelease).sort()).toEqual([
+      'AttachPostmortem',
+      'ConfirmChecklistItem',
       'DecideApproval',
       'DecideFailure',
       'OrderAbort',

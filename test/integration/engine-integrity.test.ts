@@ -360,12 +360,17 @@ describe('reading per environment', () => {
     expect(qa.plan.steps.map((step) => step.id)).toEqual([
       'migrate-test',
       'deploy-test',
+      'error-logs-test',
+      'db-connectivity-test',
+      'key-functions-test',
+      'performance-test',
+      'monitoring-test',
       'integration-tests',
     ]);
     expect(qa.pendingGate).toBeNull();
     expect(JSON.stringify(qa.plan)).not.toContain('4130');
     const everyone = await getRelease(id, 'dev-chen');
-    expect(everyone.plan.steps).toHaveLength(13);
+    expect(everyone.plan.steps).toHaveLength(21);
     expect(everyone.pendingGate?.gateId).toBe('change-approval');
     const listed = await api('GET', '/releases?service=edm-web', 'qa-sun');
     const row = (

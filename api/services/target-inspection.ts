@@ -1,0 +1,119 @@
+// What a service's environment runs, asked of its target through the service's own driver (R-SEMVER:
+// production as it is, not as Runway's records remember it). The API never runs driver commands: a
+// short workflow does it on a worker, and no worker answering in time is a 503.
+import { randomBytes } from 'node:crypto';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
+import type pg from 'pg';
+import type {
+  TargetInspection,
+  TargetInspectionRequest,
+} from '../../activities/target-inspection-activities.js';
+import { fillPlaceholders, secretVariableFor } from '../../config/command-template.js';
+import type { CommandConfig, RunwayConfig } from '../../config/config-schema.js';
+import { type DeployingRelease, findDeployingRelease } from '../../db/release-records.js';
+import type { inspectTargetWorkflow } from '../../workflows/target-inspection-workflow.js';
+import { NotFoundError, UnavailableError, UnprocessableError } from '../service-errors.js';
+import { runningVersionOf } from './target-inspection-rules.js';
+
+/**
+ * The driver ran and the target did not say what it runs (unreachable, or it does not run the service
+ * there): what depends on the answer cannot be judged now (422), though Runway itself is fine.
+ */
+export class TargetSilentError extends UnprocessableError {
+  override name = 'TargetSilentError';
+}
+
+/** Long enough for a worker to run one driver command; short enough for a caller waiting on a start. */
+const INSPECTION_TIMEOUT_MS = 15_000;
+
+export interface DeployedState {
+  service: string;
+  environment: string;
+  strategy: 'blue-green' | 'rolling';
+  /** What the target says it serves; null: nothing. */
+  version: string | null;
+  inspection: TargetInspection;
+}
+
+export interface TargetInspectorDeps {
+  client: Client;
+  pool: pg.Pool;
+  config: RunwayConfig;
+}
+
+/** What the API needs to know of targets: a suite without workers may hand in its own. */
+export interface ServiceTargets {
+  inspect(service: string, environment: string): Promise<DeployedState>;
+  deployedBy(service: string, environment: string, version: string): Promise<DeployingRelease | undefined>;
+}
+
+export class TargetInspector implements ServiceTargets {
+  constructor(private readonly deps: TargetInspectorDeps) {}
+
+  /** NotFoundError when the service does not run in the environment; UnavailableError when no worker or target answers. */
+  async inspect(service: string, environment: string): Promise<DeployedState> {
+    const request = this.#requestFor(service, environment);
+    const inspection = await this.#ask(request);
+    return {
+      service,
+      environment,
+      strategy: request.strategy,
+      version: runningVersionOf(inspection),
+      inspection,
+    };
+  }
+
+  /** The Runway release that put `version` there, or undefined when Runway did not deploy it. */
+  deployedBy(service: string, environment: string, version: string): Promise<DeployingRelease | undefined> {
+    return findDeployingRelease(this.deps.pool, service, environment, version);
+  }
+
+  #requestFor(service: string, environment: string): TargetInspectionRequest {
+    const serviceConfig = this.deps.config.services[service];
+    const target = this.deps.config.environments[environment]?.services[service];
+    if (!serviceConfig || !target)
+      throw new NotFoundError(`service ${service} does not run in ${environment}`);
+    const values = { ...target.vars, service, environment, url: target.url };
+    const command = (config: CommandConfig) => ({
+      argv: fillPlaceholders(config.argv, values),
+      timeoutMs: config.timeoutSeconds * 1000,
+      envFrom: Object.fromEntries(
+        Object.entries(config.envFrom).map(([name, source]) => [
+          name,
+          secretVariableFor(source, environment),
+        ]),
+      ),
+    });
+    const { deploy } = serviceConfig;
+    return deploy.strategy === 'rolling'
+      ? { service, environment, strategy: 'rolling', command: command(deploy.driver.actions.instances) }
+      : { service, environment, strategy: 'blue-green', command: command(deploy.driver.actions.inspect) };
+  }
+
+  async #ask(request: TargetInspectionRequest): Promise<TargetInspection> {
+    const { taskQueue } = this.deps.config.settings.temporal;
+    try {
+      return await this.deps.client.workflow.execute<typeof inspectTargetWorkflow>('inspectTargetWorkflow', {
+        taskQueue,
+        workflowId: `inspect-${request.service}-${request.environment}-${randomBytes(4).toString('hex')}`,
+        args: [request],
+        // Without a worker the workflow never starts its task: the server ends it, and the caller hears so.
+        workflowExecutionTimeout: INSPECTION_TIMEOUT_MS,
+        staticSummary: `what ${request.service} runs in ${request.environment}`,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const where = `${request.service} in ${request.environment}`;
+      if (error.cause instanceof TimeoutFailure) {
+        throw new UnavailableError(
+          `no answer within ${INSPECTION_TIMEOUT_MS / 1000} s to what ${where} runs: no worker polls task queue ${taskQueue}, or the target hangs; retry later`,
+        );
+      }
+      const cause = error.cause instanceof ActivityFailure ? (error.cause.cause ?? error.cause) : error.cause;
+      throw new TargetSilentError(
+        `the target of ${where} did not say what it runs: ${cause?.message ?? error.message}`,
+      );
+    }
+  }
+}
