@@ -10,12 +10,8 @@
 import { z } from 'zod';
 import type { ConfigDriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import {
-  DriverActionError,
-  TARGET_CHANGED_EXIT_CODE,
-  TargetChangedError,
-} from './drivers/blue-green-driver.js';
-import { type CommandResult, runCommand } from './drivers/command-runner.js';
+import type { CommandResult } from './drivers/command-runner.js';
+import { runDriverAction } from './drivers/driver-action.js';
 import { parseLastJsonLine } from './drivers/driver-output.js';
 import { withHeartbeat } from './heartbeat.js';
 import { asActivityFailure, asCheckFailure } from './target-activities.js';
@@ -32,22 +28,18 @@ const currentSchema = z.looseObject({ revision: z.string().min(1).nullable() });
 /** How a revision travels on a command line when there is none: a placeholder cannot be empty. */
 const NO_REVISION = 'none';
 
-async function act(
+function act(
   deps: ActivityDeps,
   target: ConfigTargetRef,
   action: keyof ConfigDriverSpec['actions'],
   values: Record<string, string>,
   signal: AbortSignal,
 ): Promise<CommandResult> {
-  const result = await runCommand(
-    target.driver.actions[action],
-    { service: target.service, environment: target.environment, ...values },
-    { cwd: deps.workingDirectory, signal },
-  );
-  if (result.exitCode === TARGET_CHANGED_EXIT_CODE && action === 'apply')
-    throw new TargetChangedError(action, result);
-  if (result.exitCode !== 0) throw new DriverActionError(action, result);
-  return result;
+  return runDriverAction(target, action, values, {
+    cwd: deps.workingDirectory,
+    signal,
+    compareAndSwap: 'apply',
+  });
 }
 
 export function createConfigurationActivities(deps: ActivityDeps) {

@@ -10,12 +10,8 @@
 import { z } from 'zod';
 import type { RollingDriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import {
-  DriverActionError,
-  TARGET_CHANGED_EXIT_CODE,
-  TargetChangedError,
-} from './drivers/blue-green-driver.js';
-import { type CommandResult, runCommand } from './drivers/command-runner.js';
+import type { CommandResult } from './drivers/command-runner.js';
+import { runDriverAction } from './drivers/driver-action.js';
 import { DriverContractError, parseLastJsonLine } from './drivers/driver-output.js';
 import { withHeartbeat } from './heartbeat.js';
 import { asActivityFailure, asCheckFailure } from './target-activities.js';
@@ -38,22 +34,18 @@ export interface InstanceState {
 
 type RollingAction = keyof RollingDriverSpec['actions'];
 
-async function act(
+function act(
   deps: ActivityDeps,
   target: RollingTargetRef,
   action: RollingAction,
   values: Record<string, string>,
   signal: AbortSignal,
 ): Promise<CommandResult> {
-  const result = await runCommand(
-    target.driver.actions[action],
-    { service: target.service, environment: target.environment, ...values },
-    { cwd: deps.workingDirectory, signal },
-  );
-  if (result.exitCode === TARGET_CHANGED_EXIT_CODE && action === 'update')
-    throw new TargetChangedError(action, result);
-  if (result.exitCode !== 0) throw new DriverActionError(action, result);
-  return result;
+  return runDriverAction(target, action, values, {
+    cwd: deps.workingDirectory,
+    signal,
+    compareAndSwap: 'update',
+  });
 }
 
 function parseInstances(result: CommandResult): InstanceState[] {

@@ -1,14 +1,8 @@
 // Resolves an apply-config step (R-CONFIG-CHANGE) against the service's configuration driver, and
 // decides at plan time what a config-change release is: which bundle, and whether it is sensitive.
-import { fillPlaceholders, secretVariableFor } from '../config/command-template.js';
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
-import type {
-  ApplyConfigPlanStep,
-  ChecklistTag,
-  CommandSpec,
-  ReleasePlan,
-} from '../workflows/release-model.js';
-import { PlanError } from './resolve-release-plan.js';
+import type { ApplyConfigPlanStep, ChecklistTag, ReleasePlan } from '../workflows/release-model.js';
+import { PlanError, toCommandSpec } from './resolve-release-plan.js';
 
 type ServiceConfig = RunwayConfig['services'][string];
 
@@ -28,17 +22,6 @@ export function configBundleOf(service: ServiceConfig, revision: string): { sens
   return { sensitive: bundle.sensitive };
 }
 
-function commandSpec(
-  command: CommandConfig,
-  values: Record<string, string>,
-  environment: string,
-): CommandSpec {
-  const envFrom = Object.fromEntries(
-    Object.entries(command.envFrom).map(([name, source]) => [name, secretVariableFor(source, environment)]),
-  );
-  return { argv: fillPlaceholders(command.argv, values), timeoutMs: command.timeoutSeconds * 1000, envFrom };
-}
-
 /**
  * {revision}, {expectedRevision} and {idempotencyKey} stay placeholders: the undo applies and checks
  * the previous revision with the same commands, and only the step knows what was in force.
@@ -52,7 +35,7 @@ export function resolveApplyConfigStep(
   configBundleOf(service, revision);
   const { actions } = (service.configuration as NonNullable<ServiceConfig['configuration']>).driver;
   const { version: _revisionFilledPerCall, ...perCall } = values;
-  const command = (config: CommandConfig) => commandSpec(config, perCall, base.environment);
+  const command = (config: CommandConfig) => toCommandSpec(config, perCall, base.environment);
   return {
     ...base,
     kind: 'apply-config',

@@ -31,7 +31,7 @@ interface PlanRequest {
   sensitive?: boolean;
 }
 
-function toCommandSpec(
+export function toCommandSpec(
   command: CommandConfig,
   values: Record<string, string>,
   environment: string,

@@ -373,24 +373,34 @@ def _steer_order(case: Any, wanted: Callable[[dict[str, Any]], bool], drive: boo
     return True
 
 
+def _readers_of(environment: str) -> list[str]:
+    return [name for name, identity in sorted(IDENTITIES.items()) if "read" in identity["roles"].get(environment, [])]
+
+
 def _steer_calendar(case: Any) -> bool:
+    """A range inside the holiday data, asked by someone who reads the environment."""
     with _lock:
-        start = CALENDAR_FROM + _random.randint(0, 300) * DAY_SECONDS
+        start = CALENDAR_FROM + _random.randint(0, 280) * DAY_SECONDS
         days = _random.randint(1, 60)
+    environment = _draw(ENVIRONMENTS)
+    readers = _readers_of(environment)
+    if not readers:
+        return False
     instant = lambda seconds: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))  # noqa: E731
     case.query = {
         **(case.query or {}),
-        "environment": _draw(ENVIRONMENTS),
+        "environment": environment,
         "from": instant(start),
         "to": instant(start + days * DAY_SECONDS),
     }
+    _send_as(case, _draw(readers))
     return True
 
 
 def _steer_service_environment(case: Any) -> bool:
     """A service the stack runs, in an environment, asked by someone who reads it."""
     environment = _draw(ENVIRONMENTS)
-    readers = [name for name, identity in sorted(IDENTITIES.items()) if "read" in identity["roles"].get(environment, [])]
+    readers = _readers_of(environment)
     if not DRIVEN_SERVICES or not readers:
         return False
     case.path_parameters = {

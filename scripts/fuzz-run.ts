@@ -32,7 +32,8 @@ export interface FuzzOptions {
   maxExamples: number;
   /**
    * Cases per phase for the decision operations (approvals, window override, rollback, abort,
-   * guided decisions), fewer than the rest: their input is an id and a short body, and each of
+   * guided decisions, confirmations, post-hoc documents) and the services endpoint, fewer than the
+   * rest: their input is an id and a short body, and each of
    * their 2xx answers needs a release in the right state, so a thousand more cases would only
    * repeat 409 and 404.
    */
@@ -84,7 +85,10 @@ const EXCLUDED_CHECKS = ['positive_data_acceptance', 'object_level_authorization
  * abort: 1%, because each 2xx ends a release that was still running, and only the two identities
  * with `deploy` may order one. Guided decisions: none required, because a 2xx needs a release
  * waiting in guided failure, which needs a failing step the runbook marks guided; the fuzz stack
- * deploys versions that pass, so these cases exercise validation, roles and the 409s only.
+ * deploys versions that pass, so these cases exercise validation, roles and the 409s only. The
+ * same holds for confirmations and post-hoc documents: a 2xx needs a release waiting at a manual
+ * checklist item or owing its documents, which only the hotfix and emergency runbooks have, and the
+ * fuzz stack's releases are regular ones.
  */
 export const SHARE_FLOOR: ShareFloor = {
   default: 0.05,
@@ -95,6 +99,8 @@ export const SHARE_FLOOR: ShareFloor = {
     'POST /api/v1/releases/{id}/rollback': 0.01,
     'POST /api/v1/releases/{id}/abort': 0.01,
     'POST /api/v1/releases/{id}/decision': 0,
+    'POST /api/v1/releases/{id}/confirmations': 0,
+    'POST /api/v1/releases/{id}/postmortem': 0,
   },
 };
 
@@ -122,7 +128,8 @@ const FUZZ_WINDOW_CALENDAR: WindowCalendar = {
 function decisionBudget(maxExamples: number): string {
   return [
     '[[operations]]',
-    'include-path-regex = "/(approvals|window-override|rollback|abort|decision)$"',
+    // The services endpoint asks a target through its driver: as dear per case as a decision.
+    'include-path-regex = "/(approvals|window-override|rollback|abort|decision|confirmations|postmortem|environments/[^/]+)$"',
     '',
     '[operations.generation]',
     `max-examples = ${maxExamples}`,
@@ -133,10 +140,13 @@ function decisionBudget(maxExamples: number): string {
 /**
  * Starts are rate-limited per identity; the fuzzer sends hundreds a minute as ops-wang. Bakes and
  * baselines are cut to seconds: a release baking for the default five minutes would hold its
- * service's lock for most of a run, and the gate cases need new releases.
+ * service's lock for most of a run, and the gate cases need new releases. A newer start is refused
+ * rather than superseding a release at its gate: the fuzzer starts releases all the time, and
+ * superseding would leave no release waiting for the approvals and overrides to act on.
  */
 function configureForFuzzing(config: RunwayConfig): void {
   config.settings.api.startRateLimit = { burst: 10_000, perMinute: 10_000 };
+  config.settings.releases.whenNewerStarts = 'refuse';
   for (const service of Object.values(config.services)) {
     Object.assign(service.analysis, { bakeSeconds: 5, baselineSeconds: 1, recoverySeconds: 1 });
   }

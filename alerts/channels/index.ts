@@ -3,7 +3,7 @@
 import type { AlertingSettings } from '../alert-message.js';
 import { type AlertChannel, SEND_TIMEOUT_MS } from './alert-channel.js';
 import { EmailChannel } from './email-channel.js';
-import { SlackChannel } from './slack-channel.js';
+import { slackChannel } from './slack-channel.js';
 import { WebhookChannel } from './webhook-channel.js';
 import { WecomChannel } from './wecom-channel.js';
 
@@ -20,7 +20,7 @@ export function createChannel(settings: AlertingSettings, name: string): AlertCh
     case 'wecom':
       return new WecomChannel(name, config.urlEnv, setup);
     case 'slack':
-      return new SlackChannel(name, config.urlEnv, setup);
+      return slackChannel(name, config.urlEnv, setup);
     case 'email':
       return new EmailChannel(name, config, setup);
   }

@@ -1,8 +1,8 @@
 // A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat): `text` for notifications and
 // clients without blocks, and one section block with the same fields in mrkdwn.
 import { type AlertMessage, alertFields, alertHeadline } from '../alert-message.js';
-import type { AlertChannel, ChannelSetup } from './alert-channel.js';
-import { postJson, webhookUrl } from './http-post.js';
+import type { ChannelSetup } from './alert-channel.js';
+import { WebhookChannel } from './webhook-channel.js';
 
 /** Slack's mrkdwn treats these three as control characters. */
 const escapeMrkdwn = (text: string) =>
@@ -33,22 +33,7 @@ export function slackMessage(message: AlertMessage) {
   };
 }
 
-export class SlackChannel implements AlertChannel {
-  readonly type = 'slack';
-
-  constructor(
-    readonly name: string,
-    private readonly urlEnv: string,
-    private readonly setup: ChannelSetup,
-  ) {}
-
-  async send(message: AlertMessage): Promise<void> {
-    // Slack answers "ok"; compatible servers answer other bodies, so only the status is judged.
-    await postJson(
-      this.name,
-      webhookUrl(this.name, this.urlEnv, this.setup.env),
-      slackMessage(message),
-      this.setup.timeoutMs,
-    );
-  }
+/** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat). */
+export function slackChannel(name: string, urlEnv: string, setup: ChannelSetup): WebhookChannel {
+  return new WebhookChannel(name, urlEnv, setup, 'slack', slackMessage);
 }

@@ -65,6 +65,15 @@ function hashOf(request: StartRequest): string {
     request.service,
     request.version,
     request.changeRef ?? null,
+    // A config-change retried with another reason, impact or plan is another request.
+    ...(request.configChange
+      ? [
+          request.configChange.configRevision,
+          request.configChange.reason,
+          request.configChange.impact,
+          request.configChange.rollbackPlan,
+        ]
+      : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -188,6 +188,8 @@ export class ReleaseStarter {
     releaseId = newReleaseId(request),
   ): Promise<string> {
     const plan = await this.plan(request, requester);
+    // A busy service answers 409 before the target is asked: asking runs a driver command.
+    await this.#supersedeOrRefuseWhileBusy(request.service, releaseId, requester, { supersede: false });
     // Before the lock, so a refused version never supersedes anything. A retried start resuming its
     // own release was judged the first time: production may run its version by now.
     if (!(await getRelease(this.deps.pool, releaseId))) await this.judgeVersion(request, plan);
@@ -256,12 +258,13 @@ export class ReleaseStarter {
    * While another release holds the service's lock and its workflow still runs: when it waits at a
    * gate and configuration says `supersede`, it is superseded and this start goes on (R-EXPIRE);
    * otherwise ConflictError (409) naming it. True when the holder is this very release (a retried
-   * start resuming its own).
+   * start resuming its own). With `supersede: false`, a first look that only refuses.
    */
   async #supersedeOrRefuseWhileBusy(
     service: string,
     releaseId: string,
     requester: Principal,
+    options: { supersede: boolean } = { supersede: true },
   ): Promise<boolean> {
     const holder = await findLockHolder(this.deps.pool, service);
     if (holder?.id === releaseId) return true;
@@ -270,7 +273,7 @@ export class ReleaseStarter {
     if (!waitsAtGate || this.deps.config.settings.releases.whenNewerStarts !== 'supersede') {
       throw new ConflictError(`release ${holder.id} of ${service} is still in flight`, holder.id);
     }
-    await supersedeHeldRelease(this.deps, holder, requester, releaseId);
+    if (options.supersede) await supersedeHeldRelease(this.deps, holder, requester, releaseId);
     return false;
   }
 

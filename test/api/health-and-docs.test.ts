@@ -78,6 +78,7 @@ describe('GET /openapi.json', () => {
       '/api/v1/releases/{id}/postmortem',
       '/api/v1/releases/{id}/rollback',
       '/api/v1/releases/{id}/window-override',
+      '/api/v1/services/{service}/environments/{environment}',
       '/healthz',
       '/readyz',
     ]);

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
 import { ReleaseService } from '../../api/release-service.js';
+import type { ServiceTargets } from '../../api/services/target-inspection.js';
 import { ReleaseCalendars } from '../../calendar/release-calendars.js';
 import { loadConfig } from '../../config/load-config.js';
 import { AuditLog } from '../../db/audit-log.js';
@@ -50,10 +51,23 @@ beforeAll(async () => {
     decisionKeys: parseDecisionKeys(`test:${Buffer.alloc(32, 7).toString('base64url')}`, 'test keys'),
     windowCalendar: calendars,
     clock: () => clock.now,
+    // No worker runs here: production is a first deploy, so every version is allowed (R-SEMVER).
+    targets: nothingDeployedYet,
   });
   const tokens = new Map([[TOKENS.opsWang, 'ops-wang']]);
   app = createApp({ service, config, tokens, logger, calendars, audit: new AuditLog(pool) });
 }, 120_000);
+
+const nothingDeployedYet: ServiceTargets = {
+  inspect: async (service, environment) => ({
+    service,
+    environment,
+    strategy: 'blue-green',
+    version: null,
+    inspection: { strategy: 'blue-green', activeColour: null, colours: { blue: null, green: null } },
+  }),
+  deployedBy: async () => undefined,
+};
 
 afterAll(async () => {
   await pool?.end();

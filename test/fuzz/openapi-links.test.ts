@@ -31,7 +31,7 @@ describe('links in the served OpenAPI document', () => {
     document = (await response.json()) as Document;
   });
 
-  it('lead from a started release to its page, its approvals, its window override and its orders', () => {
+  it('lead from a started release to its page, its approvals, its window override, its orders and what its service runs', () => {
     const links = document.paths['/api/v1/releases']?.post?.responses['201']?.links ?? {};
     expect(Object.keys(links).sort()).toEqual([
       'AttachPostmortem',
@@ -60,6 +60,7 @@ describe('links in the served OpenAPI document', () => {
       'ConfirmChecklistItem',
       'DecideApproval',
       'DecideFailure',
+      'GetServiceEnvironment',
       'OrderAbort',
       'OrderRollback',
       'OverrideWindow',

@@ -103,12 +103,22 @@ describe('automatic rollback during the production bake', () => {
     expect(failed?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe(
       'ReleaseRolledBack',
     );
-    expect((await listReleaseAlerts(pool, bad)).map((alert) => [alert.level, alert.kind])).toEqual([
+    expect((await incidentAlerts(bad)).map((alert) => [alert.level, alert.kind])).toEqual([
       ['P2', 'rolled-back'],
     ]);
+    // Its channel heard every stage: running, the gate, rolling back, rolled back.
+    const stages = (await listReleaseAlerts(pool, bad)).filter((alert) => alert.kind === 'stage-changed');
+    expect(stages.map((alert) => alert.level)).toContain('P3');
+    expect(stages.some((alert) => alert.message.includes('rolled-back'))).toBe(true);
     await recordHistoryForReplay(bad, 'v2-e2e-rolled-back-by-bake');
   });
 });
+
+/** The alerts about what went wrong: without stage announcements and escalation notices. */
+async function incidentAlerts(releaseId: string) {
+  const alerts = await listReleaseAlerts(pool, releaseId);
+  return alerts.filter((alert) => alert.kind !== 'stage-changed' && alert.kind !== 'escalation');
+}
 
 describe('guided failure through the API', () => {
   it('waits for a decision with a P1 alert, refuses people without deploy, and rolls back on "rollback"', async () => {
@@ -122,7 +132,7 @@ describe('guided failure through the API', () => {
       options: ['retry', 'skip', 'rollback', 'abort'],
     });
     expect(waiting.pendingDecision?.reason).toMatch(/health|503|check/);
-    expect((await listReleaseAlerts(pool, id)).map((alert) => [alert.level, alert.kind])).toEqual([
+    expect((await incidentAlerts(id)).map((alert) => [alert.level, alert.kind])).toEqual([
       ['P1', 'waiting-decision'],
     ]);
 

@@ -228,7 +228,10 @@ describe('records', () => {
       expect(failed.failure?.step).toBe('integration-tests');
       expect(failed.failure?.reason).toMatch(/record could not be written.*no_integration_tests/);
       expect(await servedVersion('test')).toBe(before);
-      const execution = await stack.runway.client.workflow.getHandle(id).describe();
+      // The record says `failed` first; the execution closes once its alerts have gone out.
+      const closing = stack.runway.client.workflow.getHandle(id);
+      await closing.result().catch(() => undefined);
+      const execution = await closing.describe();
       expect(execution.status.name).toBe('FAILED');
       // TEST was put back, newest change first: traffic switched back, then the database migrated
       // down; both ran and are in the rollback plan in that order.
@@ -270,6 +273,7 @@ describe('cancellation', () => {
     expect(cancelled.failure?.step).toBe('deploy-staging');
     expect(await servedVersion('staging')).toBe(before);
     const handle = stack.runway.client.workflow.getHandle(id);
+    await handle.result().catch(() => undefined);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     // The cancellation reached a running driver action, which ended as cancelled (not failed).
     const history = await handle.fetchHistory();

@@ -177,26 +177,31 @@ describe('runbooks', () => {
       text.replace('kind: verify\n    environment: staging', 'kind: pray\n    environment: staging'),
     );
     const kind = await configError(() => loadRunbook('regular', join(dir, 'runbooks')));
-    expect(kind.problems[0]?.path).toBe('steps.5.kind');
+    expect(kind.problems[0]?.path).toBe('steps.13.kind');
 
     await edit('runbooks/regular.yml', (text) =>
       text.replace('kind: pray', 'kind: verify').replace('id: deploy-staging', 'id: deploy-test'),
     );
     const duplicate = await configError(() => loadRunbook('regular', join(dir, 'runbooks')));
     expect(duplicate.problems[0]).toEqual({
-      path: 'steps.4.id',
+      path: 'steps.12.id',
       message: 'step id "deploy-test" is used twice',
     });
   });
 
   it('checks every runbook against the configuration at start', async () => {
     const config = await loadConfig(join(dir, 'config'));
-    expect(await checkRunbooks(config, join(dir, 'runbooks'))).toEqual(['regular']);
+    expect(await checkRunbooks(config, join(dir, 'runbooks'))).toEqual([
+      'regular',
+      'hotfix',
+      'emergency',
+      'config-change',
+    ]);
     await edit('runbooks/regular.yml', (text) =>
       text.replace('environment: staging', 'environment: stagging'),
     );
     const error = await configError(() => checkRunbooks(config, join(dir, 'runbooks')));
-    expect(error.problems[0]?.path).toBe('steps.3.environment');
+    expect(error.problems[0]?.path).toBe('steps.11.environment');
   });
 
   it('refuses to plan a service that an environment of the runbook does not run', async () => {

@@ -107,7 +107,10 @@ function unusedActivities<K extends keyof RunwayActivities>(...names: K[]): Pick
   const refuse = (name: string) => async () => {
     throw new Error(`${name} is not used by these tests`);
   };
-  return Object.fromEntries(names.map((name) => [name, refuse(name)])) as unknown as Pick<RunwayActivities, K>;
+  return Object.fromEntries(names.map((name) => [name, refuse(name)])) as unknown as Pick<
+    RunwayActivities,
+    K
+  >;
 }
 
 /** Stand-in activities over an in-memory blue-green target per environment. */
