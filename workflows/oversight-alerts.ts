@@ -18,10 +18,31 @@ const pending = new WeakMap<ReleaseState, Promise<void>[]>();
  * It runs even when the step that started it is cancelled.
  */
 export function inBackground(context: StepContext, send: () => Promise<void>): void {
-  const task = CancellationScope.nonCancellable(async () => {
-    await sleep(1);
-    await send();
-  });
+  track(
+    context,
+    CancellationScope.nonCancellable(async () => {
+      await sleep(1);
+      await send();
+    }),
+  );
+}
+
+/**
+ * Runs `send` in the background once the next record write has completed (see
+ * RecordWriter.nextWriteCompleted): for what a status change or a decision sets off, whose moment
+ * is not a fixed point in the history. Every such change is followed by a record write.
+ */
+export function afterNextWrite(context: StepContext, send: () => Promise<void>): void {
+  track(
+    context,
+    CancellationScope.nonCancellable(async () => {
+      await context.records.nextWriteCompleted();
+      await send();
+    }),
+  );
+}
+
+function track(context: StepContext, task: Promise<void>): void {
   const list = pending.get(context.state) ?? [];
   list.push(task);
   pending.set(context.state, list);
@@ -35,6 +56,8 @@ export function raiseInBackground(context: StepContext, alert: AlertInput): void
 /** Waits until every alert raised in the background has been recorded and delivered (or given up on). */
 export async function backgroundAlertsSettled(context: StepContext): Promise<void> {
   for (;;) {
+    // The release's last write is done: what waits for a next one goes now.
+    context.records.releaseWriteWaiters();
     const list = pending.get(context.state) ?? [];
     if (list.length === 0) break;
     pending.set(context.state, []);

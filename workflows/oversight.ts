@@ -2,7 +2,7 @@
 // timer runs from the start and stops when production work ends; every change of status is announced
 // to the release's channel. Plans without oversight (releases recorded before it) get none of this.
 import { announceStage } from './alerting.js';
-import { inBackground } from './oversight-alerts.js';
+import { afterNextWrite } from './oversight-alerts.js';
 import { holdsServiceLock, type ReleaseOversight, type ReleaseStatus } from './release-model.js';
 import { SlaTimer } from './sla-timer.js';
 import type { StepContext } from './steps/step-context.js';
@@ -33,6 +33,7 @@ export class OversightWatch {
     const where = state.currentStep
       ? `at ${state.currentStep}${state.environment ? ` (${state.environment})` : ''}`
       : undefined;
-    inBackground(this.context, () => announceStage(this.context, status, where));
+    // A status often changes the moment a decision is judged: announced after the write that records it.
+    afterNextWrite(this.context, () => announceStage(this.context, status, where));
   }
 }

@@ -18,11 +18,29 @@ export class RecordWriter {
   readonly #changedSteps = new Set<string>();
   #decisionsWritten = 0;
   #rejection: string | undefined;
+  #writeWaiters: (() => void)[] = [];
 
   constructor(
     private readonly input: ReleaseInput,
     private readonly state: ReleaseState,
   ) {}
+
+  /**
+   * Resolves when a record write in flight, or the next one, has completed. Work started from there
+   * has a fixed place in the history (an activity's completion), unlike work started the moment a
+   * decision is judged: a decision's local activity may resolve in another activation on replay than
+   * it did when the release ran, and commands issued from it could change places with others.
+   */
+  nextWriteCompleted(): Promise<void> {
+    return new Promise((resolve) => this.#writeWaiters.push(resolve));
+  }
+
+  /** Releases whatever waits for a next write: the release ends, no write will come. */
+  releaseWriteWaiters(): void {
+    const waiters = this.#writeWaiters;
+    this.#writeWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 
   stepChanged(stepId: string): void {
     this.#changedSteps.add(stepId);
@@ -45,7 +63,11 @@ export class RecordWriter {
    */
   write(summary: string, options: { failsStep?: boolean } = {}): Promise<WriteResult> {
     const failsStep = options.failsStep ?? true;
-    return this.#serial.run(() => CancellationScope.nonCancellable(() => this.#writeNow(summary, failsStep)));
+    return this.#serial.run(() =>
+      CancellationScope.nonCancellable(() => this.#writeNow(summary, failsStep)).finally(() =>
+        this.releaseWriteWaiters(),
+      ),
+    );
   }
 
   async #writeNow(summary: string, failsStep: boolean): Promise<WriteResult> {

@@ -10,10 +10,11 @@ import {
   log,
   setCurrentDetails,
 } from '@temporalio/workflow';
+import { raiseAlert } from './alerting.js';
 import { runCompensation } from './compensations.js';
 import { decideAfterFailure, describe, type FailureDecision } from './failure-policy.js';
 import { markdownText } from './markdown-text.js';
-import { raiseInBackground } from './oversight-alerts.js';
+import { afterNextWrite } from './oversight-alerts.js';
 import type { PlanStep, ReleaseOutcome, ReleaseStatus, StepRecord } from './release-model.js';
 import { runCompensationsGuided } from './rollback-runner.js';
 import { now, putStep } from './step-records.js';
@@ -67,16 +68,19 @@ const FAILURE_TYPES: Partial<Record<ReleaseStatus, string>> = {
 /** R-EXPIRE: an expired or superseded release says so in its channel. */
 function announceGateEnding(context: StepContext, step: PlanStep, final: FailureDecision): void {
   if (!context.input.plan.oversight) return;
-  if (final.status !== 'expired' && final.status !== 'superseded') return;
+  const kind = final.status;
+  if (kind !== 'expired' && kind !== 'superseded') return;
   const { input } = context;
-  raiseInBackground(context, {
-    key: final.status,
-    level: final.status === 'expired' ? 'P2' : 'P3',
-    kind: final.status,
-    stepId: step.id,
-    environment: step.environment,
-    message: `${input.service} ${input.version} (${input.type}) ended ${final.status} at ${step.name}: ${final.reason}`,
-  });
+  afterNextWrite(context, () =>
+    raiseAlert(context, {
+      key: kind,
+      level: kind === 'expired' ? 'P2' : 'P3',
+      kind,
+      stepId: step.id,
+      environment: step.environment,
+      message: `${input.service} ${input.version} (${input.type}) ended ${kind} at ${step.name}: ${final.reason}`,
+    }),
+  );
 }
 
 /** Runs the environment's pending compensations, newest first; a failure goes back to the policy. */

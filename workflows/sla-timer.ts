@@ -44,9 +44,13 @@ export class SlaTimer {
   /** Production work has ended: the timer is cancelled, the state says when. */
   stop(): void {
     const { state } = this.context;
-    if (!this.#scope || !state.sla || state.sla.stoppedAt) return;
+    const scope = this.#scope;
+    if (!scope || !state.sla || state.sla.stoppedAt) return;
     state.sla.stoppedAt = now();
-    if (state.sla.breachedAt === undefined) this.#scope.cancel();
+    if (state.sla.breachedAt !== undefined) return;
+    // Often the moment a decision is judged: the timer is cancelled after the write that records the
+    // change (see RecordWriter.nextWriteCompleted); a firing meanwhile finds it stopped.
+    void this.context.records.nextWriteCompleted().then(() => scope.cancel());
   }
 
   async #breached(): Promise<void> {

@@ -98,7 +98,10 @@ describe('automatic rollback during the production bake', () => {
     expect(done.failure?.reason).toMatch(/error-rate tripped during Bake|error rate/);
 
     // The history says it too: the workflow failed with the trigger and its figures.
-    const history = await stack.runway.client.workflow.getHandle(bad).fetchHistory();
+    // The record says `rolled-back` first; the execution closes once its alerts have gone out.
+    const closing = stack.runway.client.workflow.getHandle(bad);
+    await closing.result().catch(() => undefined);
+    const history = await closing.fetchHistory();
     const failed = history.events?.find((event) => event.workflowExecutionFailedEventAttributes);
     expect(failed?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe(
       'ReleaseRolledBack',
