@@ -3,12 +3,20 @@ import { createHash } from 'node:crypto';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { registerSecret } from '../logging/secret-values.js';
 import type { Role } from '../workflows/release-model.js';
+import { ForbiddenError } from './service-errors.js';
 
 export interface Principal {
   name: string;
   rolesIn(environment: string): Role[];
   /** Every role the identity holds in at least one environment. */
   rolesAnywhere(): Role[];
+}
+
+/** A route about one environment, beyond its own role check: 403 unless the caller reads it. */
+export function assertReads(principal: Principal, environment: string): void {
+  if (!principal.rolesIn(environment).includes('read')) {
+    throw new ForbiddenError(`${principal.name} cannot read ${environment}`);
+  }
 }
 
 export function principalFor(name: string, config: RunwayConfig): Principal {

@@ -56,12 +56,14 @@ ANONYMOUS_SHARE = 0.04
 FORGED_SHARE = 0.03
 # Steered decisions approve this often, so some releases go on to their window and its override.
 APPROVE_SHARE = 0.75
+# Steered starts are regular releases this often; the rest draw any type the fixture can start.
+REGULAR_SHARE = 0.75
 STATE_TTL_SECONDS = 1.0
 DAY_SECONDS = 86_400
 # Calendar ranges start within the calendar's holiday data (2026, in the shipped configuration).
 CALENDAR_FROM = 1_767_225_600  # 2026-01-01T00:00:00Z
-# Schemathesis sends an operation's cases together, and a release needs about 15 s of deploys to
-# reach its gate, so without help the decisions would mostly come while no release waits for one.
+# Schemathesis sends an operation's cases together, and a release needs a few seconds to reach its
+# gate, so without help the decisions would mostly come while no release waits for one.
 # A steered decision that finds none drives one there (see _drive); the time this takes in the
 # whole run is capped, so it cannot take the run over.
 WAIT_BUDGET_SECONDS: float = CONFIG["waitBudgetSeconds"]
@@ -271,7 +273,10 @@ def _waiting_release(case: Any, status: str) -> dict[str, Any] | None:
 def _steer_start(case: Any) -> bool:
     if not isinstance(case.body, dict) or not SERVICES or not RELEASE_TYPES or not STARTERS:
         return False
-    release_type, service = _draw(RELEASE_TYPES), _draw(SERVICES)
+    # Mostly regular releases: their gates (two approval seats, the window) are what the decision
+    # cases need; a hotfix or an emergency first waits at a manual item or for the on-call lead alone.
+    regular = "regular" in RELEASE_TYPES and _chance(REGULAR_SHARE)
+    release_type, service = ("regular" if regular else _draw(RELEASE_TYPES)), _draw(SERVICES)
     version = _passing_version(service, release_type)
     # The fields only a config-change takes would turn the start into a 400.
     kept = {name: value for name, value in case.body.items() if name not in CONFIG_CHANGE_FIELDS}

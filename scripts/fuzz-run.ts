@@ -3,14 +3,15 @@
 // verdict: no schemathesis failure, enough 2xx per operation, and no half-started release.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
+import { parse, stringify } from 'yaml';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
-import { loadRunbook } from '../runbooks/load-runbook.js';
+import { DEFAULT_RUNBOOK_DIR, loadRunbook } from '../runbooks/load-runbook.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../runbooks/resolve-release-plan.js';
 import { DEMO_SERVICE } from '../stack/demo-target-layout.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
@@ -78,9 +79,9 @@ const EXCLUDED_CHECKS = ['positive_data_acceptance', 'object_level_authorization
 /**
  * 2xx floors, over all of an operation's cases (negative ones and schemathesis's own auth cases
  * included). Any operation: 5%, well above what a run whose tokens failed would reach (0%) and
- * well below what the steered cases give. Starts: 3%, because six of the seven identities lack
+ * well below what the steered cases give. Starts: 3%, because most identities lack
  * `deploy` (403) and one release per service runs at a time (409). Decisions: 1%, because each
- * release has only two approval seats and two override seats and needs about 15 s of deploys to
+ * release has only two approval seats and two override seats and needs a few seconds of work to
  * reach its gate: their 2xx answers are rationed by the workflow, not by the fuzzer. Rollback and
  * abort: 1%, because each 2xx ends a release that was still running, and only the two identities
  * with `deploy` may order one. Guided decisions: none required, because a 2xx needs a release
@@ -152,11 +153,37 @@ function configureForFuzzing(config: RunwayConfig): void {
   }
 }
 
+/**
+ * The regular runbook's steps the fuzz stack keeps: its gates and what comes after them. The fuzz
+ * run tests the API, and the gate cases need releases at their gates: the full runbook spends half a
+ * minute on TEST and STAGING first, longer than a short run can wait on a busy machine.
+ */
+const FUZZ_REGULAR_STEPS = [
+  'change-approval',
+  'release-window',
+  'baseline-production',
+  'deploy-production',
+  'verify-production',
+  'bake-production',
+];
+
+/** The shipped runbooks, with the regular one cut to FUZZ_REGULAR_STEPS. */
+async function fuzzRunbookDir(artifacts: string): Promise<string> {
+  const dir = join(artifacts, 'runbooks');
+  await cp(DEFAULT_RUNBOOK_DIR, dir, { recursive: true, filter: (path) => !path.endsWith('.ts') });
+  const file = join(dir, 'regular.yml');
+  const regular = parse(await readFile(file, 'utf8')) as { steps: { id: string }[] };
+  regular.steps = regular.steps.filter((step) => FUZZ_REGULAR_STEPS.includes(step.id));
+  await writeFile(file, stringify(regular));
+  return dir;
+}
+
 /** What scripts/fuzz-hooks.py needs to know about the stack (RUNWAY_FUZZ_CONFIG). */
 async function hookConfig(
   stack: TestStack,
   options: FuzzOptions,
   operations: Map<string, string | undefined>,
+  runbookDir: string,
 ) {
   const { config } = stack;
   const environments = Object.keys(config.environments);
@@ -179,9 +206,11 @@ async function hookConfig(
   const deployedTo = new Set<string>();
   for (const type of RELEASE_TYPES) {
     // The fixture starts releases by version; a config-change names a configuration bundle instead
-    // (its bodies come from the schema alone).
-    if (type === 'config-change') continue;
-    const runbook = await loadRunbook(type).catch(() => undefined);
+    // (its bodies come from the schema alone). An emergency's one seat is the on-call lead's, and the
+    // only on-call lead also starts releases: one it started could never be approved and would hold
+    // the service until its gate expired, starving every decision case after it.
+    if (type === 'config-change' || type === 'emergency') continue;
+    const runbook = await loadRunbook(type, runbookDir).catch(() => undefined);
     if (!runbook) continue;
     releaseTypes.push(type);
     for (const service of services) {
@@ -281,15 +310,17 @@ export async function runApiFuzz(options: FuzzOptions): Promise<FuzzOutcome> {
   const artifacts = options.artifactsDir ?? (await mkdtemp(join(tmpdir(), 'runway-fuzz-')));
   await mkdir(artifacts, { recursive: true });
   const started = Date.now();
+  const runbookDir = await fuzzRunbookDir(artifacts);
   const stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }), {
     configure: configureForFuzzing,
     windowCalendar: FUZZ_WINDOW_CALENDAR,
+    runbookDir,
   });
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   try {
     log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stack.runway.apiUrl}`);
     const operations = await documentOperations(stack.runway.apiUrl);
-    const config = await hookConfig(stack, options, operations);
+    const config = await hookConfig(stack, options, operations, runbookDir);
     const files = { har: join(artifacts, 'cases.har.json'), json: join(artifacts, 'run.json') };
     const configFile = join(artifacts, 'schemathesis.toml');
     await writeFile(configFile, decisionBudget(options.decisionExamples));

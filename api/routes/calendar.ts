@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import type { CalendarSource } from '../../calendar/release-calendars.js';
 import { createRouter } from '../app-env.js';
 import { errorResponses } from '../error-responses.js';
+import { assertReads } from '../principal.js';
 import { defineRoute } from '../route-roles.js';
-import { ForbiddenError } from '../service-errors.js';
 
 /** The longest range one request may ask for. */
 const MAX_RANGE_DAYS = 400;
@@ -87,9 +87,7 @@ export function calendarRoutes(calendars: CalendarSource) {
   router.openapi(getCalendar, async (c) => {
     const { environment, from, to } = c.req.valid('query');
     const principal = c.get('principal');
-    if (!principal.rolesIn(environment).includes('read')) {
-      throw new ForbiddenError(`${principal.name} cannot read ${environment}`);
-    }
+    assertReads(principal, environment);
     return c.json(await calendars.view(environment, new Date(from), new Date(to)), 200);
   });
   return router;

@@ -6,9 +6,9 @@ import { NAME_PATTERN } from '../../config/config-schema.js';
 import { COLOURS, RELEASE_TYPES } from '../../workflows/release-model.js';
 import { createRouter } from '../app-env.js';
 import { errorResponses } from '../error-responses.js';
+import { assertReads } from '../principal.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
-import { ForbiddenError } from '../service-errors.js';
 
 const nameParam = (name: string, example: string) =>
   z
@@ -82,9 +82,7 @@ export function serviceRoutes(service: ReleaseService) {
   router.openapi(getServiceEnvironment, async (c) => {
     const { service: name, environment } = c.req.valid('param');
     const principal = c.get('principal');
-    if (!principal.rolesIn(environment).includes('read')) {
-      throw new ForbiddenError(`${principal.name} cannot read ${environment}`);
-    }
+    assertReads(principal, environment);
     const deployed = await service.targets.inspect(name, environment);
     const release =
       deployed.version === null

@@ -135,9 +135,12 @@ describe('guided failure through the API', () => {
       options: ['retry', 'skip', 'rollback', 'abort'],
     });
     expect(waiting.pendingDecision?.reason).toMatch(/health|503|check/);
-    expect((await incidentAlerts(id)).map((alert) => [alert.level, alert.kind])).toEqual([
-      ['P1', 'waiting-decision'],
-    ]);
+    // The alert is raised right after the record says `waiting-decision`.
+    await expect
+      .poll(async () => (await incidentAlerts(id)).map((alert) => [alert.level, alert.kind]), {
+        timeout: 10_000,
+      })
+      .toEqual([['P1', 'waiting-decision']]);
 
     const refused = await api('POST', `/releases/${id}/decision`, 'pm-li', {
       decision: 'rollback',
