@@ -2,8 +2,8 @@
 // R-TWO-PERSON, R-CHECKLIST). A decision counts only when the workflow itself has verified that the
 // API signed it (who, which release, which gate, what, when, once) and the person holds the seat's
 // role on the roster frozen at start. Everything else is refused and recorded with who claimed what
-// and why. Decisions are judged one at a time, so a
-// decision arriving as the last seat fills is answered "gate closed", never silently dropped.
+// and why. Decisions are judged one at a time, so a decision arriving as the last seat fills is
+// answered "gate closed", never silently dropped.
 import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
 import { judgeConfirmation, judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
