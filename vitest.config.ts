@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // Test files start real servers (Temporal, PostgreSQL, demo processes) and spend most of their
     // time waiting on them (bakes, timers, process starts): two files at a time fill 2 cores without
-    // starving either (measured: 8.5 min instead of 13.7 for the whole suite). Every server a file
+    // starving either (measured: 8.5 min instead of 13.7 for the suite of 63 files; three at a time
+    // starved the runs that wait for releases to reach their gates). Every server a file
     // starts is on free ports of its own.
     fileParallelism: true,
     maxWorkers: 2,
