@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { environmentKey, environmentsKey, serviceKey, statusKey } from '../../workflows/search-attributes.js';
+import { WAITING_AT_CHANGE_APPROVAL } from '../support/regular-runbook-steps.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
@@ -38,23 +39,7 @@ describe('a regular release through the API', () => {
       missing: ['pm', 'tech-lead'],
       approvals: [],
     });
-    expect(waiting.steps.map((step) => [step.id, step.status])).toEqual([
-      ['dependencies-production', 'succeeded'],
-      ['rollback-plan-production', 'succeeded'],
-      ['migrations-ready-production', 'succeeded'],
-      ['migrate-test', 'succeeded'],
-      ['deploy-test', 'succeeded'],
-      ['error-logs-test', 'succeeded'],
-      ['db-connectivity-test', 'succeeded'],
-      ['key-functions-test', 'succeeded'],
-      ['performance-test', 'succeeded'],
-      ['monitoring-test', 'succeeded'],
-      ['integration-tests', 'succeeded'],
-      ['migrate-staging', 'succeeded'],
-      ['deploy-staging', 'succeeded'],
-      ['verify-staging', 'succeeded'],
-      ['change-approval', 'running'],
-    ]);
+    expect(waiting.steps.map((step) => [step.id, step.status])).toEqual(WAITING_AT_CHANGE_APPROVAL);
     expect(await servedVersion('test')).toBe('1.1.0');
     expect(await servedVersion('staging')).toBe('1.1.0');
     expect(await servedVersion('production')).toBe('1.0.0');
