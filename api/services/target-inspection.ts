@@ -49,12 +49,19 @@ export interface ServiceTargets {
 }
 
 export class TargetInspector implements ServiceTargets {
+  /**
+   * Inspections under way, by service and environment. Callers arriving while one runs share its
+   * answer: a burst of starts for one service asks the target once, not once per start, so the burst
+   * neither queues driver commands on the workers past the timeout nor loads the target.
+   */
+  readonly #inFlight = new Map<string, Promise<TargetInspection>>();
+
   constructor(private readonly deps: TargetInspectorDeps) {}
 
   /** NotFoundError when the service does not run in the environment; UnavailableError when no worker or target answers. */
   async inspect(service: string, environment: string): Promise<DeployedState> {
     const request = this.#requestFor(service, environment);
-    const inspection = await this.#ask(request);
+    const inspection = await this.#askOnce(request);
     return {
       service,
       environment,
@@ -89,6 +96,15 @@ export class TargetInspector implements ServiceTargets {
     return deploy.strategy === 'rolling'
       ? { service, environment, strategy: 'rolling', command: command(deploy.driver.actions.instances) }
       : { service, environment, strategy: 'blue-green', command: command(deploy.driver.actions.inspect) };
+  }
+
+  #askOnce(request: TargetInspectionRequest): Promise<TargetInspection> {
+    const key = `${request.service}\u0000${request.environment}`;
+    const running = this.#inFlight.get(key);
+    if (running) return running;
+    const asking = this.#ask(request).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, asking);
+    return asking;
   }
 
   async #ask(request: TargetInspectionRequest): Promise<TargetInspection> {

@@ -129,4 +129,27 @@ describe('version rules against what production runs', () => {
     expect((await api('GET', '/services/edm-mailer/environments/test', 'qa-sun')).status).toBe(404);
     expect((await api('GET', '/services/Edm/environments/test', 'qa-sun')).status).toBe(400);
   });
+
+  it('asks the target once for a burst of concurrent questions about one environment, and again afterwards', async () => {
+    const inspections = async () => {
+      let count = 0;
+      for await (const _ of stack.runway.client.workflow.list({
+        query: 'WorkflowType = "inspectTargetWorkflow" AND WorkflowId STARTS_WITH "inspect-edm-web-test-"',
+      })) {
+        count++;
+      }
+      return count;
+    };
+    const before = await inspections();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => api('GET', '/services/edm-web/environments/test', 'qa-sun')),
+    );
+    expect(answers.map((answer) => [answer.status, answer.body.version])).toEqual(
+      Array.from({ length: 10 }, () => [200, '1.0.0']),
+    );
+    // A question after the burst has ended is asked anew: answers are shared, never kept.
+    expect((await api('GET', '/services/edm-web/environments/test', 'qa-sun')).status).toBe(200);
+    // Visibility lags a little behind the server's own record.
+    await expect.poll(inspections, { timeout: 10_000 }).toBe(before + 2);
+  });
 });
