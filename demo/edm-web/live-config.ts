@@ -9,7 +9,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const CONFIG_BUNDLE_DIR = fileURLToPath(new URL('./config/', import.meta.url));
+// Through demo/: the same path from this file and from its bundled copies in demo/dist.
+export const CONFIG_BUNDLE_DIR = fileURLToPath(new URL('../edm-web/config/', import.meta.url));
 export const CONFIG_FILE_ENV = 'EDM_CONFIG_FILE';
 
 export const REVISION_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;

@@ -8,7 +8,8 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import semver from 'semver';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+// Through demo/: the same path from this file and from its bundled copies in demo/dist.
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../edm-web/migrations', import.meta.url));
 const MANIFEST_FILE = `${MIGRATIONS_DIR}/versions.json`;
 const MIGRATIONS_TABLE = 'pgmigrations';
 

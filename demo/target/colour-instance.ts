@@ -18,6 +18,7 @@ export interface InstanceSpec {
 }
 
 export interface InstanceLaunchOptions {
+  /** The bundled server (demo/dist), run by plain `node`. */
   serverPath: string;
   /** The service it runs, for messages: edm-web or edm-sender. */
   service: string;
@@ -98,8 +99,6 @@ export class ColourInstance {
 
   static launch(spec: InstanceSpec, options: InstanceLaunchOptions): ColourInstance {
     const args = [
-      '--import',
-      'tsx',
       options.serverPath,
       '--port',
       String(spec.port),

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { bundleDemoCommands, demoProgramPaths } from '../commands-bundle.js';
 import { CONFIG_FILE_ENV } from '../edm-web/live-config.js';
 import { versionSchema } from '../edm-web/version.js';
 import { ActionLog } from './action-log.js';
@@ -51,12 +52,12 @@ export interface DemoTarget {
   stop(): Promise<void>;
 }
 
-/** Generous for a cold `tsx` start on a busy laptop; a healthy instance starts in well under a second. */
+/** Generous for a cold start on a busy laptop; a healthy instance starts in well under a second. */
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
-const SERVER_PATH = fileURLToPath(new URL('../edm-web/server.ts', import.meta.url));
-const SENDER_SERVER_PATH = fileURLToPath(new URL('../edm-sender/server.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVER = demoProgramPaths('edm-web-server', REPO_ROOT);
+const SENDER_SERVER = demoProgramPaths('edm-sender-server', REPO_ROOT);
 
 const servicePortSchema = z.number().int().min(1).max(65535);
 
@@ -121,17 +122,15 @@ const NOTHING_DEPLOYED: PersistedEnvironment = { activeColour: null, colours: { 
 async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
   const recorded = Object.entries(saved.environments).flatMap(([name, environment]) => [
     ...Object.entries(environment.colours).flatMap(([colour, deployment]) =>
-      deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid, serverPath: SERVER_PATH }] : [],
+      deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid, server: SERVER }] : [],
     ),
     ...Object.entries(environment.sender?.instances ?? {}).flatMap(([instance, deployment]) =>
-      deployment.pid
-        ? [{ label: `${name}/${instance}`, pid: deployment.pid, serverPath: SENDER_SERVER_PATH }]
-        : [],
+      deployment.pid ? [{ label: `${name}/${instance}`, pid: deployment.pid, server: SENDER_SERVER }] : [],
     ),
   ]);
   await Promise.all(
-    recorded.map(async ({ label, pid, serverPath }) => {
-      const outcome = await killOrphanedInstance(pid, serverPath, STOP_GRACE_MS);
+    recorded.map(async ({ label, pid, server }) => {
+      const outcome = await killOrphanedInstance(pid, [server.bundle, server.source], STOP_GRACE_MS);
       if (outcome === 'killed') log(`${label}: stopped instance pid ${pid} left over from a previous run`);
       if (outcome === 'not-ours') log(`${label}: recorded pid ${pid} is now another program; left alone`);
     }),
@@ -167,7 +166,7 @@ function createEnvironments(
       ),
     });
   const launch = {
-    serverPath: SERVER_PATH,
+    serverPath: SERVER.bundle,
     service: 'edm-web',
     slotOption: '--colour' as const,
     cwd: REPO_ROOT,
@@ -177,7 +176,7 @@ function createEnvironments(
   };
   const senderLaunch = {
     ...launch,
-    serverPath: SENDER_SERVER_PATH,
+    serverPath: SENDER_SERVER.bundle,
     service: 'edm-sender',
     slotOption: '--instance' as const,
   };
@@ -211,6 +210,7 @@ export function actionLogFileFor(stateFile: string): string {
 export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
   const { controlPort, stateFile, environments: ports, initialVersion } = validateOptions(options);
   const log = options.log ?? (() => undefined);
+  await bundleDemoCommands(REPO_ROOT);
   const saved = await readStateFile(stateFile);
   if (saved !== null) await killOrphans(saved, log);
 

@@ -69,17 +69,17 @@ export async function terminateProcess(pid: number, graceMs: number): Promise<vo
 
 /**
  * Kill an instance left behind by an agent that crashed, so its port is free again.
- * Only a process whose command line runs `serverPath` is touched: after a reboot or a
+ * Only a process whose command line runs one of `serverPaths` is touched: after a reboot or a
  * long pause the recorded pid may belong to something unrelated.
  */
 export async function killOrphanedInstance(
   pid: number,
-  serverPath: string,
+  serverPaths: readonly string[],
   graceMs: number,
 ): Promise<'killed' | 'gone' | 'not-ours'> {
   if (!isProcessAlive(pid)) return 'gone';
   const commandLine = readCommandLine(pid);
-  if (commandLine === null || !commandLine.includes(serverPath)) return 'not-ours';
+  if (commandLine === null || !serverPaths.some((path) => commandLine.includes(path))) return 'not-ours';
   await terminateProcess(pid, graceMs);
   return 'killed';
 }

@@ -104,9 +104,7 @@ describe('POST /api/v1/releases with dryRun', () => {
           inspect: {
             argv: [
               'node',
-              '--import',
-              'tsx',
-              'demo/bin/edm-ctl.ts',
+              'demo/dist/edm-ctl.mjs',
               'status',
               '--agent',
               'http://127.0.0.1:4100',
@@ -119,9 +117,7 @@ describe('POST /api/v1/releases with dryRun', () => {
           deploy: {
             argv: [
               'node',
-              '--import',
-              'tsx',
-              'demo/bin/edm-ctl.ts',
+              'demo/dist/edm-ctl.mjs',
               'deploy',
               '--agent',
               'http://127.0.0.1:4100',
@@ -142,9 +138,7 @@ describe('POST /api/v1/releases with dryRun', () => {
           check: {
             argv: [
               'node',
-              '--import',
-              'tsx',
-              'demo/bin/edm-ctl.ts',
+              'demo/dist/edm-ctl.mjs',
               'check',
               '--agent',
               'http://127.0.0.1:4100',
@@ -161,9 +155,7 @@ describe('POST /api/v1/releases with dryRun', () => {
           switch: {
             argv: [
               'node',
-              '--import',
-              'tsx',
-              'demo/bin/edm-ctl.ts',
+              'demo/dist/edm-ctl.mjs',
               'switch',
               '--agent',
               'http://127.0.0.1:4100',
@@ -182,9 +174,7 @@ describe('POST /api/v1/releases with dryRun', () => {
           retire: {
             argv: [
               'node',
-              '--import',
-              'tsx',
-              'demo/bin/edm-ctl.ts',
+              'demo/dist/edm-ctl.mjs',
               'retire',
               '--agent',
               'http://127.0.0.1:4100',

@@ -253,7 +253,7 @@ describe('crashes', () => {
       expect(rollingBack.status, JSON.stringify(rollingBack.failure)).toBe('rolling-back');
 
       // The migration down has run; its worker dies before it can report it.
-      await killWorkerAfterCommand((argv) => argv.includes('demo/bin/edm-db.ts') && argv.includes('down'));
+      await killWorkerAfterCommand((argv) => argv.includes('demo/dist/edm-db.mjs') && argv.includes('down'));
       const undone = [
         { type: 'table column', identity: 'public.campaigns.sender' },
         { type: 'table', identity: 'public.unsubscribes' },

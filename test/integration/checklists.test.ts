@@ -168,7 +168,7 @@ describe('the automated checklist items of the regular runbook', () => {
     );
     const dependencies = last.checklist.find((entry) => entry.stepId === 'dependencies-production');
     expect(dependencies).toMatchObject({ phase: 'pre', item: 'dependencies healthy', status: 'succeeded' });
-    expect(dependencies?.checks).toContain('edm-checks.ts dependencies');
+    expect(dependencies?.checks).toContain('edm-checks.mjs dependencies');
     expect(dependencies?.result).toMatchObject({ exitCode: 0 });
   }, 150_000);
 });
