@@ -1,6 +1,6 @@
 // What each edm-sender instance answers on its own port every 50 ms during a rolling rollback, so
 // each restore splits into: until the old process stops answering (the activity starting its
-// edm-ctl process, which asks the agent), until the new one answers (a process start through tsx),
+// edm-ctl process, which asks the agent), until the new one answers (a process start from its bundle),
 // and the rest (the update command exiting, the check command, the record writes).
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -67,7 +67,7 @@ export interface RestorePhases {
   instance: string;
   /** Compensation start → the old process last answered: record write, activity, edm-ctl start. */
   untilStoppedMs: number;
-  /** → the restored process answered: its start through tsx. */
+  /** → the restored process answered: its start from its bundle. */
   startingMs: number;
   /** → compensation end: the update command exiting, the check command, the record write. */
   afterMs: number;

@@ -1,11 +1,12 @@
 // The processes a rolling rollback starts, timed alone on the idle stack after the runs: each
 // restored instance is two driver commands (update, then check), each a fresh
-// `node --import tsx demo/bin/edm-ctl.ts` process, and the update stops the instance's process and
-// starts a new one, also through tsx.
+// `node demo/dist/edm-ctl.mjs` process, and the update stops the instance's process and starts a new
+// one, also from its bundle (demo/commands-bundle.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
+import { demoProgramPaths } from '../demo/commands-bundle.js';
 import { getFreePort } from '../stack/free-port.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
 import { BENCH_ENVIRONMENT } from './bench-stack.js';
@@ -16,7 +17,7 @@ async function timeEdmCtl(agentUrl: string): Promise<number> {
   const started = performance.now();
   await execa(
     process.execPath,
-    ['--import', 'tsx', 'demo/bin/edm-ctl.ts', 'instances', '--agent', agentUrl, '--env', BENCH_ENVIRONMENT],
+    [demoProgramPaths('edm-ctl').bundle, 'instances', '--agent', agentUrl, '--env', BENCH_ENVIRONMENT],
     { cwd: projectRoot },
   );
   return performance.now() - started;
@@ -32,7 +33,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** An edm-sender process as the agent starts one: spawned through tsx, timed until /health answers, then stopped. */
+/** An edm-sender process as the agent starts one: from its bundle, timed until /health answers, then stopped. */
 async function timeSenderStart(
   track: (child: ChildProcess) => () => void,
 ): Promise<{ startMs: number; stopMs: number }> {
@@ -41,9 +42,7 @@ async function timeSenderStart(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'demo/edm-sender/server.ts',
+      demoProgramPaths('edm-sender-server').bundle,
       '--port',
       String(port),
       '--version',

@@ -148,7 +148,7 @@ function verdicts(results: Map<Strategy, RunFigures[]>): string[] {
         run.compensations.filter((entry) => entry.kind === 'switch-traffic-back'),
       );
       lines.push(
-        `  the switch-back compensation, start to end (one edm-ctl switch process through tsx, then the record write): ${seconds(median(switches.map((entry) => entry.finishedAt - entry.startedAt)))} median.`,
+        `  the switch-back compensation, start to end (one edm-ctl switch process, then the record write): ${seconds(median(switches.map((entry) => entry.finishedAt - entry.startedAt)))} median.`,
       );
     }
   }
@@ -162,10 +162,10 @@ function restoreBreakdown(runs: RunFigures[], costs: ProcessCosts): string[] {
     `Rolling: trip → first restore starts ${seconds(median(runs.map((run) => run.tripToFirstCompensationMs)))}; then ${ROLLING_INSTANCES} restores one after the other, newest first.`,
     `Per restored instance (median of ${phases.length}, each instance watched on its own port every 50 ms): ${of((phase) => phase.totalMs)}`,
     `  compensation start → old process stops answering (record write, activity, edm-ctl update process start): ${of((phase) => phase.untilStoppedMs)}`,
-    `  → restored process answers (a new edm-sender process started through tsx): ${of((phase) => phase.startingMs)}`,
+    `  → restored process answers (a new edm-sender process started): ${of((phase) => phase.startingMs)}`,
     `  → compensation end (update command exits, edm-ctl check-instance process, record write): ${of((phase) => phase.afterMs)}`,
-    `  alone, after the runs: one edm-ctl process (node --import tsx) ${seconds(costs.edmCtlMs)}; an edm-sender start through tsx until /health answers ${seconds(costs.senderStartMs)}; its stop ${seconds(costs.senderStopMs)}`,
-    `  so a restore is three tsx process starts in a row (update command, instance, check command); ${ROLLING_INSTANCES} of them make most of trip → restored.`,
+    `  alone, after the runs: one edm-ctl process (node demo/dist/edm-ctl.mjs) ${seconds(costs.edmCtlMs)}; an edm-sender start until /health answers ${seconds(costs.senderStartMs)}; its stop ${seconds(costs.senderStopMs)}`,
+    `  so a restore is three process starts in a row (update command, instance, check command); ${ROLLING_INSTANCES} of them make most of trip → restored.`,
   ];
 }
 
