@@ -137,7 +137,8 @@ async function killWorkerAfterCommand(matches: (argv: string[]) => boolean, time
       workers = workers.filter((other) => other !== worker);
       return;
     }
-    await delay(25);
+    // Often: a bundled command may live only some 0.2 s.
+    await delay(10);
   }
   throw new Error(`no worker ran the awaited command within ${timeoutMs / 1000} s`);
 }
