@@ -34,8 +34,7 @@ export function demoProgramPaths(
 }
 
 /**
- * Bundles every demo program into demo/dist/<program>.mjs. Packages stay imports, resolved from
- * the project's node_modules. Stacks starting side by side may bundle at once: each builds in a
+ * Bundles every demo program, with the packages it uses, into demo/dist/<program>.mjs. Stacks starting side by side may bundle at once: each builds in a
  * folder of its own and renames every file into place, so a command never loads a half-written one.
  */
 export async function bundleDemoCommands(root = projectRoot): Promise<void> {
@@ -52,7 +51,13 @@ export async function bundleDemoCommands(root = projectRoot): Promise<void> {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      // Dependencies too: loading zod and pg from node_modules file by file took longer than most
+      // tools' own work. pg's optional native binding is not installed; pg only loads it on request.
+      external: ['pg-native'],
+      // CommonJS packages (pg) call require() for Node's own modules, which ESM output lacks.
+      banner: {
+        js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);",
+      },
       outdir: staging,
       outExtension: { '.js': '.mjs' },
       logLevel: 'warning',
