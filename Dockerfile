@@ -17,6 +17,6 @@ COPY . .
 # Bundle the workflows once at image build; workers then start without bundling.
 RUN node --import tsx scripts/bundle-workflows.ts /app/dist/workflow-bundle.js
 # The demo services' driver commands (config/services/*.yml) run the demo's tools bundled in demo/dist.
-RUN node --import tsx scripts/bundle-demo-commands.ts
+RUN node --import tsx scripts/bundle-demo-programs.ts
 ENV RUNWAY_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 USER node

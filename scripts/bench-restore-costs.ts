@@ -1,12 +1,12 @@
 // The processes a rolling rollback starts, timed alone on the idle stack after the runs: each
 // restored instance is two driver commands (update, then check), each a fresh
 // `node demo/dist/edm-ctl.mjs` process, and the update stops the instance's process and starts a new
-// one, also from its bundle (demo/commands-bundle.ts).
+// one, also from its bundle (demo/program-bundles.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
-import { demoProgramPaths } from '../demo/commands-bundle.js';
+import { demoProgramPaths } from '../demo/program-bundles.js';
 import { getFreePort } from '../stack/free-port.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
 import { BENCH_ENVIRONMENT } from './bench-stack.js';

@@ -2,9 +2,9 @@ import type http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { bundleDemoCommands, demoProgramPaths } from '../commands-bundle.js';
 import { CONFIG_FILE_ENV } from '../edm-web/live-config.js';
 import { versionSchema } from '../edm-web/version.js';
+import { bundleDemoPrograms, demoProgramPaths } from '../program-bundles.js';
 import { ActionLog } from './action-log.js';
 import { createControlServer } from './control-api.js';
 import { DemoEnvironment } from './environment.js';
@@ -210,7 +210,7 @@ export function actionLogFileFor(stateFile: string): string {
 export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
   const { controlPort, stateFile, environments: ports, initialVersion } = validateOptions(options);
   const log = options.log ?? (() => undefined);
-  await bundleDemoCommands(REPO_ROOT);
+  await bundleDemoPrograms(REPO_ROOT);
   const saved = await readStateFile(stateFile);
   if (saved !== null) await killOrphans(saved, log);
 

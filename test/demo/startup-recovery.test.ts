@@ -22,6 +22,8 @@ async function untilAnswering(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+const controlUrlOf = (port: number) => `http://127.0.0.1:${port}`;
+
 describe('demo target start-up', () => {
   const directories: string[] = [];
   const targets: DemoTarget[] = [];
@@ -86,6 +88,48 @@ describe('demo target start-up', () => {
     const answer = await requestJson(`http://127.0.0.1:${proxyPort}/version`);
     expect(answer.body).toEqual({ version: '1.4.0', colour: 'blue' });
     const after = (await requestJson(`${controlUrl}/environments/test`)).body as EnvironmentStatus;
+    expect(after.colours.blue?.pid).not.toBe(orphan);
+  }, 40_000);
+
+  it('also stops an instance left over from a run whose servers started from their sources', async () => {
+    const stateFile = join(await scratchDirectory(), 'state.json');
+    const [controlPort] = (await freePorts(1)) as [number];
+    const [environment] = await environmentPorts(['test']);
+    if (environment === undefined) throw new Error('no ports');
+    // What the agent ran before its servers were bundled: the TypeScript source through tsx.
+    const older = execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'demo/edm-web/server.ts'),
+        '--port',
+        String(environment.colourPorts.blue),
+        '--version',
+        '1.4.0',
+        '--colour',
+        'blue',
+      ],
+      { cwd: REPO_ROOT, reject: false },
+    );
+    const orphan = older.pid as number;
+    orphans.push(orphan);
+    await untilAnswering(`http://127.0.0.1:${environment.colourPorts.blue}/version`, 20_000);
+    const state = {
+      schemaVersion: 1,
+      environments: {
+        test: { activeColour: 'blue', colours: { blue: { version: '1.4.0', pid: orphan }, green: null } },
+      },
+    };
+    await writeFile(stateFile, JSON.stringify(state));
+
+    await start({ controlPort, stateFile, environments: [environment] });
+    await older;
+    expect(isAlive(orphan)).toBe(false);
+    const answer = await requestJson(`http://127.0.0.1:${environment.proxyPort}/version`);
+    expect(answer.body).toEqual({ version: '1.4.0', colour: 'blue' });
+    const after = (await requestJson(`${controlUrlOf(controlPort)}/environments/test`))
+      .body as EnvironmentStatus;
     expect(after.colours.blue?.pid).not.toBe(orphan);
   }, 40_000);
 

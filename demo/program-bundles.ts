@@ -2,7 +2,7 @@
 // under demo/dist: the services' driver commands run the tools (config/services/*.yml), the demo
 // target starts the servers. Run through tsx, each spent 0.3–0.6 s compiling and loading before it
 // did anything, and a regular release runs some twenty tools and starts several servers. The demo
-// target bundles them anew whenever it starts (about 0.1 s), so nothing edited is ever run stale.
+// target bundles them anew whenever it starts (about 0.3 s), so nothing edited is ever run stale.
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -20,7 +20,7 @@ const DEMO_PROGRAMS = {
 export type DemoProgram = keyof typeof DEMO_PROGRAMS;
 
 /** Where the bundles live: `node demo/dist/edm-ctl.mjs …` from the project root. */
-export const demoCommandsDir = (root = projectRoot) => join(root, 'demo', 'dist');
+export const demoBundlesDir = (root = projectRoot) => join(root, 'demo', 'dist');
 
 /** The bundle of one program, and the source it is built from (an older run's processes ran that). */
 export function demoProgramPaths(
@@ -28,17 +28,18 @@ export function demoProgramPaths(
   root = projectRoot,
 ): { bundle: string; source: string } {
   return {
-    bundle: join(demoCommandsDir(root), `${program}.mjs`),
+    bundle: join(demoBundlesDir(root), `${program}.mjs`),
     source: join(root, 'demo', DEMO_PROGRAMS[program]),
   };
 }
 
 /**
- * Bundles every demo program, with the packages it uses, into demo/dist/<program>.mjs. Stacks starting side by side may bundle at once: each builds in a
- * folder of its own and renames every file into place, so a command never loads a half-written one.
+ * Bundles every demo program, with the packages it uses, into demo/dist/<program>.mjs. Stacks
+ * starting side by side may bundle at once: each builds in a folder of its own and renames every
+ * file into place, so a command never loads a half-written one.
  */
-export async function bundleDemoCommands(root = projectRoot): Promise<void> {
-  const outdir = demoCommandsDir(root);
+export async function bundleDemoPrograms(root = projectRoot): Promise<void> {
+  const outdir = demoBundlesDir(root);
   await mkdir(outdir, { recursive: true });
   const staging = await mkdtemp(join(outdir, '.bundling-'));
   try {
