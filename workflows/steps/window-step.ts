@@ -6,55 +6,58 @@
 import { CancellationScope, sleep } from '@temporalio/workflow';
 import { calendarActivities } from '../activity-proxies.js';
 import type { WindowPlanStep } from '../release-model.js';
+import { withOpenGate } from './open-gate.js';
 import type { StepContext, StepDetail } from './step-context.js';
 
-export async function runWindowStep(context: StepContext, step: WindowPlanStep): Promise<StepDetail> {
-  const { desk, state, records } = context;
-  state.pendingGate = desk.open({
+export function runWindowStep(context: StepContext, step: WindowPlanStep): Promise<StepDetail> {
+  const override = {
     id: step.id,
     name: `${step.name}: override`,
     environment: step.environment,
     quorum: step.override.quorum,
     roster: step.override.roster,
     acceptsRejection: false,
-  });
-  try {
-    for (let checks = 1; ; checks++) {
-      if (desk.isDecided()) return overridden(context, checks);
-      const at = new Date().toISOString();
-      const check = await calendarActivities.checkReleaseWindow.executeWithOptions(
-        { summary: `check the release window of ${step.environment}` },
-        [
-          {
-            environment: step.environment,
-            at,
-            policy: step.policy,
-            minimumRemainingMs: step.minimumRemainingMs,
-          },
-        ],
-      );
-      if (check.kind === 'open') {
-        state.waitingWindow = undefined;
-        context.setStatus('running');
-        return { enteredAt: at, windowEnd: check.windowEnd, checks };
-      }
-      const wakeAt = check.kind === 'wait' ? Date.parse(check.until) : Date.now() + step.recheckMs;
-      const until = check.kind === 'wait' ? check.until : null;
-      state.waitingWindow = { until, reason: check.reason };
-      context.setStatus('waiting-window');
-      await records.write(
-        `${step.id} waits ${until ? `until ${until}` : 'for the calendar'}: ${check.reason}`,
-      );
-      await untilWakeOrOverride(
-        context,
-        wakeAt,
-        `release window: ${until ? `wait until ${until}` : 're-check the calendar'} (${check.reason})`,
-      );
+  };
+  return withOpenGate(context, override, async () => {
+    try {
+      return await waitForWindow(context, step);
+    } finally {
+      context.state.waitingWindow = undefined;
     }
-  } finally {
-    desk.close();
-    state.pendingGate = undefined;
-    state.waitingWindow = undefined;
+  });
+}
+
+async function waitForWindow(context: StepContext, step: WindowPlanStep): Promise<StepDetail> {
+  const { desk, state, records } = context;
+  for (let checks = 1; ; checks++) {
+    if (desk.isDecided()) return overridden(context, checks);
+    const at = new Date().toISOString();
+    const check = await calendarActivities.checkReleaseWindow.executeWithOptions(
+      { summary: `check the release window of ${step.environment}` },
+      [
+        {
+          environment: step.environment,
+          at,
+          policy: step.policy,
+          minimumRemainingMs: step.minimumRemainingMs,
+        },
+      ],
+    );
+    if (check.kind === 'open') {
+      state.waitingWindow = undefined;
+      context.setStatus('running');
+      return { enteredAt: at, windowEnd: check.windowEnd, checks };
+    }
+    const wakeAt = check.kind === 'wait' ? Date.parse(check.until) : Date.now() + step.recheckMs;
+    const until = check.kind === 'wait' ? check.until : null;
+    state.waitingWindow = { until, reason: check.reason };
+    context.setStatus('waiting-window');
+    await records.write(`${step.id} waits ${until ? `until ${until}` : 'for the calendar'}: ${check.reason}`);
+    await untilWakeOrOverride(
+      context,
+      wakeAt,
+      `release window: ${until ? `wait until ${until}` : 're-check the calendar'} (${check.reason})`,
+    );
   }
 }
 
