@@ -88,18 +88,22 @@ export const errorResponses = {
   503: errorContent('A dependency (a worker, Temporal, PostgreSQL) did not answer in time; retry later.'),
 } as const;
 
+type ErrorStatus = keyof typeof errorResponses;
+
+/** The error responses a route can answer, by status: `...errorResponsesFor(400, 401, 403, 500)`. */
+export function errorResponsesFor<const S extends ErrorStatus>(
+  ...statuses: S[]
+): Pick<typeof errorResponses, S> {
+  return Object.fromEntries(statuses.map((status) => [status, errorResponses[status]])) as Pick<
+    typeof errorResponses,
+    S
+  >;
+}
+
 /** What a decision a workflow judges can answer: counted (202), or why not. */
 export const decisionResponses = (description: string, schema: z.ZodType) => ({
   202: { description, content: { 'application/json': { schema } } },
-  400: errorResponses[400],
-  401: errorResponses[401],
-  403: errorResponses[403],
-  404: errorResponses[404],
-  409: errorResponses[409],
-  413: errorResponses[413],
-  415: errorResponses[415],
-  500: errorResponses[500],
-  503: errorResponses[503],
+  ...errorResponsesFor(400, 401, 403, 404, 409, 413, 415, 500, 503),
 });
 
 export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, body: ErrorBody): Response {

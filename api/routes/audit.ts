@@ -3,7 +3,7 @@
 import type { AuditLog } from '../../db/audit-log.js';
 import { createRouter } from '../app-env.js';
 import { AuditPageSchema, AuditQuerySchema } from '../audit-schemas.js';
-import { errorResponses } from '../error-responses.js';
+import { errorResponsesFor } from '../error-responses.js';
 import { defineRoute } from '../route-roles.js';
 
 const listAudit = defineRoute({
@@ -21,11 +21,7 @@ const listAudit = defineRoute({
       description: 'One page of entries.',
       content: { 'application/json': { schema: AuditPageSchema } },
     },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    500: errorResponses[500],
-    503: errorResponses[503],
+    ...errorResponsesFor(400, 401, 403, 500, 503),
   },
 });
 

@@ -3,7 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import type { CalendarSource } from '../../calendar/release-calendars.js';
 import { createRouter } from '../app-env.js';
-import { errorResponses } from '../error-responses.js';
+import { errorResponsesFor } from '../error-responses.js';
 import { assertReads } from '../principal.js';
 import { defineRoute } from '../route-roles.js';
 
@@ -73,12 +73,7 @@ const getCalendar = defineRoute({
   request: { query: CalendarQuerySchema },
   responses: {
     200: { description: 'The calendar.', content: { 'application/json': { schema: CalendarSchema } } },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    404: errorResponses[404],
-    422: errorResponses[422],
-    500: errorResponses[500],
+    ...errorResponsesFor(400, 401, 403, 404, 422, 500),
   },
 });
 

@@ -1,7 +1,7 @@
 // /api/v1/releases: plan or start a release, list releases, read one.
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
-import { errorResponses } from '../error-responses.js';
+import { errorResponsesFor } from '../error-responses.js';
 import { planJson, releaseJson, releaseSummaryJson } from '../release-json.js';
 import {
   DryRunSchema,
@@ -39,16 +39,7 @@ const startRelease = defineRoute({
       headers: { Location: { schema: { type: 'string' }, description: 'The new release.' } },
       content: { 'application/json': { schema: ReleaseSchema } },
     },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    409: errorResponses[409],
-    413: errorResponses[413],
-    415: errorResponses[415],
-    422: errorResponses[422],
-    429: errorResponses[429],
-    500: errorResponses[500],
-    503: errorResponses[503],
+    ...errorResponsesFor(400, 401, 403, 409, 413, 415, 422, 429, 500, 503),
   },
 });
 
@@ -62,10 +53,7 @@ const listReleases = defineRoute({
   request: { query: ListReleasesQuerySchema },
   responses: {
     200: { description: 'The releases.', content: { 'application/json': { schema: ReleaseListSchema } } },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    500: errorResponses[500],
+    ...errorResponsesFor(400, 401, 403, 500),
   },
 });
 
@@ -79,11 +67,7 @@ const getRelease = defineRoute({
   request: { params: ReleaseIdParamsSchema },
   responses: {
     200: { description: 'The release.', content: { 'application/json': { schema: ReleaseSchema } } },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    404: errorResponses[404],
-    500: errorResponses[500],
+    ...errorResponsesFor(400, 401, 403, 404, 500),
   },
 });
 

@@ -5,7 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { NAME_PATTERN } from '../../config/config-schema.js';
 import { COLOURS, RELEASE_TYPES } from '../../workflows/release-model.js';
 import { createRouter } from '../app-env.js';
-import { errorResponses } from '../error-responses.js';
+import { errorResponsesFor } from '../error-responses.js';
 import { assertReads } from '../principal.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
@@ -67,13 +67,7 @@ const getServiceEnvironment = defineRoute({
       description: 'What runs there.',
       content: { 'application/json': { schema: ServiceEnvironmentSchema } },
     },
-    400: errorResponses[400],
-    401: errorResponses[401],
-    403: errorResponses[403],
-    404: errorResponses[404],
-    422: errorResponses[422],
-    500: errorResponses[500],
-    503: errorResponses[503],
+    ...errorResponsesFor(400, 401, 403, 404, 422, 500, 503),
   },
 });
 
