@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
@@ -257,28 +258,39 @@ describe('cancellation', () => {
     const before = await servedVersion('staging');
     const started = await requestRelease('2.4.0+slow');
     const id = started.body.id as string;
-    // Cancel once the idle colour runs the new version: the release is then checking it (a slow
-    // build answers every request after 600 ms), a driver action that takes seconds.
+    // Cancel while STAGING's idle colour is being checked: a driver action that takes seconds on a
+    // slow build (every answer takes 600 ms). Once STAGING's idle colour runs the new version, a
+    // started checkColour can only be STAGING's; asking Temporal for it makes the cancellation land
+    // in the middle of the action, not between two activities.
     const agent = stack.config.environments.staging?.services['edm-web']?.vars.agent as string;
+    const handle = stack.runway.client.workflow.getHandle(id);
+    const stagingRunsNewVersion = async () => {
+      const status = (await (await fetch(`${agent}/environments/staging`)).json()) as {
+        colours: Record<string, { version: string; running: boolean } | null>;
+      };
+      return Object.values(status.colours).some(
+        (colour) => colour?.version === '2.4.0+slow' && colour.running,
+      );
+    };
+    const checkRunning = async () => {
+      const { raw } = await handle.describe();
+      return (raw.pendingActivities ?? []).some(
+        (activity) =>
+          activity.activityType?.name === 'checkColour' &&
+          activity.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      );
+    };
     await expect
-      .poll(
-        async () => {
-          const status = (await (await fetch(`${agent}/environments/staging`)).json()) as {
-            colours: Record<string, { version: string; running: boolean } | null>;
-          };
-          return Object.values(status.colours).some(
-            (colour) => colour?.version === '2.4.0+slow' && colour.running,
-          );
-        },
-        { timeout: 60_000, interval: 50 },
-      )
+      .poll(async () => (await stagingRunsNewVersion()) && (await checkRunning()), {
+        timeout: 60_000,
+        interval: 50,
+      })
       .toBe(true);
-    await stack.runway.client.workflow.getHandle(id).cancel();
+    await handle.cancel();
     const cancelled = await waitForStatus(id, ['cancelled', 'failed', 'succeeded', 'awaiting-approval']);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.failure?.step).toBe('deploy-staging');
     expect(await servedVersion('staging')).toBe(before);
-    const handle = stack.runway.client.workflow.getHandle(id);
     await handle.result().catch(() => undefined);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     // The cancellation reached a running driver action, which ended as cancelled (not failed).
