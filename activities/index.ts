@@ -11,6 +11,7 @@ import { createLegacyV1Activities } from './legacy-v1-activities.js';
 import { createRecordActivities } from './record-activities.js';
 import { createRollbackVerificationActivities } from './rollback-verification-activities.js';
 import { createRollingActivities } from './rolling-activities.js';
+import { createStartAuthorityActivities } from './start-authority-activities.js';
 import { createTargetActivities } from './target-activities.js';
 import { createTargetInspectionActivities } from './target-inspection-activities.js';
 import { createVerificationActivities } from './verification-activities.js';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVerificationActivities(deps),
     ...createRecordActivities(deps),
     ...createDecisionActivities(deps),
+    ...createStartAuthorityActivities(deps),
     ...createCalendarActivities(deps),
     ...createLegacyV1Activities(deps),
     ...createBakeActivities(deps),

@@ -1,25 +1,51 @@
 // Writes the release record (R-RECORD): one transaction per transition of the release. Retried
 // while PostgreSQL is unreachable; an error no retry can mend (a constraint, bad data) is
 // non-retryable, after the release row alone has been written so the record still says where the
-// release stands.
-import { ApplicationFailure } from '@temporalio/activity';
+// release stands. The first write binds the record to the run that makes it; any other run of the
+// release (a reset, a re-run under its id) writes nothing (activities/run-authority.ts).
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   applyReleaseRowOnly,
   applyTransition,
   isPermanentDatabaseError,
   type ReleaseTransition,
 } from '../db/release-records.js';
+import { findReleaseRun } from '../db/release-runs.js';
 import type { ActivityDeps } from './activity-deps.js';
 
 export type { ReleaseTransition } from '../db/release-records.js';
 
+export interface TransitionResult {
+  applied: boolean;
+  /** Not applied because another run of this release holds its record: this run acts for no one. */
+  heldByAnotherRun?: true;
+}
+
+/** The run calling, when called as an activity (a direct call in a test has none). */
+function callingRun(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.runId;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createRecordActivities(deps: ActivityDeps) {
   return {
-    async recordTransition(transition: ReleaseTransition): Promise<{ applied: boolean }> {
+    async recordTransition(transition: ReleaseTransition): Promise<TransitionResult> {
       const log = deps.logger.child({ releaseId: transition.releaseId, seq: transition.seq });
+      const runId = callingRun();
       try {
-        const applied = await applyTransition(deps.pool, transition);
-        if (!applied) log.warn('record already closed; transition not applied');
+        const applied = await applyTransition(deps.pool, transition, runId);
+        if (applied) return { applied };
+        const holder = runId ? (await findReleaseRun(deps.pool, transition.releaseId))?.runId : null;
+        if (holder && holder !== runId) {
+          const reason = `run ${runId} does not hold release ${transition.releaseId} (its run is ${holder})`;
+          // The first write is the start's claim: the workflow itself refuses the start.
+          if (transition.seq === 1 || !deps.runAuthority) return { applied: false, heldByAnotherRun: true };
+          return deps.runAuthority.refuse(Context.current().info, reason);
+        }
+        log.warn('record already closed; transition not applied');
         return { applied };
       } catch (error) {
         if (!isPermanentDatabaseError(error)) throw error;
@@ -27,7 +53,7 @@ export function createRecordActivities(deps: ActivityDeps) {
         log.error({ err: message, code: (error as { code?: string }).code }, 'record refused the transition');
         // What can still be written is written; then the workflow hears why the rest could not be.
         try {
-          await applyReleaseRowOnly(deps.pool, transition);
+          await applyReleaseRowOnly(deps.pool, transition, runId);
         } catch (rowError) {
           if (!isPermanentDatabaseError(rowError)) throw rowError;
           throw ApplicationFailure.nonRetryable(

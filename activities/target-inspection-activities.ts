@@ -1,8 +1,11 @@
 // What a service's target itself says it runs (R-SEMVER: judged against production as it is, not
 // Runway's records): the blue-green driver's `inspect`, or the rolling driver's `instances`. Only
 // reads; the API asks through a short workflow so that driver commands run on workers, never in it.
+// The request names the service and the environment; the command comes from the worker's own
+// configuration, never from the request.
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import type { CommandSpec } from '../workflows/release-model.js';
+import { inspectionCommandOf } from '../config/inspection-command.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { DriverActionError, targetStatusSchema } from './drivers/blue-green-driver.js';
 import { runCommand } from './drivers/command-runner.js';
@@ -13,9 +16,6 @@ import { asActivityFailure } from './target-activities.js';
 export interface TargetInspectionRequest {
   service: string;
   environment: string;
-  strategy: 'blue-green' | 'rolling';
-  /** The strategy's read action, resolved from the service's configuration for this environment. */
-  command: CommandSpec;
 }
 
 export type TargetInspection =
@@ -31,17 +31,25 @@ const instancesSchema = z.array(z.looseObject({ instance: z.string().min(1), ver
 export function createTargetInspectionActivities(deps: ActivityDeps) {
   return {
     async inspectDeployment(request: TargetInspectionRequest): Promise<TargetInspection> {
-      const action = request.strategy === 'blue-green' ? 'inspect' : 'instances';
+      const resolved = deps.config && inspectionCommandOf(deps.config, request.service, request.environment);
+      if (!resolved) {
+        throw ApplicationFailure.nonRetryable(
+          `service ${request.service} does not run in ${request.environment} in this worker's configuration`,
+          'NoSuchTarget',
+        );
+      }
+      const { strategy, command } = resolved;
+      const action = strategy === 'blue-green' ? 'inspect' : 'instances';
       return withHeartbeat(
         () => ({ action }),
         async (signal) => {
           const result = await runCommand(
-            request.command,
+            command,
             { service: request.service, environment: request.environment },
             { cwd: deps.workingDirectory, signal },
           );
           if (result.exitCode !== 0) throw new DriverActionError(action, result);
-          if (request.strategy === 'rolling') {
+          if (strategy === 'rolling') {
             const instances = parseLastJsonLine(action, result, instancesSchema);
             return {
               strategy: 'rolling' as const,

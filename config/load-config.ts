@@ -13,6 +13,7 @@ import {
   serviceSchema,
 } from './config-schema.js';
 import { readYamlFile } from './read-yaml-file.js';
+import { registerRunwayVariables, runwayVariablesHandedOut } from './runway-variables.js';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -82,5 +83,15 @@ export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR): Promise<Runw
     ]);
   }
   checkReferences(dir, new Set(settings.identities.map((identity) => identity.name)), environments, services);
+  const handedOut = runwayVariablesHandedOut({ settings, environments, services });
+  const first = handedOut[0];
+  if (first) {
+    throw new ConfigError(
+      join(dir, 'services', `${first.service}.yml`),
+      handedOut.filter((problem) => problem.service === first.service),
+    );
+  }
+  // A command is refused Runway's own variables at spawn too (activities/drivers/command-runner.ts).
+  registerRunwayVariables(settings);
   return { settings, environments, services, calendarFile: join(dir, 'calendar.yml') };
 }

@@ -189,8 +189,9 @@ export async function deleteRelease(pool: pg.Pool, id: string): Promise<void> {
   await pool.query('DELETE FROM releases WHERE id = $1 AND claimed_at IS NULL', [id]);
 }
 
+/** The run the API started; never replaces one the workflow's first write already bound. */
 export async function setRunId(pool: pg.Pool, id: string, runId: string): Promise<void> {
-  await pool.query('UPDATE releases SET run_id = $2 WHERE id = $1 AND finished_at IS NULL', [id, runId]);
+  await pool.query('UPDATE releases SET run_id = $2 WHERE id = $1 AND run_id IS NULL', [id, runId]);
 }
 
 /** One transition of a v2 release, as its workflow sends it: the release row and what changed. */
@@ -228,8 +229,8 @@ const UPDATE_RELEASE_ROW = `UPDATE releases SET status = $2, current_step = $3, 
     claimed_at = COALESCE(claimed_at, now()), updated_at = now(), waiting_window = $11,
     pending_decision = $12, pending_rollback_order = $13, rollback = COALESCE($14, rollback),
     rollback_open_until = $15, sla = $16, escalations = COALESCE($17, '[]'::jsonb), post_hoc = $18,
-    superseded_by = $19
-  WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10`;
+    superseded_by = $19, run_id = COALESCE(run_id, $20)
+  WHERE id = $1 AND finished_at IS NULL AND record_seq <= $10 AND ($20::text IS NULL OR run_id IS NULL OR run_id = $20)`;
 
 /**
  * PostgreSQL text and jsonb cannot hold NUL. Whatever reaches a record (a command's output, a
@@ -244,7 +245,7 @@ export function storable<T>(value: T): T {
   return value;
 }
 
-function releaseRowValues(transition: ReleaseTransition): unknown[] {
+function releaseRowValues(transition: ReleaseTransition, runId: string | undefined): unknown[] {
   return [
     transition.releaseId,
     transition.status,
@@ -265,24 +266,33 @@ function releaseRowValues(transition: ReleaseTransition): unknown[] {
     transition.escalations ? JSON.stringify(transition.escalations) : null,
     transition.postHoc ? JSON.stringify(transition.postHoc) : null,
     transition.supersededBy ?? null,
+    runId ?? null,
   ];
 }
 
 /**
  * Applies one transition in a transaction. Not applied (false) when the record is already finished
  * — closed by reconciliation, or by this same write retried — which for a first write means the
- * record was taken from this workflow before it ran.
+ * record was taken from this workflow before it ran; or when it is held by another run than `runId`
+ * (the run the first write bound: a reset or re-run of the release writes nothing).
  */
-export async function applyTransition(pool: pg.Pool, written: ReleaseTransition): Promise<boolean> {
+export async function applyTransition(
+  pool: pg.Pool,
+  written: ReleaseTransition,
+  runId?: string,
+): Promise<boolean> {
   const transition = storable(written);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(transition));
+    const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(transition, runId));
     if (updated.rowCount !== 1) {
       // The record is closed, but decisions are facts of their own: one judged while the workflow
-      // was finishing is still kept (append-only, never reopening the release).
-      const exists = await client.query('SELECT 1 FROM releases WHERE id = $1', [transition.releaseId]);
+      // was finishing is still kept (append-only, never reopening the release) — if this run holds it.
+      const exists = await client.query(
+        'SELECT 1 FROM releases WHERE id = $1 AND ($2::text IS NULL OR run_id IS NULL OR run_id = $2)',
+        [transition.releaseId, runId ?? null],
+      );
       if (exists.rowCount === 1) {
         for (const decision of transition.decisions)
           await insertDecision(client, transition.releaseId, decision);
@@ -303,8 +313,12 @@ export async function applyTransition(pool: pg.Pool, written: ReleaseTransition)
 }
 
 /** The release row alone: what is left to write when the steps or decisions are refused for good. */
-export async function applyReleaseRowOnly(pool: pg.Pool, transition: ReleaseTransition): Promise<boolean> {
-  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(storable(transition)));
+export async function applyReleaseRowOnly(
+  pool: pg.Pool,
+  transition: ReleaseTransition,
+  runId?: string,
+): Promise<boolean> {
+  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(storable(transition), runId));
   return updated.rowCount === 1;
 }
 

@@ -8,6 +8,7 @@ import { CancellationScope, condition, log } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
 import { judgeConfirmation, judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
 import { markdownText } from './markdown-text.js';
+import { untrustedOrigin } from './payload-origin.js';
 import type { RecordWriter } from './record-writer.js';
 import {
   type ApprovalPlanStep,
@@ -102,15 +103,22 @@ export class DecisionDesk {
     private readonly input: ReleaseInput,
     private readonly state: ReleaseState,
     private readonly writer: RecordWriter,
+    /**
+     * `refuseUnsealed`: a decision that did not arrive sealed with Runway's payload key is refused
+     * and recorded, whatever it claims (releases started before the trust boundary take them).
+     */
+    private readonly options: { refuseUnsealed: boolean } = { refuseUnsealed: false },
   ) {
     this.orders = input.plan.rollback ? new ReleaseOrders(input, state, input.plan.rollback) : undefined;
   }
 
   /**
    * The update's validator: synchronous, writes nothing. It rejects only what can be judged from the
-   * message itself (malformed, a gate the plan does not have); every other refusal is recorded.
+   * message itself (malformed, a gate the plan does not have); every other refusal is recorded — an
+   * unsealed decision too, so the handler can record it.
    */
   validate(signed: SignedDecision): void {
+    if (this.#unsealed(signed)) return;
     const claim = parseClaim(signed);
     if (this.orders && isOrderGate(claim.gateId)) return;
     const gate = this.input.plan.steps.find(
@@ -171,6 +179,15 @@ export class DecisionDesk {
     via: DecisionRecord['via'],
   ): Promise<{ verdict: DecisionVerdict; record: DecisionRecord }> {
     const at = new Date().toISOString();
+    const unsealed = this.#unsealed(signed);
+    if (unsealed) {
+      // Not read at all: who or what it claims is the sender's say-so.
+      return this.#refused(
+        { gateId: '?', actor: '?', roles: [], decision: '?', at, via },
+        'unverified',
+        unsealed,
+      );
+    }
     let claim: DecisionClaim;
     try {
       claim = parseClaim(signed);
@@ -330,6 +347,12 @@ export class DecisionDesk {
         reason,
       },
     };
+  }
+
+  #unsealed(signed: unknown): string | undefined {
+    if (!this.options.refuseUnsealed) return undefined;
+    const why = untrustedOrigin(signed);
+    return why && `not sent through Runway's API: ${why}`;
   }
 
   #nextSeq(): number {

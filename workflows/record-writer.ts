@@ -10,6 +10,8 @@ import { Serial } from './serial.js';
 export interface WriteResult {
   /** False when the record no longer belongs to this workflow (it was closed by reconciliation). */
   applied: boolean;
+  /** Another run of the release holds the record (the start's claim was made by that run). */
+  heldByAnotherRun?: true;
 }
 
 export class RecordWriter {

@@ -25,19 +25,28 @@ import { abandonBeforeStart, endAfterFailure } from './release-endings.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from './release-messages.js';
 import type { PlanStep, ReleaseInput, ReleaseOutcome, ReleaseState, ReleaseStatus } from './release-model.js';
 import { environmentKey, statusKey } from './search-attributes.js';
+import { admitStart, refuseStart } from './start-authority.js';
 import { finishStep, now, startStep, throwIfRecordRejected } from './step-records.js';
 import { executeStep, type StepContext } from './steps/index.js';
 
-export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOutcome> {
+/**
+ * `authority` is the API's signed word that it started this release (start-authority.ts): without
+ * it, nothing runs. Absent in releases started before the check, which replay as they ran.
+ */
+export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown): Promise<ReleaseOutcome> {
+  // The API's release id is the workflow id; the input is not touched until the start is admitted.
   const state: ReleaseState = {
-    releaseId: input.releaseId,
+    releaseId: workflowInfo().workflowId,
     status: 'running',
     steps: [],
     decisions: [],
     rollbackPlan: [],
   };
+  // Answered from the first moment, also while the start is being checked.
+  setHandler(releaseStateQuery, () => state);
+  const enforcing = await admitStart(input, authority);
   const records = new RecordWriter(input, state);
-  const desk = new DecisionDesk(input, state, records);
+  const desk = new DecisionDesk(input, state, records, { refuseUnsealed: enforcing });
   const searchAttributes = new SearchAttributeMirror();
   let watch: OversightWatch | undefined;
   const context: StepContext = {
@@ -54,7 +63,6 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
     },
   };
 
-  setHandler(releaseStateQuery, () => state);
   setHandler(decideUpdate, (signed) => desk.handle(signed, 'update'), {
     validator: (signed) => desk.validate(signed),
   });
@@ -72,6 +80,8 @@ export async function releaseWorkflowV2(input: ReleaseInput): Promise<ReleaseOut
   // The first write claims the record: if it was closed before this workflow ran (its start took
   // so long that the service was reclaimed), this release ends here without touching anything.
   const claim = await records.write('claim the release record');
+  // Another run of this release holds its record: a re-run under its id acts for no one.
+  if (claim.heldByAnotherRun) return refuseStart(`another run holds release ${input.releaseId}`);
   if (!claim.applied) return abandonBeforeStart(context);
   // SLA, stage announcements, escalation and expiry (R-SLA, R-ESCALATE, R-EXPIRE): plans with oversight only.
   if (input.plan.oversight) {

@@ -1,7 +1,9 @@
 // Runs a configured command as an argument array (never through a shell, R-INPUT) with the
 // release's values filled into its placeholders.
+import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
+import { isRunwayVariable } from '../../config/runway-variables.js';
 import type { CommandSpec } from '../../workflows/release-model.js';
 import { OutputTail } from './output-tail.js';
 
@@ -30,6 +32,14 @@ function commandEnvironment(envFrom: Readonly<Record<string, string>>): Record<s
     if (value !== undefined) env[name] = value;
   }
   for (const [name, source] of Object.entries(envFrom)) {
+    // Refused before anything is spawned, whatever the plan says (R-SECRETS).
+    if (isRunwayVariable(source) || isRunwayVariable(name)) {
+      const variable = isRunwayVariable(source) ? source : name;
+      throw ApplicationFailure.nonRetryable(
+        `a command may not be given ${variable}: it is one of Runway's own variables`,
+        'CommandRefused',
+      );
+    }
     const value = process.env[source];
     if (value === undefined)
       throw new Error(`environment variable ${source} (for ${name}) is not set on the worker`);

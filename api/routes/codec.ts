@@ -183,7 +183,7 @@ export function codecRoutes(options: CodecRouteOptions): Hono<AppEnv> {
       : [authenticate, requireRole('read', furtherCheck), readerOf(CODEC_READ_ENVIRONMENT)];
   const furtherChecks = {
     '/decode': `read in ${CODEC_READ_ENVIRONMENT}; the token is a Runway token or, with codec.oidc, the access token Temporal Web passes on`,
-    '/encode': 'refused with token access: changes to releases go through the API',
+    '/encode': 'always refused: changes to releases go through the API',
   };
 
   const rightNamespace: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -213,19 +213,15 @@ export function codecRoutes(options: CodecRouteOptions): Hono<AppEnv> {
     }
   });
 
-  router.post('/encode', async (c) => {
-    // Encoding mints payloads the workers take for Runway's own. Production's Temporal Web has its
-    // write actions off and never needs it; every change goes through Runway's API and its checks.
-    if (access === 'token') {
-      return errorJson(c, 403, {
-        code: 'forbidden',
-        message: 'this codec endpoint does not encode: changes to releases go through the Runway API',
-      });
-    }
-    const { payloads, error } = await payloadsOf(c);
-    if (error) return error;
-    return c.json({ payloads: (await codec.encode(payloads)).map(toJson) });
-  });
+  router.post('/encode', (c) =>
+    // Encoding mints payloads sealed with Runway's key, which the workers would take for Runway's
+    // own: in no access mode does anyone get that from here. Temporal Web needs it only for its write
+    // actions (signal, reset, start), and every change to a release goes through Runway's API.
+    errorJson(c, 403, {
+      code: 'forbidden',
+      message: 'this codec endpoint does not encode: changes to releases go through the Runway API',
+    }),
+  );
 
   return router;
 }

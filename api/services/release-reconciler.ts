@@ -27,7 +27,9 @@ export class ReleaseReconciler {
    * Brings one open record in line with its workflow; true when the record was closed. Never
    * throws: a record that cannot be checked now is left for the next read or start-up.
    */
-  async reconcile(row: Pick<ReleaseRow, 'id' | 'finishedAt' | 'claimedAt' | 'status'>): Promise<boolean> {
+  async reconcile(
+    row: Pick<ReleaseRow, 'id' | 'finishedAt' | 'claimedAt' | 'status'> & Partial<Pick<ReleaseRow, 'runId'>>,
+  ): Promise<boolean> {
     if (row.finishedAt) return false;
     try {
       return await this.#reconcile(row);
@@ -46,10 +48,12 @@ export class ReleaseReconciler {
     return closed;
   }
 
-  async #reconcile(row: Pick<ReleaseRow, 'id' | 'claimedAt' | 'status'>): Promise<boolean> {
+  async #reconcile(
+    row: Pick<ReleaseRow, 'id' | 'claimedAt' | 'status'> & Partial<Pick<ReleaseRow, 'runId'>>,
+  ): Promise<boolean> {
     let closing: Closing;
     try {
-      closing = await this.#closingFor(row.id);
+      closing = await this.#closingFor(row.id, row.runId ?? undefined);
       // A succeeded release kept open for a later rollback stays succeeded whatever ends its workflow.
       if (closing && row.status === 'succeeded' && closing.status !== 'rolled-back') {
         closing = { status: 'succeeded', failure: null };
@@ -75,9 +79,13 @@ export class ReleaseReconciler {
     return closed;
   }
 
-  async #closingFor(id: string): Promise<Closing> {
+  /**
+   * The run the record holds, when it knows it: a later run under the same id (someone's re-run,
+   * refused by the workers) says nothing about the release.
+   */
+  async #closingFor(id: string, runId: string | undefined): Promise<Closing> {
     const { client } = this.deps;
-    const handle = client.workflow.getHandle(id);
+    const handle = client.workflow.getHandle(id, runId);
     const description = await client.withDeadline(Date.now() + TEMPORAL_TIMEOUT_MS, () => handle.describe());
     switch (description.status.name) {
       case 'COMPLETED':

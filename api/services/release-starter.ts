@@ -26,6 +26,7 @@ import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { configBundleOf } from '../../runbooks/resolve-config-step.js';
 import { environmentsDeployedBy, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import type { DecisionKeys } from '../../security/decision-signature.js';
+import { authoriseStart } from '../../security/start-authority.js';
 import { markdownText } from '../../workflows/markdown-text.js';
 import {
   type ConfigChangeRequest,
@@ -48,6 +49,7 @@ import { ConflictError, ForbiddenError } from '../service-errors.js';
 import type { StartRateLimiter } from '../start-rate-limit.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
 import { supersedeHeldRelease } from './release-supersession.js';
+import { adoptRunningStart } from './start-adoption.js';
 import { type ServiceTargets, TargetInspector, TargetSilentError } from './target-inspection.js';
 import {
   judgeVersion,
@@ -224,7 +226,8 @@ export class ReleaseStarter {
       runId = await this.#startWorkflow(releaseWorkflowV2, {
         taskQueue: this.deps.config.settings.temporal.taskQueue,
         workflowId: releaseId,
-        args: [input],
+        // Without the API's signed word for exactly this id and input, the workflow runs nothing.
+        args: [input, authoriseStart(this.deps.decisionKeys, 'releaseWorkflowV2', releaseId, input)],
         workflowIdConflictPolicy: 'FAIL',
         // A release id runs once: a retried start never begins a second run of an ended release.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -314,7 +317,11 @@ export class ReleaseStarter {
     }
   }
 
-  /** Starts the workflow, or finds the one an earlier attempt of this start already started. */
+  /**
+   * Starts the workflow, or finds the one an earlier attempt of this start already started — only
+   * if that one carries this API's start authority for the id: a workflow someone else started under
+   * the id is never taken for the release (ConflictError; its record is dropped).
+   */
   async #startWorkflow(
     workflow: typeof releaseWorkflowV2,
     options: WorkflowStartOptions<typeof releaseWorkflowV2>,
@@ -324,8 +331,23 @@ export class ReleaseStarter {
       return handle.firstExecutionRunId;
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const description = await this.deps.client.workflow.getHandle(options.workflowId).describe();
-      return description.runId;
+      const { workflowId } = options;
+      const adoption = await adoptRunningStart(
+        this.deps.client,
+        this.deps.decisionKeys,
+        'releaseWorkflowV2',
+        workflowId,
+      );
+      if (adoption.adopted) return adoption.runId;
+      this.deps.logger.warn(
+        { releaseId: workflowId, reason: adoption.reason },
+        'a workflow Runway did not start holds the release id',
+      );
+      await deleteRelease(this.deps.pool, workflowId);
+      throw new ConflictError(
+        `a workflow that Runway's API did not start runs under ${workflowId} (${adoption.reason}); start the release again`,
+        workflowId,
+      );
     }
   }
 

@@ -9,9 +9,11 @@ import type {
   TargetInspection,
   TargetInspectionRequest,
 } from '../../activities/target-inspection-activities.js';
-import { fillPlaceholders, secretVariableFor } from '../../config/command-template.js';
-import type { CommandConfig, RunwayConfig } from '../../config/config-schema.js';
+import type { RunwayConfig } from '../../config/config-schema.js';
+import { inspectionCommandOf } from '../../config/inspection-command.js';
 import { type DeployingRelease, findDeployingRelease } from '../../db/release-records.js';
+import type { DecisionKeys } from '../../security/decision-signature.js';
+import { authoriseStart } from '../../security/start-authority.js';
 import type { inspectTargetWorkflow } from '../../workflows/target-inspection-workflow.js';
 import { NotFoundError, UnavailableError, UnprocessableError } from '../service-errors.js';
 import { runningVersionOf } from './target-inspection-rules.js';
@@ -40,6 +42,8 @@ export interface TargetInspectorDeps {
   client: Client;
   pool: pg.Pool;
   config: RunwayConfig;
+  /** Signs each inspection's start: workers run nothing Runway's API did not start. */
+  decisionKeys: DecisionKeys;
 }
 
 /** What the API needs to know of targets: a suite without workers may hand in its own. */
@@ -60,12 +64,13 @@ export class TargetInspector implements ServiceTargets {
 
   /** NotFoundError when the service does not run in the environment; UnavailableError when no worker or target answers. */
   async inspect(service: string, environment: string): Promise<DeployedState> {
-    const request = this.#requestFor(service, environment);
-    const inspection = await this.#askOnce(request);
+    const resolved = inspectionCommandOf(this.deps.config, service, environment);
+    if (!resolved) throw new NotFoundError(`service ${service} does not run in ${environment}`);
+    const inspection = await this.#askOnce({ service, environment });
     return {
       service,
       environment,
-      strategy: request.strategy,
+      strategy: resolved.strategy,
       version: runningVersionOf(inspection),
       inspection,
     };
@@ -74,28 +79,6 @@ export class TargetInspector implements ServiceTargets {
   /** The Runway release that put `version` there, or undefined when Runway did not deploy it. */
   deployedBy(service: string, environment: string, version: string): Promise<DeployingRelease | undefined> {
     return findDeployingRelease(this.deps.pool, service, environment, version);
-  }
-
-  #requestFor(service: string, environment: string): TargetInspectionRequest {
-    const serviceConfig = this.deps.config.services[service];
-    const target = this.deps.config.environments[environment]?.services[service];
-    if (!serviceConfig || !target)
-      throw new NotFoundError(`service ${service} does not run in ${environment}`);
-    const values = { ...target.vars, service, environment, url: target.url };
-    const command = (config: CommandConfig) => ({
-      argv: fillPlaceholders(config.argv, values),
-      timeoutMs: config.timeoutSeconds * 1000,
-      envFrom: Object.fromEntries(
-        Object.entries(config.envFrom).map(([name, source]) => [
-          name,
-          secretVariableFor(source, environment),
-        ]),
-      ),
-    });
-    const { deploy } = serviceConfig;
-    return deploy.strategy === 'rolling'
-      ? { service, environment, strategy: 'rolling', command: command(deploy.driver.actions.instances) }
-      : { service, environment, strategy: 'blue-green', command: command(deploy.driver.actions.inspect) };
   }
 
   #askOnce(request: TargetInspectionRequest): Promise<TargetInspection> {
@@ -109,11 +92,13 @@ export class TargetInspector implements ServiceTargets {
 
   async #ask(request: TargetInspectionRequest): Promise<TargetInspection> {
     const { taskQueue } = this.deps.config.settings.temporal;
+    const workflowId = `inspect-${request.service}-${request.environment}-${randomBytes(4).toString('hex')}`;
+    const authority = authoriseStart(this.deps.decisionKeys, 'inspectTargetWorkflow', workflowId, request);
     try {
       return await this.deps.client.workflow.execute<typeof inspectTargetWorkflow>('inspectTargetWorkflow', {
         taskQueue,
-        workflowId: `inspect-${request.service}-${request.environment}-${randomBytes(4).toString('hex')}`,
-        args: [request],
+        workflowId,
+        args: [request, authority],
         // Without a worker the workflow never starts its task: the server ends it, and the caller hears so.
         workflowExecutionTimeout: INSPECTION_TIMEOUT_MS,
         staticSummary: `what ${request.service} runs in ${request.environment}`,

@@ -25,6 +25,7 @@ import { type HttpReceiver, startHttpReceiver } from '../support/alert-receivers
 import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
 import { type MigratedDatabase, startMigratedDatabase } from '../support/migrated-database.js';
 import { claimFor, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
+import { authorisedArgs } from '../support/start-authority.js';
 import { createTimeSkippingTestEnv } from '../support/temporal-test-env.js';
 
 const RELEASE_ID = 'edm-web-regular-1.3.0-failing-channel';
@@ -130,7 +131,7 @@ it('finishes although its channel keeps failing, and records the failure', async
     const handle = await env.client.workflow.start(releaseWorkflowV2, {
       taskQueue,
       workflowId: RELEASE_ID,
-      args: [input],
+      args: authorisedArgs('releaseWorkflowV2', RELEASE_ID, input, new Date(await env.currentTimeMs())),
     });
     const raised = await poll(async () => {
       const state = await handle.query(releaseStateQuery);

@@ -205,14 +205,12 @@ describe('the codec endpoint with local-open access (npm start)', () => {
     expect(((await noOrigin.json()) as ErrorJson).error.message).toMatch(/open only to Temporal Web/);
   });
 
-  it('encodes for Temporal Web (a signal sent from it), and the result decodes back', async () => {
+  it('does not encode even for Temporal Web: a payload sealed here would pass for Runway’s own', async () => {
     const body = JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload(SECRET) as Payload)] });
     const response = await app.request('/codec/encode', fromTemporalWeb(body));
-    expect(response.status).toBe(200);
-    const { payloads } = (await response.json()) as { payloads: JsonPayload[] };
-    expect(Buffer.from(payloads[0]?.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted');
-    expect(Buffer.from(payloads[0]?.data ?? '', 'base64').toString()).not.toContain('marker-c0dec');
-    const back = await app.request('/codec/decode', fromTemporalWeb(JSON.stringify({ payloads })));
-    expect(plainValue(((await back.json()) as { payloads: JsonPayload[] }).payloads[0])).toEqual(SECRET);
+    expect(response.status).toBe(403);
+    const text = await response.text();
+    expect(text).toMatch(/does not encode/);
+    expect(text).not.toContain('binary/encrypted');
   });
 });

@@ -10,15 +10,11 @@ import { createTargetActivities } from '../../activities/target-activities.js';
 import { principalFor } from '../../api/principal.js';
 import { ReleaseService } from '../../api/release-service.js';
 import { createPool } from '../../db/create-pool.js';
-import { insertRelease } from '../../db/release-records.js';
 import { createLogger } from '../../logging/logger.js';
-import { loadRunbook } from '../../runbooks/load-runbook.js';
-import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
-import { statusKey } from '../../workflows/search-attributes.js';
 import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
 import { testDataConverter } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
@@ -461,76 +457,5 @@ describe('reconciliation', () => {
     const next = await requestRelease('2.8.1');
     expect(next.status).toBe(201);
     await rejectAtGate(next.body.id as string);
-  });
-});
-
-describe('a release started on the frozen v1 engine', () => {
-  it('still finishes after the upgrade: its approvals go through the v1 signal, its records through the v1 activities', async () => {
-    const id = 'edm-web-regular-2.7.0-legacy';
-    // A plan as v1 resolved it: no compare-and-swap or idempotency placeholders, no retire, no roster,
-    // no migrate, baseline or bake steps and no rollback policy.
-    const V2_ONLY_ARGUMENTS = ['--expect-active', '{expectedActive}', '--key', '{idempotencyKey}'];
-    const V2_ONLY_KINDS = ['migrate', 'baseline', 'bake'];
-    const resolved = resolveReleasePlan({
-      runbook: await loadRunbook('regular'),
-      config: stack.config,
-      service: 'edm-web',
-      version: '2.7.0',
-    });
-    const { rollback: _v2OnlyPolicy, ...v1Fields } = resolved;
-    const plan = { ...v1Fields, steps: resolved.steps.filter((step) => !V2_ONLY_KINDS.includes(step.kind)) };
-    for (const step of plan.steps) {
-      if (step.kind !== 'deploy' || step.strategy !== 'blue-green') continue;
-      const actions = step.driver.actions as Partial<typeof step.driver.actions>;
-      delete actions.retire;
-      for (const action of Object.values(actions)) {
-        if (action) action.argv = action.argv.filter((arg) => !V2_ONLY_ARGUMENTS.includes(arg));
-      }
-    }
-    await insertRelease(stack.runway.pool, {
-      id,
-      type: 'regular',
-      service: 'edm-web',
-      version: '2.7.0',
-      requestedBy: 'ops-wang',
-      plan,
-      environments: ['test', 'staging', 'production'],
-      workflowType: 'releaseWorkflow',
-      temporalUrl: stack.runway.service.temporalUrl(id),
-    });
-    await stack.runway.client.workflow.start('releaseWorkflow', {
-      taskQueue: stack.config.settings.temporal.taskQueue,
-      workflowId: id,
-      args: [
-        {
-          releaseId: id,
-          type: 'regular',
-          service: 'edm-web',
-          version: '2.7.0',
-          requestedBy: 'ops-wang',
-          plan,
-        },
-      ],
-      typedSearchAttributes: [{ key: statusKey, value: 'running' }],
-    });
-    const waiting = await waitForStatus(id, ['awaiting-approval', 'failed']);
-    expect(waiting.status).toBe('awaiting-approval');
-    expect(waiting.pendingGate?.missing).toEqual(['pm', 'tech-lead']);
-    expect((await api('POST', `/releases/${id}/approvals`, 'pm-li', { decision: 'approve' })).body).toEqual({
-      counted: true,
-      missing: ['tech-lead'],
-    });
-    await expect
-      .poll(async () => (await getRelease(id)).pendingGate?.missing, { timeout: 15_000 })
-      .toEqual(['tech-lead']);
-    expect((await api('POST', `/releases/${id}/approvals`, 'tl-zhang', { decision: 'approve' })).status).toBe(
-      202,
-    );
-    const done = await waitForStatus(id, ['succeeded', 'failed']);
-    expect(done.status).toBe('succeeded');
-    expect(await servedVersion('production')).toBe('2.7.0');
-    expect(done.approvals.map((approval) => approval.approver)).toEqual(['pm-li', 'tl-zhang']);
-    const holders = await db.query("SELECT id FROM releases WHERE service = 'edm-web' AND holds_lock");
-    expect(holders.rows).toEqual([]);
   });
 });

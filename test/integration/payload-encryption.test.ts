@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { isEncrypted, PayloadEncryptionCodec } from '../../security/payload-codec.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
+import { START_AUTHORITY_PATCH } from '../../workflows/start-authority.js';
 import { testDataConverter, testPayloadKeys } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
@@ -129,13 +130,19 @@ describe('a release at rest in Temporal', () => {
     for (const text of hidden) expect(clear, `${text} in clear`).not.toContain(text);
     for (const text of [...hidden, version]) expect(decoded, `${text} once decoded`).toContain(text);
     // Only ids and type names remain: the version shows in the release id and its search attribute.
-    // The one payload the SDK writes itself, past the codec, is a local activity marker's
-    // bookkeeping (sequence number, attempt, activity type, times); its result is sealed.
+    // The payloads the SDK writes itself, past the codec, are a local activity marker's bookkeeping
+    // (sequence number, attempt, activity type, times; its result is sealed) and a patch marker's
+    // id (the start-authority check's).
     const sealed = found.filter(({ payload }) => isEncrypted(payload));
     const unsealed = found.filter(({ payload }) => !isEncrypted(payload));
     for (const { path, payload } of unsealed) {
+      const json = JSON.parse(payloadText({ data: payload.data }));
+      if (/\.details\.patch-data\.payloads\.0$/.test(path)) {
+        expect(json).toEqual({ id: START_AUTHORITY_PATCH, deprecated: false });
+        continue;
+      }
       expect(path).toMatch(/^events\.\d+\.markerRecordedEventAttributes\.details\.data\.payloads\.0$/);
-      expect(Object.keys(JSON.parse(payloadText({ data: payload.data })))).toEqual(
+      expect(Object.keys(json)).toEqual(
         expect.arrayContaining(['seq', 'attempt', 'activity_id', 'activity_type']),
       );
     }

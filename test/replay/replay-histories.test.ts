@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
-import { testDataConverter } from '../support/payload-keys.js';
+import { testWorkerDataConverter } from '../support/payload-keys.js';
 
 const HISTORIES = join(import.meta.dirname, 'histories');
 
@@ -22,9 +22,10 @@ describe('recorded release histories', () => {
       })),
     );
     const replayed: string[] = [];
-    // Histories recorded since payload encryption are sealed with the test stacks' fixed key; older
-    // ones are in clear and pass through the codec unchanged.
-    const options = { workflowsPath: WORKFLOWS_PATH, dataConverter: testDataConverter };
+    // With the workers' own converter. Histories recorded since payload encryption are sealed with
+    // the test stacks' fixed key; older ones are in clear, which releases started before the trust
+    // boundary (no start-authority marker) still accept.
+    const options = { workflowsPath: WORKFLOWS_PATH, dataConverter: testWorkerDataConverter };
     for await (const result of Worker.runReplayHistories(options, histories)) {
       expect(result.error, `${result.workflowId}: ${String(result.error)}`).toBeUndefined();
       replayed.push(result.workflowId);

@@ -7,4 +7,6 @@ export const TEST_PAYLOAD_KEY_ENTRY = `test-p1:${Buffer.alloc(32, 7).toString('b
 export const testPayloadKeys = parsePayloadKeys(TEST_PAYLOAD_KEY_ENTRY, 'test payload keys');
 /** What a test client needs to read the results, queries and failures of the test stacks' releases. */
 export const testDataConverter = payloadEncryption(testPayloadKeys).dataConverter;
+/** What a worker of the test stacks uses: it also marks payloads that arrive unsealed. */
+export const testWorkerDataConverter = payloadEncryption(testPayloadKeys).workerDataConverter;
 export const testPayloadKeyEnv = { [PAYLOAD_KEYS_ENV]: TEST_PAYLOAD_KEY_ENTRY };

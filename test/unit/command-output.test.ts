@@ -45,14 +45,14 @@ describe('runCommand output', () => {
   });
 
   it('redacts a secret even when the cut falls in the middle of it', async () => {
-    process.env.RUNWAY_TEST_CUT_SECRET = 'cut-secret-0123456789';
+    process.env.EDM_TEST_CUT_SECRET = 'cut-secret-0123456789';
     // The secret straddles the start of the last 64 KiB: only its end survives the cut.
     const script = `const s = process.env.TOKEN; process.stdout.write(s + "y".repeat(${CAPTURE_LIMIT_BYTES} - 9))`;
     const result = await runCommand(
       {
         argv: [process.execPath, '-e', script],
         timeoutMs: 30_000,
-        envFrom: { TOKEN: 'RUNWAY_TEST_CUT_SECRET' },
+        envFrom: { TOKEN: 'EDM_TEST_CUT_SECRET' },
       },
       {},
       { cwd: process.cwd() },

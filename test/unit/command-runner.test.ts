@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../activities/drivers/command-runner.js';
 import { fillPlaceholders, unfilledPlaceholders } from '../../config/command-template.js';
@@ -21,7 +24,7 @@ describe('command placeholders', () => {
 
 describe('runCommand', () => {
   it('runs an argument array without a shell and passes only named environment variables', async () => {
-    process.env.RUNWAY_TEST_SECRET_SOURCE = 'from-the-worker';
+    process.env.EDM_TEST_SECRET_SOURCE = 'from-the-worker';
     process.env.RUNWAY_TEST_NOT_PASSED = 'hidden';
     const result = await runCommand(
       {
@@ -33,7 +36,7 @@ describe('runCommand', () => {
           '{arg}',
         ],
         timeoutMs: 10_000,
-        envFrom: { DEPLOY_KEY: 'RUNWAY_TEST_SECRET_SOURCE' },
+        envFrom: { DEPLOY_KEY: 'EDM_TEST_SECRET_SOURCE' },
       },
       { arg: '1.2.0' },
       { cwd: process.cwd() },
@@ -55,8 +58,28 @@ describe('runCommand', () => {
     });
   });
 
+  it('refuses, before spawning anything, to hand a command one of Runway’s own variables', async () => {
+    const marker = join(tmpdir(), `runway-command-refused-${process.pid}`);
+    process.env.RUNWAY_DECISION_KEYS ??= 'k1:not-a-real-key';
+    const refused = runCommand(
+      {
+        argv: [process.execPath, '-e', `require("fs").writeFileSync(${JSON.stringify(marker)}, process.env.K)`],
+        timeoutMs: 10_000,
+        envFrom: { K: 'RUNWAY_DECISION_KEYS' },
+      },
+      {},
+      { cwd: process.cwd() },
+    );
+    await expect(refused).rejects.toMatchObject({
+      type: 'CommandRefused',
+      nonRetryable: true,
+      message: expect.stringMatching(/RUNWAY_DECISION_KEYS: it is one of Runway's own variables/),
+    });
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('never lets a value passed through envFrom out in the output', async () => {
-    process.env.RUNWAY_TEST_DEPLOY_PASSWORD = 'hunter2-very-secret';
+    process.env.EDM_TEST_DEPLOY_PASSWORD = 'hunter2-very-secret';
     const result = await runCommand(
       {
         argv: [
@@ -65,7 +88,7 @@ describe('runCommand', () => {
           'console.log("password is", process.env.PASSWORD); console.error(process.env.PASSWORD)',
         ],
         timeoutMs: 10_000,
-        envFrom: { PASSWORD: 'RUNWAY_TEST_DEPLOY_PASSWORD' },
+        envFrom: { PASSWORD: 'EDM_TEST_DEPLOY_PASSWORD' },
       },
       {},
       { cwd: process.cwd() },

@@ -58,6 +58,27 @@ describe('per-environment credentials', () => {
     }
   });
 
+  it('refuses to hand a command any of Runway’s own variables: RUNWAY_*, and what runway.yml names for itself', async () => {
+    for (const source of ['RUNWAY_{ENVIRONMENT}_DECISION_KEYS', 'RUNWAY_DECISION_KEYS{ENVIRONMENT}']) {
+      await cp(DEFAULT_CONFIG_DIR, join(dir, 'config'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+      await withIntegrationSecret(source);
+      const error = await loadConfig(join(dir, 'config')).catch((caught: unknown) => caught);
+      expect(error, source).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems[0]).toMatchObject({
+        path: 'commands.integration-tests.envFrom.SUITE_TOKEN',
+        message: expect.stringMatching(/is one of Runway's own variables/),
+      });
+    }
+    // A database URL variable runway.yml names for Runway itself, outside the RUNWAY_ prefix.
+    await cp(DEFAULT_CONFIG_DIR, join(dir, 'config'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    const settingsFile = join(dir, 'config/runway.yml');
+    const settings = await readFile(settingsFile, 'utf8');
+    await writeFile(settingsFile, settings.replace('urlEnv: RUNWAY_DATABASE_URL', 'urlEnv: OPS_TEST_DATABASE_URL'));
+    await withIntegrationSecret('OPS_{ENVIRONMENT}_DATABASE_URL');
+    const error = await loadConfig(join(dir, 'config')).catch((caught: unknown) => caught);
+    expect((error as ConfigError).problems[0]?.message).toMatch(/OPS_TEST_DATABASE_URL \(test\) is one of Runway's own/);
+  });
+
   it('refuses one variable shared by every environment', async () => {
     await withIntegrationSecret('EDM_WEB_SUITE_TOKEN');
     const error = await loadConfig(join(dir, 'config')).catch((caught: unknown) => caught);

@@ -34,6 +34,7 @@ import type {
 } from '../../workflows/release-model.js';
 import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
 import { claimFor, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
+import { authorisedArgs, startAuthorityStandIns } from '../support/start-authority.js';
 import { createTimeSkippingTestEnv } from '../support/temporal-test-env.js';
 
 const MINUTE = 60_000;
@@ -58,6 +59,7 @@ function standIns(options: { holdProductionDeploy?: Promise<void> } = {}) {
   };
   const activities: Partial<RunwayActivities> = {
     ...createDecisionActivities({ decisionKeys: testDecisionKeys } as never),
+    ...startAuthorityStandIns(),
     async inspectTarget(target) {
       return {
         activeColour: active[target.environment] ?? null,
@@ -215,7 +217,7 @@ async function runRelease(
     const handle = await env.client.workflow.start(releaseWorkflowV2, {
       taskQueue,
       workflowId: releaseId,
-      args: [input],
+      args: authorisedArgs('releaseWorkflowV2', releaseId, input, new Date(await env.currentTimeMs())),
     });
     const state = () => handle.query(releaseStateQuery);
     const until = async (check: (current: ReleaseState) => boolean) => {

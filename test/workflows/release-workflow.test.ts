@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,10 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecisionActivities } from '../../activities/decision-activities.js';
 import type { RunwayActivities } from '../../activities/index.js';
 import type { ReleaseTransition } from '../../activities/record-activities.js';
+import type { RefusedStart } from '../../activities/start-authority-activities.js';
 import type { ReleaseAlert } from '../../alerts/notifier.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import { authoriseStart } from '../../security/start-authority.js';
 import { WORKFLOWS_PATH } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from '../../workflows/release-messages.js';
 import type {
@@ -35,6 +37,7 @@ import type {
 } from '../../workflows/release-model.js';
 import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
+import { authorisedArgs, startAuthorityStandIns } from '../support/start-authority.js';
 import { createTimeSkippingTestEnv } from '../support/temporal-test-env.js';
 
 interface Call {
@@ -135,6 +138,7 @@ function standInActivities(options: StandInOptions = {}) {
   let switchBackFailures = options.switchBackFailuresIn?.times ?? 0;
   const activities: RunwayActivities = {
     ...createDecisionActivities({ decisionKeys: testDecisionKeys } as never),
+    ...startAuthorityStandIns(),
     // Plans here neither ask what production runs (the API does, before a start) nor change configuration.
     ...unusedActivities('inspectDeployment', 'currentConfig', 'applyConfig', 'checkConfig'),
     async inspectTarget(target) {
@@ -333,9 +337,13 @@ function standInActivities(options: StandInOptions = {}) {
   return { activities, calls, active, transitions, alerts };
 }
 
-/** Open from the epoch to far in the future: the tests that are not about windows never wait. */
+/**
+ * Open from the epoch to far in the future: the tests that are not about windows never wait. Far
+ * indeed: the test server's clock moves ten years whenever a client waits on an execution with
+ * nothing left to wait for, so a run of this file ends decades ahead.
+ */
 const ALWAYS_OPEN = Object.assign(new DeclaredCalendar(), {
-  windows: [{ start: 0, end: Date.parse('2100-01-01') }],
+  windows: [{ start: 0, end: Date.parse('3000-01-01') }],
 });
 
 /**
@@ -415,7 +423,12 @@ async function runRelease(
     const handle = await env.client.workflow.start(releaseWorkflowV2, {
       taskQueue,
       workflowId: releaseId,
-      args: [{ ...(options.adjust ? options.adjust(structuredClone(input)) : input), releaseId }],
+      args: authorisedArgs(
+        'releaseWorkflowV2',
+        releaseId,
+        { ...(options.adjust ? options.adjust(structuredClone(input)) : input), releaseId },
+        new Date(await env.currentTimeMs()),
+      ),
     });
     const state = () => handle.query(releaseStateQuery);
     const until = async (check: (current: ReleaseState) => boolean) => {
@@ -471,6 +484,103 @@ const productionCalls = (calls: Call[]) =>
       call.environment === 'production' &&
       !['inspectTarget', 'measureBaseline', 'bakeService'].includes(call.activity),
   );
+
+/**
+ * The result of an execution that ends on its own, without unlocking time skipping: the test server
+ * skips ten years when a client waits on a workflow that has nothing left to wait for.
+ */
+function outcomeWithoutSkipping(workflowId: string): Promise<unknown> {
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  return client.workflow.getHandle(workflowId).result();
+}
+
+describe('a start Runway’s API did not authorise', () => {
+  it('runs nothing but the check and the refusal, and ends failed: no authority, another id, another key, stale', async () => {
+    const { activities, calls, transitions } = standInActivities();
+    const refused: RefusedStart[] = [];
+    Object.assign(activities, startAuthorityStandIns(refused));
+    const taskQueue = `release-test-${++sequence}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities,
+    });
+    await worker.runUntil(async () => {
+      const now = new Date(await env.currentTimeMs());
+      const attempts: [string, (id: string, release: ReleaseInput) => unknown[], RegExp][] = [
+        ['none', (_id, release) => [release], /carries no start authority/],
+        [
+          'other-id',
+          (_id, release) => authorisedArgs('releaseWorkflowV2', 'another-release', release, now),
+          /for workflow id another-release/,
+        ],
+        [
+          'other-key',
+          (id, release) => [
+            release,
+            authoriseStart(foreignDecisionKeys, 'releaseWorkflowV2', id, release, now),
+          ],
+          /signature does not match/,
+        ],
+        [
+          'stale',
+          (id, release) =>
+            authorisedArgs('releaseWorkflowV2', id, release, new Date(now.getTime() - 6 * 60_000)),
+          /authorised for 5 minutes/,
+        ],
+      ];
+      for (const [name, argsFor, reason] of attempts) {
+        const releaseId = `edm-web-regular-1.1.0-unauthorised-${name}-${sequence}`;
+        const handle = await env.client.workflow.start('releaseWorkflowV2', {
+          taskQueue,
+          workflowId: releaseId,
+          args: argsFor(releaseId, { ...input, releaseId }),
+        });
+        const failure = await outcomeWithoutSkipping(handle.workflowId).catch((error: unknown) => error);
+        expect(failure, name).toBeInstanceOf(WorkflowFailedError);
+        expect((failure as WorkflowFailedError).cause, name).toMatchObject({
+          type: 'StartNotAuthorised',
+          message: expect.stringMatching(reason),
+        });
+        expect(refused.at(-1), name).toMatchObject({
+          workflowId: releaseId,
+          reason: expect.stringMatching(reason),
+        });
+      }
+    });
+    expect(refused).toHaveLength(4);
+    expect(calls).toEqual([]);
+    expect(transitions).toEqual([]);
+  });
+
+  it('still ends failed when the refusal cannot be recorded (the database is down)', async () => {
+    const { activities, calls } = standInActivities();
+    Object.assign(activities, startAuthorityStandIns(), {
+      async recordRefusedStart() {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      },
+    });
+    const taskQueue = `release-test-${++sequence}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities,
+    });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('releaseWorkflowV2', {
+        taskQueue,
+        workflowId: `edm-web-regular-1.1.0-unauthorised-nodb-${sequence}`,
+        args: [{ ...input, releaseId: 'x' }],
+      });
+      await expect(outcomeWithoutSkipping(handle.workflowId)).rejects.toMatchObject({
+        cause: { type: 'StartNotAuthorised' },
+      });
+    });
+    expect(calls).toEqual([]);
+  });
+});
 
 describe('a regular release on the v2 engine', () => {
   it('deploys to production once a PM and a tech lead, two people, approve; the API gets the verdicts', async () => {

@@ -3,18 +3,22 @@
 // histories recorded from this code (test/replay/histories/regular-release-*.json) must keep
 // replaying. Never change what this file does: see "Changing workflow code" in the README.
 // Known limit, kept for compatibility: v1 trusts the approver and roles an approval signal claims.
+// The API no longer starts this engine, so an execution started after the trust boundary (behind
+// patched(), see ../start-authority.ts) is someone else's and is refused before it does anything.
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { statusKey } from '../search-attributes.js';
+import { refuseStart, START_AUTHORITY_PATCH } from '../start-authority.js';
 import { recordActivities, stepActivities, targetActivities } from './activity-proxies-v1.js';
 import { ApprovalGate } from './approval-gate-v1.js';
 import { CompensationStack } from './compensation-stack-v1.js';
@@ -41,6 +45,7 @@ class ReleaseRejected extends Error {}
 const now = (): string => new Date().toISOString();
 
 export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseOutcome> {
+  if (patched(START_AUTHORITY_PATCH)) return refuseStart('Runway no longer starts the v1 release engine');
   const state: ReleaseState = {
     releaseId: input.releaseId,
     status: 'running',
