@@ -1,12 +1,16 @@
 // Puts the hono app on a Node HTTP server.
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.js';
 
 export interface RunningApi {
   url: string;
-  close(): Promise<void>;
+  /** Stops listening; requests still running get `graceMs` (default 5 s), then their connections are cut. */
+  close(graceMs?: number): Promise<void>;
 }
+
+const CLOSE_GRACE_MS = 5_000;
 
 export interface ServeOptions {
   /** 127.0.0.1 keeps the API on this machine; 0.0.0.0 exposes it (in a container, say). */
@@ -25,8 +29,17 @@ export function serveApi(
       server.off('error', reject);
       resolve({
         url: `http://${reachableHost(hostname)}:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+        // A request waiting on something that never answers (a workflow, the database) must not
+        // hold a shutdown open: after the grace, its connection is cut.
+        close: (graceMs = CLOSE_GRACE_MS) =>
+          new Promise<void>((done, fail) => {
+            const cut = setTimeout(() => (server as Server).closeAllConnections(), graceMs);
+            server.close((error) => {
+              clearTimeout(cut);
+              if (error) fail(error);
+              else done();
+            });
+          }),
       });
     });
     // Port taken, address not available: the caller hears about it instead of a process crash.

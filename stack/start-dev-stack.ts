@@ -17,7 +17,7 @@ import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
 import { loadConfig } from '../config/load-config.js';
 import { MIGRATION_DATABASE_URL_ENV, provisionApplicationRole } from '../db/application-role.js';
 import { migrateDatabase } from '../db/migrate-database.js';
-import { startDemoTarget } from '../demo/target/demo-target.js';
+import { killRecordedInstances, startDemoTarget } from '../demo/target/demo-target.js';
 import { createLogger, type Logger, logFile } from '../logging/logger.js';
 import { temporalSdkLogger } from '../worker/temporal-sdk-logger.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
@@ -45,8 +45,13 @@ const PIDS_DIR = join(STATE_DIR, 'pids');
 /** This launcher's own record: one stack per state folder (they would share ports and data). */
 const LAUNCHER_RECORD = join(STATE_DIR, 'launcher.json');
 const LOG_PATH = join(STATE_DIR, 'logs', 'runway.log');
-/** Longer than the worker's 30 s grace for running deploys; then the servers are killed. */
-const STOP_DEADLINE_MS = 60_000;
+const DEMO_STATE_FILE = join(STATE_DIR, 'demo', 'state.json');
+/**
+ * Ctrl-C ends everything within this, whatever the workflows do: the worker drains for its grace
+ * time and gives up at its force time (worker/create-release-worker.ts), the servers stop in order;
+ * whatever is still running at the deadline is killed.
+ */
+const STOP_DEADLINE_MS = 40_000;
 /** PostgreSQL's fast shutdown of a leftover cluster checkpoints first. */
 const LEFTOVER_STOP_GRACE_MS = 30_000;
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
@@ -99,10 +104,11 @@ function shutDown(code: number, quietly = false): Promise<never> {
   return shuttingDown;
 }
 
-/** The servers recorded in the pid folder are killed outright; the demo instances are stopped on the next start. */
+/** The servers recorded in the pid folder and the demo's instances are killed outright. */
 function forceExit(code: number): never {
   say('not stopped in time: killing the servers');
   killRecordedProcesses(PIDS_DIR);
+  killRecordedInstances(DEMO_STATE_FILE);
   process.exit(code);
 }
 
@@ -162,7 +168,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   const layout = demoTargetLayout(config, { withSender: true });
   const demo = await startDemoTarget({
     ...layout,
-    stateFile: join(STATE_DIR, 'demo', 'state.json'),
+    stateFile: DEMO_STATE_FILE,
     log: (line) => log.info({ component: 'demo-target' }, line),
   });
   stops.push(demo.stop);

@@ -18,7 +18,12 @@ import type { Logger } from '../logging/logger.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
 import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
-import { createReleaseWorker } from '../worker/create-release-worker.js';
+import { createReleaseWorker, SHUTDOWN_FORCE_MS } from '../worker/create-release-worker.js';
+
+/** How long each part of Runway may take to stop once asked (the worker: its own force time first). */
+const PART_STOP_MS = 3_000;
+/** Requests still running when the API stops get this long before their connections are cut. */
+const API_CLOSE_GRACE_MS = 2_000;
 
 export interface RunwayOptions {
   config: RunwayConfig;
@@ -48,7 +53,11 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
   await checkRunbooks(config, options.runbookDir);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const decisionKeys = loadDecisionKeys(options.env);
-  const { codec: payloadCodec, dataConverter } = payloadEncryptionFromEnvironment(options.env);
+  const {
+    codec: payloadCodec,
+    dataConverter,
+    workerDataConverter,
+  } = payloadEncryptionFromEnvironment(options.env);
   const calendars = new ReleaseCalendars(config);
   const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
@@ -63,7 +72,8 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     logger: logger.child({ component: 'worker' }),
     workingDirectory: options.workingDirectory,
     decisionKeys,
-    dataConverter,
+    config,
+    dataConverter: workerDataConverter,
     calendar: options.windowCalendar ?? calendars,
     // Channel URLs and SMTP credentials are the worker's secrets: its own environment's.
     alerting: alertingSettingsFrom(config, options.env ? { ...process.env, ...options.env } : process.env),
@@ -110,13 +120,26 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     pool,
     service,
     async stop() {
-      await api.close();
+      // Each part is stopped whatever the one before did: a worker that could not drain in time
+      // (a workflow task that never ends) still lets the connections and the pool close.
+      // Each is bounded too: the pool waits for the queries under way, which a database that does
+      // not answer never ends.
+      const settle = (what: string, stopping: Promise<unknown>, limitMs = PART_STOP_MS) =>
+        Promise.race([
+          stopping,
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`not stopped within ${limitMs} ms`)), limitMs).unref(),
+          ),
+        ]).catch((error: unknown) => logger.warn({ err: String(error) }, `while stopping ${what}`));
+      await settle('the API', api.close(API_CLOSE_GRACE_MS));
       // The SDK drains the worker on SIGINT/SIGTERM by itself; shut it down only if it still runs.
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
-      await clientConnection.close();
-      await workerConnection.close();
-      await pool.end();
+      await settle('the worker', workerRun, SHUTDOWN_FORCE_MS + PART_STOP_MS);
+      await Promise.all([
+        settle('the client connection', clientConnection.close()),
+        settle('the worker connection', workerConnection.close()),
+        settle('the database pool', pool.end()),
+      ]);
     },
   };
 }

@@ -11,13 +11,14 @@ import { DemoEnvironment } from './environment.js';
 import { configFileFor, EnvironmentConfig } from './environment-config.js';
 import { closeServer, listenLocally } from './http-server.js';
 import { environmentNameSchema } from './model.js';
-import { killOrphanedInstance } from './processes.js';
+import { killOrphanedInstance, readCommandLine } from './processes.js';
 import { SenderPool, type SenderPorts } from './sender-pool.js';
 import {
   createStateWriter,
   type PersistedEnvironment,
   type PersistedState,
   readStateFile,
+  readStateFileNow,
 } from './state-file.js';
 import { startPoolProxy, startTrafficProxy, type TrafficProxy } from './traffic-proxy.js';
 
@@ -118,9 +119,9 @@ function firstDeployment(initialVersion: string): PersistedEnvironment {
 
 const NOTHING_DEPLOYED: PersistedEnvironment = { activeColour: null, colours: { blue: null, green: null } };
 
-/** A crashed agent leaves its instances running and holding their ports; clear them before spawning. */
-async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
-  const recorded = Object.entries(saved.environments).flatMap(([name, environment]) => [
+/** The instances a state records, with the server each runs. */
+function recordedInstances(saved: PersistedState) {
+  return Object.entries(saved.environments).flatMap(([name, environment]) => [
     ...Object.entries(environment.colours).flatMap(([colour, deployment]) =>
       deployment?.pid ? [{ label: `${name}/${colour}`, pid: deployment.pid, server: SERVER }] : [],
     ),
@@ -128,13 +129,40 @@ async function killOrphans(saved: PersistedState, log: (line: string) => void): 
       deployment.pid ? [{ label: `${name}/${instance}`, pid: deployment.pid, server: SENDER_SERVER }] : [],
     ),
   ]);
+}
+
+/** A crashed agent leaves its instances running and holding their ports; clear them before spawning. */
+async function killOrphans(saved: PersistedState, log: (line: string) => void): Promise<void> {
   await Promise.all(
-    recorded.map(async ({ label, pid, server }) => {
+    recordedInstances(saved).map(async ({ label, pid, server }) => {
       const outcome = await killOrphanedInstance(pid, [server.bundle, server.source], STOP_GRACE_MS);
       if (outcome === 'killed') log(`${label}: stopped instance pid ${pid} left over from a previous run`);
       if (outcome === 'not-ours') log(`${label}: recorded pid ${pid} is now another program; left alone`);
     }),
   );
+}
+
+/**
+ * SIGKILL, at once, to every instance `stateFile` records that still runs one of the demo's servers:
+ * for a process that gives up on stopping in order and must leave no port taken behind it.
+ */
+export function killRecordedInstances(stateFile: string): void {
+  let saved: PersistedState | null;
+  try {
+    saved = readStateFileNow(stateFile);
+  } catch {
+    return;
+  }
+  for (const { pid, server } of saved ? recordedInstances(saved) : []) {
+    const commandLine = readCommandLine(pid);
+    if (commandLine === null || ![server.bundle, server.source].some((path) => commandLine.includes(path)))
+      continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }
 
 /** The environments as recorded, or as on a first start; every change is written to `stateFile`. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -42,6 +43,22 @@ export async function readStateFile(path: string): Promise<PersistedState | null
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
+  return parseStateFile(path, text);
+}
+
+/** The same, at once: for a process that must stop its instances before it exits. */
+export function readStateFileNow(path: string): PersistedState | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseStateFile(path, text);
+}
+
+function parseStateFile(path: string, text: string): PersistedState {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_CONFIG_DIR } from '../../config/load-config.js';
@@ -302,6 +303,43 @@ describe('npm start', () => {
     expect(running(started)).toEqual(started);
     await stopWithCtrlC(second);
     expect(await stillRunning([...leftBehind, ...started])).toEqual([]);
+  });
+
+  it('ends everything within 45 s of Ctrl-C while a workflow task never ends (its record write is blocked)', async () => {
+    const stateDir = join(dir, 'state-stuck');
+    const stack = await startStack({ stateDir });
+    const id = demoReleaseId(stack);
+    await expect
+      .poll(() => releaseStatus(stateDir, id), { timeout: 60_000, interval: 500 })
+      .toBe('awaiting-approval');
+    const servers = serverProcesses(stateDir);
+    // Another session holds the release's row: the approval's record write waits on it, times out
+    // and is retried for as long as the row stays locked, inside one workflow task.
+    const blocker = new pg.Client(`postgres://runway:runway@127.0.0.1:${ports.postgres}/runway`);
+    blocker.on('error', () => {}); // the server goes away under it while the stack stops
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM releases WHERE id = $1 FOR UPDATE', [id]);
+    const approval = fetch(`http://localhost:${ports.api}/api/v1/releases/${id}/approvals`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await tokenOf(stateDir, 'RUNWAY_TOKEN_PM_LI')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ decision: 'approve' }),
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const stopping = Date.now();
+    stack.process.kill('SIGINT');
+    await stack.process;
+    const tookMs = Date.now() - stopping;
+    console.info(`stopped ${tookMs} ms after Ctrl-C with a workflow task stuck in retries`);
+    expect(tookMs).toBeLessThan(45_000);
+    expect(await boundPorts()).toEqual([]);
+    expect(await stillRunning(servers)).toEqual([]);
+    await approval;
+    await blocker.end().catch(() => {});
   });
 
   it('stops everything and exits on Ctrl-C when nobody reads its output any more (npm start | tee, tee gone)', async () => {
