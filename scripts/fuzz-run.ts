@@ -16,7 +16,7 @@ import { environmentsDeployedBy, resolveReleasePlan } from '../runbooks/resolve-
 import { DEMO_SERVICE } from '../stack/demo-target-layout.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
 import { startTestStack, type TestStack } from '../test/support/runway-stack.js';
-import { WORKFLOWS_PATH } from '../worker/create-release-worker.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../worker/create-release-worker.js';
 import { RELEASE_TYPES, type ReleaseType } from '../workflows/release-model.js';
 import { settledConsistencyProblems } from './fuzz-invariants.js';
 import {
@@ -311,7 +311,7 @@ export async function runApiFuzz(options: FuzzOptions): Promise<FuzzOutcome> {
   await mkdir(artifacts, { recursive: true });
   const started = Date.now();
   const runbookDir = await fuzzRunbookDir(artifacts);
-  const stack = await startTestStack(await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }), {
+  const stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
     configure: configureForFuzzing,
     windowCalendar: FUZZ_WINDOW_CALENDAR,
     runbookDir,
