@@ -1,7 +1,7 @@
 // Wires the release workflows and activities onto a task queue. Workers scale horizontally: run as
 // many as needed against the same queue.
 import { fileURLToPath } from 'node:url';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { type BundleOptions, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';

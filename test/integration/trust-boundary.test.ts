@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowIdReusePolicy } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principalFor } from '../../api/principal.js';
@@ -357,7 +357,7 @@ describe('a release run again, reset or talked to in clear', () => {
       requestId: `reset-${process.pid}`,
     });
     const closed = await closedWithin(insider, id, Date.now(), resetRun ?? undefined);
-    expect(["TERMINATED", "FAILED"]).toContain(closed.status);
+    expect(['TERMINATED', 'FAILED']).toContain(closed.status);
     expect(closed.ms).toBeLessThan(30_000);
     expect(actionsSince(before)).toEqual([]);
     expect(await servedVersion('production')).toBe('3.3.0');

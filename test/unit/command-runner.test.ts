@@ -63,7 +63,11 @@ describe('runCommand', () => {
     process.env.RUNWAY_DECISION_KEYS ??= 'k1:not-a-real-key';
     const refused = runCommand(
       {
-        argv: [process.execPath, '-e', `require("fs").writeFileSync(${JSON.stringify(marker)}, process.env.K)`],
+        argv: [
+          process.execPath,
+          '-e',
+          `require("fs").writeFileSync(${JSON.stringify(marker)}, process.env.K)`,
+        ],
         timeoutMs: 10_000,
         envFrom: { K: 'RUNWAY_DECISION_KEYS' },
       },

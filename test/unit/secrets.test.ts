@@ -60,7 +60,10 @@ describe('per-environment credentials', () => {
 
   it('refuses to hand a command any of Runway’s own variables: RUNWAY_*, and what runway.yml names for itself', async () => {
     for (const source of ['RUNWAY_{ENVIRONMENT}_DECISION_KEYS', 'RUNWAY_DECISION_KEYS{ENVIRONMENT}']) {
-      await cp(DEFAULT_CONFIG_DIR, join(dir, 'config'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+      await cp(DEFAULT_CONFIG_DIR, join(dir, 'config'), {
+        recursive: true,
+        filter: (f) => !f.endsWith('.ts'),
+      });
       await withIntegrationSecret(source);
       const error = await loadConfig(join(dir, 'config')).catch((caught: unknown) => caught);
       expect(error, source).toBeInstanceOf(ConfigError);
@@ -73,10 +76,15 @@ describe('per-environment credentials', () => {
     await cp(DEFAULT_CONFIG_DIR, join(dir, 'config'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
     const settingsFile = join(dir, 'config/runway.yml');
     const settings = await readFile(settingsFile, 'utf8');
-    await writeFile(settingsFile, settings.replace('urlEnv: RUNWAY_DATABASE_URL', 'urlEnv: OPS_TEST_DATABASE_URL'));
+    await writeFile(
+      settingsFile,
+      settings.replace('urlEnv: RUNWAY_DATABASE_URL', 'urlEnv: OPS_TEST_DATABASE_URL'),
+    );
     await withIntegrationSecret('OPS_{ENVIRONMENT}_DATABASE_URL');
     const error = await loadConfig(join(dir, 'config')).catch((caught: unknown) => caught);
-    expect((error as ConfigError).problems[0]?.message).toMatch(/OPS_TEST_DATABASE_URL \(test\) is one of Runway's own/);
+    expect((error as ConfigError).problems[0]?.message).toMatch(
+      /OPS_TEST_DATABASE_URL \(test\) is one of Runway's own/,
+    );
   });
 
   it('refuses one variable shared by every environment', async () => {

@@ -29,18 +29,28 @@ describe('start authority', () => {
   it('admits the start it was issued for, whatever the key order its input arrives in', () => {
     const reordered = { version: '1.2.0', plan: { steps: [{ argv: ['x'], id: 'a' }] }, releaseId: 'r-1' };
     expect(checkStartAuthority(testDecisionKeys, start)).toEqual({ authorised: true });
-    expect(checkStartAuthority(testDecisionKeys, { ...start, input: reordered })).toEqual({ authorised: true });
+    expect(checkStartAuthority(testDecisionKeys, { ...start, input: reordered })).toEqual({
+      authorised: true,
+    });
   });
 
   it.each([
     ['no authority', { authority: undefined }, /no start authority/],
     ['a malformed one', { authority: { v: 1, workflowId: 'r-1' } }, /malformed/],
-    ['another type', { workflowType: 'releaseWorkflow' }, /for workflow type releaseWorkflowV2, not releaseWorkflow/],
+    [
+      'another type',
+      { workflowType: 'releaseWorkflow' },
+      /for workflow type releaseWorkflowV2, not releaseWorkflow/,
+    ],
     ['another id', { workflowId: 'r-2' }, /for workflow id r-1, not r-2/],
     ['another input', { input: { ...input, version: '9.9.9' } }, /not the one Runway’s API signed/],
     ['a stale one', { startTime: '2026-12-06T10:05:01Z' }, /authorised for 5 minutes/],
     ['one from the future', { startTime: '2026-12-06T09:57:00Z' }, /authorised for 5 minutes/],
-    ['a changed field', { authority: { ...authority, issuedAt: '2026-12-06T10:04:00Z' } }, /signature does not match/],
+    [
+      'a changed field',
+      { authority: { ...authority, issuedAt: '2026-12-06T10:04:00Z' } },
+      /signature does not match/,
+    ],
     ['an unknown key', { authority: { ...authority, keyId: 'nope' } }, /unknown key id "nope"/],
   ])('refuses %s', (_what, change, reason) => {
     const verdict = checkStartAuthority(testDecisionKeys, { ...start, ...change });
@@ -57,14 +67,17 @@ describe('start authority', () => {
 
   it('can be checked without its age, as the API does before adopting a running start', () => {
     const { startTime: _ignored, ...ageless } = start;
-    expect(checkStartAuthority(testDecisionKeys, { ...ageless, startTime: undefined })).toEqual({ authorised: true });
+    expect(checkStartAuthority(testDecisionKeys, { ...ageless, startTime: undefined })).toEqual({
+      authorised: true,
+    });
   });
 });
 
 describe('payloads that arrive unsealed at a worker', () => {
   const sealedCodec = new PayloadEncryptionCodec(testPayloadKeys);
   const inbound = new InboundScreeningCodec(sealedCodec);
-  const arrive = async (payload: Payload) => payloadConverter.fromPayload(((await inbound.decode([payload])) as Payload[])[0] as Payload);
+  const arrive = async (payload: Payload) =>
+    payloadConverter.fromPayload(((await inbound.decode([payload])) as Payload[])[0] as Payload);
 
   it('tags a value sent in clear, and not one sealed with Runway’s key', async () => {
     const value = { claim: '{}', keyId: 'k', signature: 's' };
