@@ -37,6 +37,10 @@ export const ALERT_KINDS = [
   'expired',
   'superseded',
   'stage-changed',
+  /** A rollback ordered after success did not run: a newer release of the service holds it. */
+  'rollback-refused',
+  /** The release calendar's holiday data ends soon (runway.yml's admins are told once a day). */
+  'calendar-data-ending',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     config,
     tokens: tokensFromEnvironment(config),
     logger,
-    readiness: readinessCheck({ pool, connection }),
+    readiness: readinessCheck({ pool, connection, calendars }),
     calendars,
     payloadCodec: encryption.codec,
     audit: new AuditLog(pool),

@@ -7,8 +7,15 @@ export function readinessCheck(deps: {
   pool: pg.Pool;
   connection: Connection;
   workerRunning?: () => boolean;
+  /** The release calendar: how long it can still answer (said, never a reason to be unready). */
+  calendars?: { effectiveUntil(): Promise<Date | null> };
 }) {
-  return async (): Promise<{ ok: boolean; checks: Record<string, boolean>; down: string[] }> => {
+  return async (): Promise<{
+    ok: boolean;
+    checks: Record<string, boolean>;
+    down: string[];
+    calendar?: { effectiveUntil: string | null };
+  }> => {
     const checks: Record<string, boolean> = {
       database: await deps.pool.query('SELECT 1').then(
         () => true,
@@ -21,6 +28,12 @@ export function readinessCheck(deps: {
     };
     if (deps.workerRunning) checks.worker = deps.workerRunning();
     const down = Object.keys(checks).filter((name) => !checks[name]);
-    return { ok: down.length === 0, checks, down };
+    const effectiveUntil = await deps.calendars?.effectiveUntil().catch(() => null);
+    return {
+      ok: down.length === 0,
+      checks,
+      down,
+      ...(deps.calendars ? { calendar: { effectiveUntil: effectiveUntil?.toISOString() ?? null } } : {}),
+    };
   };
 }

@@ -6,8 +6,9 @@ import type { WindowCalendar, WindowCheckRequest } from '../activities/calendar-
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { WindowCheck } from '../workflows/release-model.js';
 import { loadCalendarConfig } from './calendar-schema.js';
-import { CalendarDataExhausted, HolidayCalendar } from './holiday-calendar.js';
+import { CalendarDataExhausted } from './holiday-calendar.js';
 import {
+  ALL_RULES,
   nextAllowedMoment,
   type ReleaseCalendar,
   releaseCalendar,
@@ -17,7 +18,11 @@ import {
 export interface CalendarView {
   environment: string;
   timeZone: string;
-  /** The last date the holiday data vouches for; null for a calendar without holiday data. */
+  /**
+   * The effective end of the holiday data: the last instant a check can answer (ISO, UTC). Earlier
+   * than the data's last date, since an answer about a day looks ahead (the day before a holiday, a
+   * major holiday's freeze). Null for a calendar without holiday data.
+   */
   holidayDataUntil: string | null;
   windows: { start: string; end: string }[];
   freezes: { start: string; end: string; reason: string }[];
@@ -66,18 +71,32 @@ export class ReleaseCalendars implements WindowCalendar, CalendarSource {
   }
 
   /**
-   * A warning when the holiday data ends within `days` of `now` (R-WINDOW-4): past its end releases
-   * wait for an override or a calendar update, so whoever runs Runway hears it at every start.
+   * The effective end of the holiday data over every environment: the last instant at which a check
+   * of a regular release (windows and freezes) still answers, in the environment whose answers end
+   * first. Null when no calendar has holiday data (weekends only: it never ends).
+   */
+  async effectiveUntil(): Promise<Date | null> {
+    let earliest: Date | null = null;
+    for (const environment of Object.keys(this.config.environments)) {
+      const until = lastAnswerableInstant(await this.calendarOf(environment));
+      if (until && (!earliest || until < earliest)) earliest = until;
+    }
+    return earliest;
+  }
+
+  /**
+   * A warning when the holiday data's effective end is within `days` of `now` (R-WINDOW-4): past it
+   * releases wait for an override or a calendar update, so whoever runs Runway hears it at every start.
    */
   async dataEndWarning(now: Date, days = 60): Promise<string | undefined> {
-    const config = await loadCalendarConfig(this.config.calendarFile);
-    const { dataUntil } = new HolidayCalendar(config.country, config.holidays);
-    if (dataUntil === null) return undefined;
-    const left = Math.floor((Date.parse(`${dataUntil}T23:59:59Z`) - now.getTime()) / 86_400_000);
+    const until = await this.effectiveUntil();
+    if (until === null) return undefined;
+    const left = Math.floor((until.getTime() - now.getTime()) / 86_400_000);
     if (left > days) return undefined;
+    const what = `add next year's official schedule to ${this.config.calendarFile} (holidays.add, holidays.workdays, holidays.dataUntil)`;
     return left < 0
-      ? `the release calendar's holiday data ended on ${dataUntil}: production releases wait for an override until next year's schedule is added to ${this.config.calendarFile} (holidays.add, holidays.workdays, holidays.dataUntil)`
-      : `the release calendar's holiday data ends on ${dataUntil} (in ${left} days): add next year's official schedule to ${this.config.calendarFile} (holidays.add, holidays.workdays, holidays.dataUntil) before then`;
+      ? `the release calendar cannot answer since ${until.toISOString()} (its holiday data has ended): regular releases wait at their release window for an override until you ${what}`
+      : `the release calendar answers until ${until.toISOString()} (in ${left} days; its holiday data ends soon after, and a day's answer looks ahead): ${what} before then`;
   }
 
   async view(environment: string, from: Date, to: Date): Promise<CalendarView> {
@@ -86,7 +105,7 @@ export class ReleaseCalendars implements WindowCalendar, CalendarSource {
     return {
       environment,
       timeZone: calendar.timeZone,
-      holidayDataUntil: calendar.holidays.dataUntil,
+      holidayDataUntil: lastAnswerableInstant(calendar)?.toISOString() ?? null,
       windows: windows.map((window) => ({
         start: window.start.toISOString(),
         end: window.end.toISOString(),
@@ -98,4 +117,50 @@ export class ReleaseCalendars implements WindowCalendar, CalendarSource {
       })),
     };
   }
+}
+
+const MINUTE_MS = 60_000;
+/** How far before the data's last date an answer can stop: the longest look-ahead is a holiday freeze. */
+const LOOK_BACK_MS = 400 * 86_400_000;
+
+/**
+ * The last instant (to the minute) at which the calendar still answers whether a regular release may
+ * go: a check past it throws CalendarDataExhausted. Answers only get harder further on (a later day
+ * needs later days), so a binary search between the data's end and a year before it finds it.
+ */
+export function lastAnswerableInstant(calendar: ReleaseCalendar): Date | null {
+  const { dataUntil } = calendar.holidays;
+  if (dataUntil === null) return null;
+  // The file is read anew on every question; the answer changes only with what it says.
+  const key = `${calendar.timeZone}\u0000${JSON.stringify(calendar.config)}`;
+  const known = lastAnswerable.get(key);
+  if (known !== undefined) return known;
+  const found = searchLastAnswerable(calendar, dataUntil);
+  if (lastAnswerable.size >= 64) lastAnswerable.clear();
+  lastAnswerable.set(key, found);
+  return found;
+}
+
+const lastAnswerable = new Map<string, Date | null>();
+
+function searchLastAnswerable(calendar: ReleaseCalendar, dataUntil: string): Date | null {
+  const answers = (at: number) => {
+    try {
+      nextAllowedMoment(calendar, new Date(at), ALL_RULES);
+      return true;
+    } catch (error) {
+      if (error instanceof CalendarDataExhausted) return false;
+      throw error;
+    }
+  };
+  let high = Date.parse(`${dataUntil}T00:00:00Z`) + 2 * 86_400_000;
+  let low = high - LOOK_BACK_MS;
+  if (!answers(low)) return null;
+  if (answers(high)) return new Date(high);
+  while (high - low > MINUTE_MS) {
+    const middle = low + Math.floor((high - low) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (answers(middle)) low = middle;
+    else high = middle;
+  }
+  return new Date(low);
 }

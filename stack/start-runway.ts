@@ -5,6 +5,7 @@ import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import { alertingSettingsFrom } from '../alerts/alert-message.js';
+import { CalendarNotices } from '../alerts/calendar-notices.js';
 import { createApp } from '../api/create-app.js';
 import { tokensFromEnvironment } from '../api/principal.js';
 import { readinessCheck } from '../api/readiness.js';
@@ -92,6 +93,13 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
   });
   const calendarWarning = await calendars.dataEndWarning(new Date());
   if (calendarWarning) logger.warn(calendarWarning);
+  const notices = new CalendarNotices({
+    pool,
+    logger: logger.child({ component: 'calendar' }),
+    calendars,
+    alerting: alertingSettingsFrom(config, options.env ? { ...process.env, ...options.env } : process.env),
+    calendarFile: config.calendarFile,
+  }).start();
   // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
   await service.reconciler
     .reconcileAll()
@@ -107,6 +115,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     readiness: readinessCheck({
       pool,
       connection: clientConnection,
+      calendars,
       workerRunning: () => worker.getState() === 'RUNNING',
     }),
   });
@@ -131,6 +140,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
             setTimeout(() => reject(new Error(`not stopped within ${limitMs} ms`)), limitMs).unref(),
           ),
         ]).catch((error: unknown) => logger.warn({ err: String(error) }, `while stopping ${what}`));
+      notices.stop();
       await settle('the API', api.close(API_CLOSE_GRACE_MS));
       // The SDK drains the worker on SIGINT/SIGTERM by itself; shut it down only if it still runs.
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -3,6 +3,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { alertingSettingsFrom } from '../alerts/alert-message.js';
 import { unknownRouteChannels } from '../alerts/alert-routing.js';
+import { CalendarNotices } from '../alerts/calendar-notices.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
@@ -39,10 +40,19 @@ async function main(): Promise<void> {
   const unrouted = unknownRouteChannels(config.settings.alerts);
   if (unrouted.length > 0)
     logger.warn({ channels: unrouted }, 'alert routes name channels that are not configured');
-  const calendarWarning = await new ReleaseCalendars(config).dataEndWarning(new Date());
+  const calendars = new ReleaseCalendars(config);
+  const calendarWarning = await calendars.dataEndWarning(new Date());
   if (calendarWarning) logger.warn(calendarWarning);
+  const notices = new CalendarNotices({
+    pool,
+    logger,
+    calendars,
+    alerting: alertingSettingsFrom(config),
+    calendarFile: config.calendarFile,
+  }).start();
   // Worker.run() handles SIGINT/SIGTERM itself: it drains and resolves.
   await worker.run();
+  notices.stop();
   await connection.close();
   await pool.end();
 }

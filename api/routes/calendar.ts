@@ -50,7 +50,7 @@ const CalendarSchema = z
     timeZone: z.string(),
     holidayDataUntil: z.string().nullable().openapi({
       description:
-        'The last date the holiday data is known to be complete (null: a calendar without holiday data).',
+        'The effective end of the holiday data: the last instant (UTC) at which a check can answer whether a regular release may go. Earlier than the data itself ends, since a day looks ahead (the working day before a holiday, a major holiday freeze). Null: a calendar without holiday data.',
     }),
     windows: z.array(interval).openapi({
       description:

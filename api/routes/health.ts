@@ -4,7 +4,12 @@ import type { Logger } from '../../logging/logger.js';
 import { createRouter } from '../app-env.js';
 import { defineRoute } from '../route-roles.js';
 
-export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean>; down?: string[] }>;
+export type Readiness = () => Promise<{
+  ok: boolean;
+  checks: Record<string, boolean>;
+  down?: string[];
+  calendar?: { effectiveUntil: string | null };
+}>;
 
 const ReadinessSchema = z
   .object({
@@ -13,6 +18,14 @@ const ReadinessSchema = z
       .record(z.string(), z.boolean())
       .openapi({ description: 'Each dependency by name, e.g. temporal, database.' }),
     down: z.array(z.string()).optional().openapi({ description: 'The dependencies that do not answer.' }),
+    calendar: z
+      .object({
+        effectiveUntil: z.string().nullable().openapi({
+          description:
+            'The last instant the release calendar can answer for a regular release (null: it never ends). Past it, regular releases wait for an override until the next official holiday schedule is added to config/calendar.yml. Informational: never makes the API unready.',
+        }),
+      })
+      .optional(),
   })
   .openapi('Readiness');
 

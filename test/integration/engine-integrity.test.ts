@@ -411,7 +411,7 @@ describe('the release calendar', () => {
       body: {
         environment: 'production',
         timeZone: 'Asia/Shanghai',
-        holidayDataUntil: '2026-12-28',
+        holidayDataUntil: '2026-12-21T07:59:00.000Z',
         windows: [
           { start: '2026-11-30T02:00:00.000Z', end: '2026-11-30T04:00:00.000Z' },
           { start: '2026-11-30T06:00:00.000Z', end: '2026-11-30T08:00:00.000Z' },

@@ -50,11 +50,15 @@ describe('the configured release calendars', () => {
     expect(answer.kind === 'unknown' && answer.reason).toContain('holiday data until 2026-12-28');
   });
 
-  it('warns at start within 60 days of the end of its data, not before', async () => {
+  it('warns at start within 60 days of the last instant it can answer, not before', async () => {
     expect(await calendars.dataEndWarning(new Date('2026-09-01T00:00:00Z'))).toBeUndefined();
     expect(await calendars.dataEndWarning(new Date('2026-11-26T00:00:00Z'))).toContain(
-      'ends on 2026-12-28 (in 32 days)',
+      'answers until 2026-12-21T07:59:00.000Z (in 25 days',
     );
-    expect(await calendars.dataEndWarning(new Date('2027-01-05T00:00:00Z'))).toContain('ended on 2026-12-28');
+    // A day's answer looks ahead a week (the working day before a holiday), so it ends before the data.
+    expect(await calendars.effectiveUntil()).toEqual(new Date('2026-12-21T07:59:00.000Z'));
+    expect(await calendars.dataEndWarning(new Date('2026-12-22T00:00:00Z'))).toContain(
+      'cannot answer since 2026-12-21T07:59:00.000Z',
+    );
   });
 });
