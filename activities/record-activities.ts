@@ -7,6 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   applyReleaseRowOnly,
   applyTransition,
+  findLockHolder,
   isPermanentDatabaseError,
   type ReleaseTransition,
 } from '../db/release-records.js';
@@ -19,7 +20,14 @@ export interface TransitionResult {
   applied: boolean;
   /** Not applied because another run of this release holds its record: this run acts for no one. */
   heldByAnotherRun?: true;
+  /**
+   * Not applied because the write takes the service's lock and another release holds it (a newer
+   * release waiting for the one it supersedes to let go, or a rollback after success beside a newer one).
+   */
+  lockHeldBy?: string;
 }
+
+const SERVICE_LOCK_INDEX = 'releases_service_lock_idx';
 
 /** The run calling, when called as an activity (a direct call in a test has none). */
 function callingRun(): string | undefined {
@@ -48,6 +56,12 @@ export function createRecordActivities(deps: ActivityDeps) {
         log.warn('record already closed; transition not applied');
         return { applied };
       } catch (error) {
+        if ((error as { constraint?: string }).constraint === SERVICE_LOCK_INDEX) {
+          const release = await findReleaseRun(deps.pool, transition.releaseId);
+          const holder = release && (await findLockHolder(deps.pool, release.service));
+          log.info({ holder: holder?.id }, 'the service is held by another release; transition not applied');
+          return { applied: false, lockHeldBy: holder?.id ?? 'another release' };
+        }
         if (!isPermanentDatabaseError(error)) throw error;
         const message = (error as Error).message;
         log.error({ err: message, code: (error as { code?: string }).code }, 'record refused the transition');

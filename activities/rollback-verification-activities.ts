@@ -2,16 +2,34 @@
 // touched: service healthy, key functions, user access (the old version is what users get), metrics
 // recovered and no errors answered over a short probe. Data consistency comes from the database
 // compensation's own check, which the workflow adds. Every item is recorded, passed or not.
+
+import { z } from 'zod';
 import { judgeBake } from '../analysis/judge-bake.js';
 import { probeFromSpec } from '../analysis/probe-from-spec.js';
 import type {
+  ConfigDriverSpec,
   RollbackVerificationItem,
   RollbackVerificationReport,
   RollbackVerificationSpec,
+  RollingDriverSpec,
 } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
+import { runDriverAction } from './drivers/driver-action.js';
+import { parseLastJsonLine } from './drivers/driver-output.js';
 import { withHeartbeat } from './heartbeat.js';
 import { probe } from './verification-activities.js';
+
+/**
+ * What the compensations put back in an environment, which the checklist checks item by item: the
+ * version users get (blue-green's colour, or every instance of a rolling service; null: nothing served
+ * before, the colour was taken out of service), each rolling instance's version, the configuration
+ * revision in force. Absent parts were not changed by the release.
+ */
+export interface RestoredState {
+  version?: string | null;
+  instances?: Record<string, string>;
+  revision?: string;
+}
 
 export interface VerifyRollbackInput {
   releaseId: string;
@@ -19,18 +37,109 @@ export interface VerifyRollbackInput {
   spec: RollbackVerificationSpec;
   /** The version the service ran before the release; null when nothing ran there before it. */
   expectedVersion: string | null;
+  /** What was restored (rollbacks since release-rules.ts); without it, `expectedVersion` alone is checked. */
+  restored?: RestoredState;
+  service?: string;
+  /** The drivers that read what was restored: rolling instances, configuration revisions. */
+  drivers?: { rolling?: RollingDriverSpec; config?: ConfigDriverSpec };
 }
+
+/** Each restored instance runs its version again, as the rolling driver's `instances` says. */
+async function instanceItem(
+  deps: ActivityDeps,
+  input: VerifyRollbackInput,
+  expected: Record<string, string>,
+  signal: AbortSignal,
+): Promise<RollbackVerificationItem> {
+  const name = 'instances restored';
+  const driver = input.drivers?.rolling;
+  if (!driver || !input.service) return { name, passed: false, detail: 'no rolling driver to ask' };
+  try {
+    const result = await runDriverAction(
+      { service: input.service, environment: input.environment, driver },
+      'instances',
+      {},
+      { cwd: deps.workingDirectory, signal, compareAndSwap: 'update' },
+    );
+    const running = new Map(
+      parseLastJsonLine('instances', result, instancesSchema).map((entry) => [entry.instance, entry.version]),
+    );
+    const wrong = Object.entries(expected).filter(([instance, version]) => running.get(instance) !== version);
+    return {
+      name,
+      passed: wrong.length === 0,
+      detail:
+        wrong.length === 0
+          ? Object.entries(expected)
+              .map(([instance, version]) => `${instance} runs ${version}`)
+              .join(', ')
+          : wrong
+              .map(
+                ([instance, version]) =>
+                  `${instance} runs ${running.get(instance) ?? 'nothing'}, not ${version}`,
+              )
+              .join(', '),
+    };
+  } catch (error) {
+    return {
+      name,
+      passed: false,
+      detail: `could not ask: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+/** The configuration revision in force is the one restored, as the configuration driver's `current` says. */
+async function revisionItem(
+  deps: ActivityDeps,
+  input: VerifyRollbackInput,
+  expected: string,
+  signal: AbortSignal,
+): Promise<RollbackVerificationItem> {
+  const name = 'configuration restored';
+  const driver = input.drivers?.config;
+  if (!driver || !input.service) return { name, passed: false, detail: 'no configuration driver to ask' };
+  try {
+    const result = await runDriverAction(
+      { service: input.service, environment: input.environment, driver },
+      'current',
+      {},
+      { cwd: deps.workingDirectory, signal, compareAndSwap: 'apply' },
+    );
+    const { revision } = parseLastJsonLine('current', result, currentSchema);
+    return {
+      name,
+      passed: revision === expected,
+      detail:
+        revision === expected
+          ? `${expected} is in force`
+          : `${revision ?? 'none'} is in force, not ${expected}`,
+    };
+  } catch (error) {
+    return {
+      name,
+      passed: false,
+      detail: `could not ask: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+const instancesSchema = z.array(z.looseObject({ instance: z.string().min(1), version: z.string().min(1) }));
+const currentSchema = z.looseObject({ revision: z.string().min(1).nullable() });
 
 async function checkItems(
   input: VerifyRollbackInput,
   signal: AbortSignal,
 ): Promise<RollbackVerificationItem[]> {
-  const { spec, expectedVersion } = input;
+  const { spec } = input;
+  // A rollback that changed no version (a configuration) checks none; otherwise what users get.
+  const expectedVersion = input.restored ? input.restored.version : input.expectedVersion;
   const results = await Promise.all(
     spec.checks.map((check) => probe(spec.url, check, expectedVersion ?? '', signal)),
   );
   const [health, ...rest] = results;
-  const versionChecks = rest.filter((_, index) => spec.checks[index + 1]?.expectVersion);
+  const versionChecks =
+    expectedVersion === undefined ? [] : rest.filter((_, index) => spec.checks[index + 1]?.expectVersion);
   const keyChecks = rest.filter((_, index) => !spec.checks[index + 1]?.expectVersion);
   const summary = (list: typeof results) =>
     list.map((check) => `${check.name}: ${check.detail}`).join('; ') || 'no checks configured';
@@ -44,7 +153,10 @@ async function checkItems(
     {
       name: 'user access',
       passed: versionChecks.every((check) => check.passed),
-      detail: `users get ${expectedVersion}: ${summary(versionChecks)}`,
+      detail:
+        expectedVersion === undefined
+          ? `the release changed no version here: ${summary(rest)}`
+          : `users get ${expectedVersion}: ${summary(versionChecks)}`,
     },
   ];
 }
@@ -82,6 +194,26 @@ export function createRollbackVerificationActivities(deps: ActivityDeps) {
       const items = await withHeartbeat(
         () => ({ elapsedMs: Date.now() - started }),
         async (signal) => {
+          const restored = input.restored;
+          if (restored) {
+            if (restored.version === null && !restored.instances && restored.revision === undefined) {
+              return [
+                {
+                  name: 'service healthy',
+                  passed: true,
+                  detail: 'nothing ran here before the release; it was taken out of service again',
+                },
+              ];
+            }
+            return [
+              ...(await checkItems(input, signal)),
+              ...(restored.instances ? [await instanceItem(deps, input, restored.instances, signal)] : []),
+              ...(restored.revision !== undefined
+                ? [await revisionItem(deps, input, restored.revision, signal)]
+                : []),
+              ...(await metricItems(input, signal)),
+            ];
+          }
           if (input.expectedVersion === null) {
             // A first deploy was taken out of service: nothing should answer, nothing to compare.
             return [

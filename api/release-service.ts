@@ -46,7 +46,10 @@ export interface ReleaseServiceDeps {
   runbookDir?: string;
   /** What environments run (R-SEMVER); by default asked of the targets through a worker. */
   targets?: ServiceTargets;
-  /** Milliseconds for the start rate limit's refills; tests hand in their own. */
+  /**
+   * Milliseconds now: the start rate limit's refills, when decisions and starts are signed, whether a
+   * rollback window is still open. Tests on a time-skipping server hand in its clock.
+   */
   clock?: () => number;
 }
 
@@ -80,6 +83,7 @@ export class ReleaseService {
       runbookDir: deps.runbookDir,
       decisionKeys: deps.decisionKeys,
       ...(deps.targets ? { targets: deps.targets } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     });
     this.#idempotentStarts = new IdempotentStarts({
       pool,
@@ -87,10 +91,21 @@ export class ReleaseService {
       reader: this.#reader,
       leaseSeconds: config.settings.api.idempotencyLeaseSeconds,
     });
-    const workflows = new WorkflowDecisions({ client, logger, decisionKeys: deps.decisionKeys });
+    const workflows = new WorkflowDecisions({
+      client,
+      logger,
+      decisionKeys: deps.decisionKeys,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
     this.#decisions = new ReleaseDecisions({ client, reader: this.#reader, workflows });
     this.#confirmations = new ReleaseConfirmations({ reader: this.#reader, workflows });
-    this.#orders = new ReleaseOrders({ pool, config, reader: this.#reader, workflows });
+    this.#orders = new ReleaseOrders({
+      pool,
+      config,
+      reader: this.#reader,
+      workflows,
+      clock: deps.clock ?? Date.now,
+    });
     this.postmortems = new ReleasePostmortems({ reader: this.#reader, workflows });
   }
 

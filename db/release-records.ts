@@ -157,12 +157,16 @@ export async function findLockHolder(pool: pg.Pool, service: string): Promise<Re
  * Inserts the request's record holding the service's lock. The partial unique index makes this
  * atomic: of two concurrent starts, exactly one inserts; the other gets ActiveReleaseConflict.
  */
-export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise<void> {
+export async function insertRelease(
+  pool: pg.Pool,
+  release: NewRelease,
+  options: { holdsLock: boolean } = { holdsLock: true },
+): Promise<void> {
   try {
     await pool.query(
       `INSERT INTO releases (id, workflow_type, type, service, version, change_ref, requested_by, status, runbook,
          environments, holds_lock, temporal_url, config_change)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9, true, $10, $11)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9, $12, $10, $11)`,
       [
         release.id,
         release.workflowType,
@@ -175,6 +179,7 @@ export async function insertRelease(pool: pg.Pool, release: NewRelease): Promise
         release.environments,
         release.temporalUrl,
         release.configChange ? JSON.stringify(release.configChange) : null,
+        options.holdsLock,
       ],
     );
   } catch (error) {
@@ -382,8 +387,8 @@ export async function upsertStep(db: Queryable, releaseId: string, step: StepRec
 async function insertDecision(db: Queryable, releaseId: string, decision: DecisionRecord): Promise<void> {
   const inserted = await db.query(
     `INSERT INTO release_decisions (release_id, seq, decision_id, gate_id, actor, roles, decision, comment, outcome,
-       refusal, reason, seat, via, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+       refusal, reason, seat, via, decided_at, environment)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
     [
       releaseId,
       decision.seq,
@@ -399,6 +404,7 @@ async function insertDecision(db: Queryable, releaseId: string, decision: Decisi
       decision.seat ?? null,
       decision.via,
       decision.at,
+      decision.environment ?? null,
     ],
   );
   // R-AUDIT: in the same transaction, and only the first time (a retried write inserts nothing).
@@ -417,7 +423,8 @@ export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDeta
       [id],
     ),
     pool.query(
-      `SELECT seq, decision_id, gate_id, actor, roles, decision, comment, outcome, refusal, reason, seat, via, decided_at
+      `SELECT seq, decision_id, gate_id, actor, roles, decision, comment, outcome, refusal, reason, seat, via, decided_at,
+         environment
        FROM release_decisions WHERE release_id = $1 ORDER BY seq`,
       [id],
     ),
@@ -449,6 +456,7 @@ export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDeta
       ...(row.reason === null ? {} : { reason: row.reason }),
       ...(row.seat === null ? {} : { seat: row.seat }),
       via: row.via,
+      ...(row.environment === null ? {} : { environment: row.environment }),
     })),
   };
 }

@@ -4,7 +4,7 @@
 // role on the roster frozen at start. Everything else is refused and recorded with who claimed what
 // and why. Decisions are judged one at a time, so a decision arriving as the last seat fills is
 // answered "gate closed", never silently dropped.
-import { CancellationScope, condition, log } from '@temporalio/workflow';
+import { CancellationScope, condition, log, sleep } from '@temporalio/workflow';
 import { decisionActivities } from './activity-proxies.js';
 import { judgeConfirmation, judgeDecision, missingSeats, verifiedGateRoles } from './approval-quorum.js';
 import { markdownText } from './markdown-text.js';
@@ -24,7 +24,13 @@ import {
   type Role,
   type SignedDecision,
 } from './release-model.js';
-import { ReleaseOrders } from './release-orders.js';
+import { type LapsedFirstHalf, ReleaseOrders } from './release-orders.js';
+import {
+  decisionEnvironment,
+  FIRST_HALF_LIFETIME_MS,
+  GATE_STEP_KINDS,
+  GUIDED_GATE_PREFIX,
+} from './release-rules.js';
 import { Serial } from './serial.js';
 
 /** A claim older than this when it reaches the workflow is refused: signed decisions are not kept for later. */
@@ -47,9 +53,6 @@ export type GateSpec = Pick<ApprovalPlanStep, 'id' | 'name' | 'environment' | 'q
   answeredBy?: 'approve' | 'confirm';
 };
 
-/** The plan step kinds whose id is a gate people answer. */
-const GATE_STEP_KINDS: readonly string[] = ['approval', 'window', 'confirm'];
-
 interface OpenGate {
   step: GateSpec;
   pending: PendingGate;
@@ -58,8 +61,8 @@ interface OpenGate {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** Gates of guided failures are named after what failed: `guided:<step or compensation id>`. */
-export const GUIDED_GATE_PREFIX = 'guided:';
+export { GUIDED_GATE_PREFIX } from './release-rules.js';
+
 const isOrderGate = (gateId: string) =>
   gateId === RELEASE_ORDER_GATE || gateId.startsWith(GUIDED_GATE_PREFIX);
 
@@ -107,9 +110,14 @@ export class DecisionDesk {
      * `refuseUnsealed`: a decision that did not arrive sealed with Runway's payload key is refused
      * and recorded, whatever it claims (releases started before the trust boundary take them).
      */
-    private readonly options: { refuseUnsealed: boolean } = { refuseUnsealed: false },
+    private readonly options: { refuseUnsealed: boolean; rules?: { current: boolean } } = {
+      refuseUnsealed: false,
+    },
   ) {
-    this.orders = input.plan.rollback ? new ReleaseOrders(input, state, input.plan.rollback) : undefined;
+    this.orders = input.plan.rollback
+      ? new ReleaseOrders(input, state, input.plan.rollback, options.rules)
+      : undefined;
+    if (this.orders) this.orders.onLapse = (lapsed) => this.#recordLapse(lapsed);
   }
 
   /**
@@ -163,8 +171,14 @@ export class DecisionDesk {
   handle(signed: SignedDecision, via: DecisionRecord['via']): Promise<DecisionVerdict> {
     return CancellationScope.nonCancellable(() =>
       this.#serial.run(async () => {
+        this.#keepLapse(this.orders?.lapseFirstHalf(Date.now()));
+        const firstHalfBefore = this.state.pendingRollbackOrder;
         const { verdict, record } = await this.#judge(signed, via);
         this.#keep(record);
+        const firstHalf = this.state.pendingRollbackOrder;
+        // Only first halves given under the current rules lapse (they carry `since`): a release started
+        // before them kept its first half for ever, and a timer here would not replay.
+        if (firstHalf?.since && firstHalf !== firstHalfBefore) this.#lapseWhenDue(firstHalf);
         await this.writer.write(
           `${shown(record.actor)} ${shown(record.decision)} at ${shown(record.gateId)}: ${verdict.outcome === 'counted' ? 'counted' : `refused (${verdict.refusal})`}`,
           { failsStep: false },
@@ -200,6 +214,7 @@ export class DecisionDesk {
         reason,
       );
     }
+    const environment = decisionEnvironment(claim, this.input.plan, this.state.rollbackPlan);
     const base = {
       decisionId: claim.decisionId,
       gateId: claim.gateId,
@@ -209,6 +224,7 @@ export class DecisionDesk {
       ...(claim.comment === undefined ? {} : { comment: claim.comment }),
       at,
       via,
+      ...(environment === undefined ? {} : { environment }),
     };
     const check = await decisionActivities.verifyDecision
       .executeWithOptions(
@@ -236,10 +252,11 @@ export class DecisionDesk {
     if (this.orders && isOrderGate(claim.gateId)) {
       const judgement =
         claim.gateId === RELEASE_ORDER_GATE ? this.orders.judgeOrder(claim) : this.orders.judgeGuided(claim);
-      if (!judgement.counted) return this.#refused(base, judgement.refusal, judgement.reason);
+      const about = judgement.environment ? { ...base, environment: judgement.environment } : base;
+      if (!judgement.counted) return this.#refused(about, judgement.refusal, judgement.reason);
       return {
         verdict: { outcome: 'counted', decision: claim.decision, missing: judgement.missing },
-        record: { ...base, seq: this.#nextSeq(), outcome: 'counted' },
+        record: { ...about, seq: this.#nextSeq(), outcome: 'counted' },
       };
     }
     const isChecklistItem = this.input.plan.steps.some(
@@ -347,6 +364,61 @@ export class DecisionDesk {
         reason,
       },
     };
+  }
+
+  /**
+   * The release's status changed: a first half of a two-person order given before lapses
+   * (release-rules.ts). Recorded with the next write.
+   */
+  statusChanged(): void {
+    this.#recordLapse(this.orders?.lapseFirstHalf(Date.now()));
+  }
+
+  /** Keeps a lapsed first half and records it with a write of its own. */
+  #recordLapse(lapsed: LapsedFirstHalf | undefined): void {
+    if (!lapsed) return;
+    this.#keepLapse(lapsed);
+    void this.writer
+      .write(`${shown(lapsed.requestedBy)}'s ${lapsed.kind} lapsed`, { failsStep: false })
+      .catch((error: unknown) => log.warn('a lapsed order could not be recorded', { error }));
+  }
+
+  /** A first half lapses after its lifetime: a durable timer, then the same check as at any decision. */
+  #lapseWhenDue(firstHalf: object): void {
+    const timer = new CancellationScope();
+    void timer
+      .run(() => sleep(FIRST_HALF_LIFETIME_MS))
+      .then(() =>
+        this.#serial.run(async () => {
+          if (this.state.pendingRollbackOrder !== firstHalf) return;
+          const lapsed = this.orders?.lapseFirstHalf(Date.now());
+          if (!lapsed) return;
+          this.#keepLapse(lapsed);
+          await this.writer.write(`${shown(lapsed.requestedBy)}'s ${lapsed.kind} lapsed`, {
+            failsStep: false,
+          });
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  /** A lapsed first half is kept as a refused decision of its orderer, so the audit trail has it. */
+  #keepLapse(lapsed: LapsedFirstHalf | undefined): void {
+    if (!lapsed) return;
+    const { record } = this.#refused(
+      {
+        gateId: lapsed.gateId,
+        actor: lapsed.requestedBy,
+        roles: ['deploy'],
+        decision: lapsed.kind,
+        at: new Date().toISOString(),
+        via: 'update',
+        environment: lapsed.environment,
+      },
+      'stale',
+      lapsed.reason,
+    );
+    this.#keep(record);
   }
 
   #unsealed(signed: unknown): string | undefined {

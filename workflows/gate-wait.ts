@@ -98,6 +98,7 @@ async function escalate(
   state.escalations = escalations;
   escalations.push({
     gateId: gate.gateId,
+    environment: gate.environment,
     level: notice.level,
     roster: [...notice.roster],
     at: new Date().toISOString(),

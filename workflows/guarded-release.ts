@@ -9,6 +9,7 @@ import {
   isCancellation,
   setCurrentDetails,
 } from '@temporalio/workflow';
+import { raiseAlert } from './alerting.js';
 import { decideAfterFailure, describe } from './failure-policy.js';
 import { waitForDecision } from './guided-failure.js';
 import { fulfilPostHoc, owePostHoc } from './post-hoc-duty.js';
@@ -56,7 +57,12 @@ async function runUntilOrdered(context: StepContext, step: PlanStep): Promise<St
   const running = stepScope.run(() => executeStep(context, step));
   // Not cancelled with the release: a cancelled release must wait for its step's activities to
   // stop (their cancellation completes) before it compensates, and the watch would win that race.
-  const watchScope = new CancellationScope({ cancellable: false });
+  // Cancellable itself, under a parent that is not, so the watch ends with its step and no step
+  // leaves a pending condition behind.
+  const watchScope = new CancellationScope({
+    cancellable: true,
+    parent: new CancellationScope({ cancellable: false }),
+  });
   const ordered = watchScope.run(() => condition(() => orders?.current() !== undefined));
   try {
     const first = await Promise.race([
@@ -91,6 +97,7 @@ async function afterStepFailure(
         orderedBy: [],
         automatic: trigger,
         environment: step.environment,
+        about: step.environment,
         interrupted: { record, message: describe(error) },
       }),
     );
@@ -138,7 +145,8 @@ async function afterStepFailure(
         endWithRollback(context, {
           cause: 'guided',
           reason: `${step.name} failed (${decision.reason}); rollback decided by ${by}`,
-          orderedBy: [answer.decidedBy],
+          orderedBy: answer.decidedBy.split(' and '),
+          about: step.environment,
         }),
       );
     case 'abort':
@@ -192,6 +200,7 @@ function endByOrder(
         reason,
         orderedBy: order.orderedBy,
         interrupted: { record, message: `stopped: ${reason}` },
+        ...(order.environment ? { about: order.environment } : {}),
       }),
     );
   }
@@ -247,6 +256,33 @@ function endByLateOrder(context: StepContext, order: ReleaseOrder): Promise<neve
   );
 }
 
+/**
+ * A rollback after success takes the service's lock back first: one release changes a service at a
+ * time (release-rules.ts). When a newer release holds it, the rollback does not run; the release
+ * stays as it ended and says why. Releases started before those rules roll back regardless.
+ */
+async function serviceRegained(context: StepContext): Promise<boolean> {
+  if (!context.rules.current) return true;
+  const { state, records, input } = context;
+  const before = state.status;
+  context.setStatus('rolling-back');
+  const taken = await records.write('take the service back to roll back');
+  if (!taken.lockHeldBy) return true;
+  context.setStatus(before);
+  const reason = `release ${taken.lockHeldBy} of ${input.service} holds the service now; the rollback ordered after success did not run`;
+  context.desk.orders?.setWindow({ open: false, refusal: 'rollback-closed', reason });
+  await records.write('rollback after success refused: a newer release holds the service');
+  await raiseAlert(context, {
+    key: 'rollback-refused',
+    level: 'P1',
+    kind: 'rollback-refused',
+    stepId: null,
+    environment: null,
+    message: `${input.service} ${input.version}: ${reason}`,
+  });
+  return false;
+}
+
 /** Success; then, for the policy's time, a rollback may still be ordered (R-RB-TRIGGER-MANUAL). */
 async function succeed(context: StepContext, policy: RollbackPolicy): Promise<ReleaseOutcome> {
   const { state, records, input } = context;
@@ -285,7 +321,7 @@ async function succeed(context: StepContext, policy: RollbackPolicy): Promise<Re
       },
     );
     const order = orders?.current();
-    if (ordered && order) {
+    if (ordered && order && (await serviceRegained(context))) {
       const reason = `rollback ordered by ${order.orderedBy.join(' and ')} after success${order.reason ? `: ${order.reason}` : ''}`;
       if (duty) {
         dutyScope.cancel();

@@ -4,10 +4,10 @@
 // abort ordered through their own endpoints meanwhile answers it too.
 import { log } from '@temporalio/workflow';
 import { raiseAlert } from './alerting.js';
-import { GUIDED_GATE_PREFIX } from './decision-desk.js';
 import { GateExpired, waitAtGate } from './gate-wait.js';
 import type { GuidedOption, ReleaseStatus } from './release-model.js';
 import type { GuidedAnswer } from './release-orders.js';
+import { guidedGateId } from './release-rules.js';
 import { now } from './step-records.js';
 import type { StepContext } from './steps/index.js';
 
@@ -25,12 +25,16 @@ export async function waitForDecision(context: StepContext, question: GuidedQues
   if (!orders) throw new Error('guided failure needs a plan with a rollback policy');
   const { state, input } = context;
   const before: ReleaseStatus = state.status;
-  const gateId = `${GUIDED_GATE_PREFIX}${question.subject}`;
+  const gateId = guidedGateId(question.subject);
+  // A failed compensation waits for its own answer: the order that started the undoing is not one
+  // (release-rules.ts; releases started before took it for one, and stopped undoing).
+  const ordersAnswer = question.kind === 'step' || !context.rules.current;
   orders.openGuided({ gateId, ...question, since: now() });
   context.setStatus('waiting-decision');
   await context.records.write(`${question.subject} waits for a decision: ${question.options.join(', ')}`);
   await raiseAlert(context, {
-    key: `waiting-decision:${gateId}:${state.decisions.length}`,
+    // One alert per wait: the count of waits so far, which (unlike the decisions kept) only grows.
+    key: `waiting-decision:${gateId}:${orders.guidedWaits}`,
     level: question.kind === 'compensation' ? 'P0' : 'P1',
     kind: question.kind === 'compensation' ? 'compensation-failed' : 'waiting-decision',
     stepId: question.subject,
@@ -46,7 +50,7 @@ export async function waitForDecision(context: StepContext, question: GuidedQues
       waitingFor: `someone with deploy in ${question.environment} (${question.options.join(', ')})`,
       escalationLevel: 'P1',
     },
-    () => orders.guidedAnswer !== undefined || orders.current() !== undefined,
+    () => orders.guidedAnswer !== undefined || (ordersAnswer && orders.current() !== undefined),
   ).then(
     () => undefined,
     (error: unknown) => {

@@ -12,6 +12,8 @@ export interface WriteResult {
   applied: boolean;
   /** Another run of the release holds the record (the start's claim was made by that run). */
   heldByAnotherRun?: true;
+  /** The write would take the service's lock, which this release holds not: nothing was written. */
+  lockHeldBy?: string;
 }
 
 export class RecordWriter {

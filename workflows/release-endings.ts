@@ -16,6 +16,7 @@ import { decideAfterFailure, describe, type FailureDecision } from './failure-po
 import { markdownText } from './markdown-text.js';
 import { afterNextWrite } from './oversight-alerts.js';
 import type { PlanStep, ReleaseOutcome, ReleaseStatus, StepRecord } from './release-model.js';
+import { automaticEndingUndoes } from './release-rules.js';
 import { runCompensationsGuided } from './rollback-runner.js';
 import { now, putStep } from './step-records.js';
 import type { StepContext } from './steps/index.js';
@@ -38,13 +39,28 @@ export async function endAfterFailure(
   log.warn('release step failed', { step: step.id, status: decision.status, reason: decision.reason });
   context.desk.orders?.setWindow({ open: false, refusal: 'gate-closed', reason: 'the release is ending' });
   state.pendingGate = undefined;
-  if (record) putStep(context, { ...record, status: 'failed', finishedAt: now(), error: decision.reason });
+  // R-EXPIRE: an expiry or a supersession undoes nothing in a two-person environment (release-rules.ts);
+  // what the release waited for there is marked missing instead.
+  const keeps =
+    context.rules.current &&
+    !automaticEndingUndoes(decision.status, step.environment, context.input.plan.rollback);
+  if (record) {
+    putStep(context, {
+      ...record,
+      status: 'failed',
+      finishedAt: now(),
+      error: keeps ? `not answered: ${decision.reason}` : decision.reason,
+      ...(keeps ? { detail: { missing: true } } : {}),
+    });
+  }
   await records.write(record ? `${step.id} failed` : `${step.id}: ${markdownText(decision.reason, 200)}`);
-  const final = await compensate(context, step.environment, decision);
+  const final = keeps
+    ? { ...decision, reason: `${decision.reason}; ${step.environment} keeps what the release did there` }
+    : await compensate(context, step.environment, decision);
   state.failure = { step: step.id, reason: final.reason };
   context.setStatus(final.status);
   await records.write(`release ${final.status}`);
-  announceGateEnding(context, step, final);
+  announceGateEnding(context, step, final, keeps);
   records.takeRejection(); // the final write falls back to the release row alone when refused
   await condition(allHandlersFinished);
   // The reason can carry a rejecter's comment or a command's output: shown as text, never as markdown.
@@ -65,8 +81,16 @@ const FAILURE_TYPES: Partial<Record<ReleaseStatus, string>> = {
   superseded: 'ReleaseSuperseded',
 };
 
-/** R-EXPIRE: an expired or superseded release says so in its channel. */
-function announceGateEnding(context: StepContext, step: PlanStep, final: FailureDecision): void {
+/**
+ * R-EXPIRE: an expired or superseded release says so in its channel — more urgently when it kept what
+ * it did in a two-person environment, since what it waited for there is now missing.
+ */
+function announceGateEnding(
+  context: StepContext,
+  step: PlanStep,
+  final: FailureDecision,
+  kept: boolean,
+): void {
   if (!context.input.plan.oversight) return;
   const kind = final.status;
   if (kind !== 'expired' && kind !== 'superseded') return;
@@ -74,7 +98,7 @@ function announceGateEnding(context: StepContext, step: PlanStep, final: Failure
   afterNextWrite(context, () =>
     raiseAlert(context, {
       key: kind,
-      level: kind === 'expired' ? 'P2' : 'P3',
+      level: kept ? 'P1' : kind === 'expired' ? 'P2' : 'P3',
       kind,
       stepId: step.id,
       environment: step.environment,

@@ -477,8 +477,8 @@ export const DECISION_KINDS = [
   'supersede',
 ] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
-/** The gate id of orders about the whole release: a rollback or an abort. */
-export const RELEASE_ORDER_GATE = 'release';
+/** The gate id of orders about the whole release (release-rules.ts names every gate). */
+export { RELEASE_ORDER_GATE } from './release-rules.js';
 export const GUIDED_OPTIONS = ['retry', 'skip', 'rollback', 'abort'] as const;
 export type GuidedOption = (typeof GUIDED_OPTIONS)[number];
 
@@ -536,6 +536,11 @@ export interface DecisionRecord {
   seat?: Role;
   /** Through an update (the caller got the verdict) or a bare signal. */
   via: 'update' | 'signal';
+  /**
+   * The environment the decision is about (its gate's, its order's): who may read it. Absent in
+   * decisions recorded before it was kept; release-rules.ts then works it out from the gate.
+   */
+  environment?: string;
 }
 
 export interface RecordedApproval {
@@ -560,8 +565,11 @@ export interface PendingGate {
 
 /** What undoes a change to a target: data, so the API can show it and anyone can read it. */
 export type CompensationAction =
-  /** Blue-green: send traffic back to `to`, but only while `from` (the release's colour) is active. */
-  | { kind: 'switch-traffic-back'; to: Colour; from: Colour }
+  /**
+   * Blue-green: send traffic back to `to`, but only while `from` (the release's colour) is active.
+   * `version`: what `to` serves, which the rollback verification expects back (absent in older plans).
+   */
+  | { kind: 'switch-traffic-back'; to: Colour; from: Colour; version?: string | null }
   /** A first-ever deploy: take `colour` out of service again, only while it is the active one. */
   | { kind: 'retire-colour'; colour: Colour }
   /** Rolling: put `version` back on `instance`, only while it runs `from` (the release's version). */
@@ -605,6 +613,8 @@ export interface StepRecord {
 export interface ReleaseFailure {
   step: string;
   reason: string;
+  /** The environment the failure is about, when it is not the step's (or there is no step). */
+  environment?: string;
 }
 
 export interface ReleaseState {
@@ -642,6 +652,8 @@ export interface ReleaseState {
 
 export interface EscalationNotice {
   gateId: string;
+  /** The gate's environment: who may read the notice. Absent in notices recorded before it was kept. */
+  environment?: string;
   level: EscalationLevelName;
   roster: string[];
   at: string;
@@ -672,6 +684,13 @@ export interface PendingRollbackOrder {
   reason: string;
   at: string;
   environment: string;
+  /** What waits for its second person (absent: a rollback, as before other orders needed one). */
+  kind?: 'rollback' | 'abort';
+  /** Where it was ordered: `release`, or the guided gate it answers. */
+  gateId?: string;
+  /** The status it was given in and when, by the workflow's clock: it lapses at a change of either past its lifetime. */
+  status?: ReleaseStatus;
+  since?: string;
 }
 
 /** What tripped an automatic rollback: the trigger, the measured value and the threshold. */
@@ -697,6 +716,8 @@ export interface RollbackVerificationReport {
 
 export interface RollbackReport {
   cause: 'automatic' | 'manual' | 'guided';
+  /** The environment its cause is about (the bake's, the order's): who may read the reason. */
+  environment?: string;
   reason: string;
   /** Who ordered or decided it (none for an automatic one). */
   orderedBy: string[];

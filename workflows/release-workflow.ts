@@ -9,8 +9,10 @@ import {
   CancellationScope,
   condition,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,10 +22,11 @@ import { decideAfterFailure } from './failure-policy.js';
 import { runGuardedRelease } from './guarded-release.js';
 import { OversightWatch } from './oversight.js';
 import { backgroundAlertsSettled } from './oversight-alerts.js';
-import { RecordWriter } from './record-writer.js';
+import { RecordWriter, type WriteResult } from './record-writer.js';
 import { abandonBeforeStart, endAfterFailure } from './release-endings.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from './release-messages.js';
 import type { PlanStep, ReleaseInput, ReleaseOutcome, ReleaseState, ReleaseStatus } from './release-model.js';
+import { RELEASE_RULES_PATCH } from './release-rules.js';
 import { environmentKey, statusKey } from './search-attributes.js';
 import { admitStart, refuseStart } from './start-authority.js';
 import { finishStep, now, startStep, throwIfRecordRejected } from './step-records.js';
@@ -45,8 +48,10 @@ export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown
   // Answered from the first moment, also while the start is being checked.
   setHandler(releaseStateQuery, () => state);
   const enforcing = await admitStart(input, authority);
+  // The rules of release-rules.ts, for releases started under them; earlier ones keep theirs.
+  const rules = { current: patched(RELEASE_RULES_PATCH) };
   const records = new RecordWriter(input, state);
-  const desk = new DecisionDesk(input, state, records, { refuseUnsealed: enforcing });
+  const desk = new DecisionDesk(input, state, records, { refuseUnsealed: enforcing, rules });
   const searchAttributes = new SearchAttributeMirror();
   let watch: OversightWatch | undefined;
   const context: StepContext = {
@@ -55,11 +60,15 @@ export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown
     compensations: new CompensationLog(state),
     desk,
     records,
+    rules,
     setStatus: (status) => {
       const changed = status !== state.status;
       state.status = status;
       searchAttributes.update(state);
-      if (changed) watch?.statusChanged(status);
+      if (changed) {
+        watch?.statusChanged(status);
+        desk.statusChanged();
+      }
     },
   };
 
@@ -79,7 +88,7 @@ export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown
   );
   // The first write claims the record: if it was closed before this workflow ran (its start took
   // so long that the service was reclaimed), this release ends here without touching anything.
-  const claim = await records.write('claim the release record');
+  const claim = await claimRecord(records);
   // Another run of this release holds its record: a re-run under its id acts for no one.
   if (claim.heldByAnotherRun) return refuseStart(`another run holds release ${input.releaseId}`);
   if (!claim.applied) return abandonBeforeStart(context);
@@ -122,6 +131,26 @@ export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   setCurrentDetails(`Released **${input.service} ${input.version}**`);
   return { status: 'succeeded' };
+}
+
+/** How long a release started to supersede another waits for it to let go of the service. */
+const SERVICE_WAIT_MS = 2 * 60_000;
+const SERVICE_POLL_MS = 1_000;
+
+/**
+ * The first write claims the record and the service's lock. A release started to supersede one that
+ * waits at a gate is started first (R-EXPIRE: supersession only once the newer release runs) and
+ * takes the lock once the older one has let go of it; if that takes too long, it ends having done
+ * nothing (the API has answered the start's caller by then).
+ */
+async function claimRecord(records: RecordWriter): Promise<WriteResult> {
+  let claim = await records.write('claim the release record');
+  const deadline = Date.now() + SERVICE_WAIT_MS;
+  while (claim.lockHeldBy && Date.now() < deadline) {
+    await sleep(SERVICE_POLL_MS);
+    claim = await records.write(`claim the service once ${claim.lockHeldBy} lets go`);
+  }
+  return claim.lockHeldBy ? { applied: false } : claim;
 }
 
 /**

@@ -3,6 +3,7 @@
 // verification checklist in every environment that was rolled back, and end `rolled-back` with the
 // cause (the trigger and its figures, or who ordered it and why) in the record and the history.
 import { ApplicationFailure, allHandlersFinished, condition, setCurrentDetails } from '@temporalio/workflow';
+import type { RestoredState } from '../activities/rollback-verification-activities.js';
 import { rollbackVerificationActivities } from './activity-proxies.js';
 import { raiseAlert } from './alerting.js';
 import { runCompensation } from './compensations.js';
@@ -106,6 +107,8 @@ export interface RollbackRequest {
   automatic?: RollbackReport['automatic'];
   /** One environment (an automatic rollback undoes where the bake ran), or everything the release did. */
   environment?: string;
+  /** The environment its cause belongs to (the order's, the failed step's): who may read the reason. */
+  about?: string;
   /** The step that was running, ended as failed (or stopped) with this message. */
   interrupted?: { record: StepRecord; message: string };
 }
@@ -121,8 +124,10 @@ export async function endWithRollback(context: StepContext, request: RollbackReq
   state.pendingGate = undefined;
   state.rollbackOpenUntil = undefined;
   const startedAt = now();
+  const about = request.about ?? request.environment;
   state.rollback = {
     cause: request.cause,
+    ...(about ? { environment: about } : {}),
     reason: request.reason,
     orderedBy: request.orderedBy,
     ...(request.automatic ? { automatic: request.automatic } : {}),
@@ -182,7 +187,11 @@ async function finish(
       message: `${input.service} ${input.version}: ${reason}`,
     });
   }
-  state.failure = { step: request.interrupted?.record.id ?? state.currentStep ?? 'release', reason };
+  state.failure = {
+    step: request.interrupted?.record.id ?? state.currentStep ?? 'release',
+    reason,
+    ...(report.environment ? { environment: report.environment } : {}),
+  };
   state.currentStep = undefined;
   context.setStatus(status);
   await records.write(`release ${status}`);
@@ -221,6 +230,7 @@ async function verifyEnvironments(
   for (const environment of environments) {
     const spec = policy?.verification[environment];
     if (!spec) continue;
+    const restored = restoredIn(context, entries, environment);
     const report = await rollbackVerificationActivities.verifyRollback.executeWithOptions(
       { summary: `rollback verification checklist in ${environment}` },
       [
@@ -228,7 +238,10 @@ async function verifyEnvironments(
           releaseId: context.input.releaseId,
           environment,
           spec,
-          expectedVersion: previousVersionIn(context, environment),
+          expectedVersion: restored.version ?? previousVersionIn(context, environment),
+          restored,
+          service: context.input.service,
+          drivers: driversIn(context, environment),
         },
       ],
     );
@@ -249,6 +262,51 @@ async function verifyEnvironments(
     reports.push({ environment, passed: items.every((item) => item.passed), items });
   }
   return reports;
+}
+
+/**
+ * What the compensations that ran in `environment` put back (R-RB-VERIFY): the version users get,
+ * each rolling instance's version, the configuration revision. The checklist checks each.
+ */
+function restoredIn(context: StepContext, entries: CompensationEntry[], environment: string): RestoredState {
+  const restored: RestoredState = {};
+  for (const entry of entries) {
+    if (entry.environment !== environment || entry.status !== 'done') continue;
+    const action = entry.action;
+    switch (action.kind) {
+      case 'switch-traffic-back':
+        restored.version =
+          action.version !== undefined ? action.version : previousVersionIn(context, environment);
+        break;
+      case 'retire-colour':
+        restored.version ??= null;
+        break;
+      case 'restore-instance':
+        restored.instances = { ...restored.instances, [action.instance]: action.version };
+        break;
+      case 'restore-config':
+        restored.revision = action.revision;
+        break;
+      case 'migrate-down':
+        break;
+    }
+  }
+  const versions = new Set(Object.values(restored.instances ?? {}));
+  if (restored.instances && restored.version === undefined && versions.size === 1) {
+    restored.version = [...versions][0] as string;
+  }
+  return restored;
+}
+
+/** The drivers of `environment`'s steps that read back what was restored. */
+function driversIn(context: StepContext, environment: string) {
+  const steps = context.input.plan.steps.filter((step) => step.environment === environment);
+  const rolling = steps.find((step) => step.kind === 'deploy' && step.strategy === 'rolling');
+  const config = steps.find((step) => step.kind === 'apply-config');
+  return {
+    ...(rolling?.kind === 'deploy' && rolling.strategy === 'rolling' ? { rolling: rolling.driver } : {}),
+    ...(config?.kind === 'apply-config' ? { config: config.driver } : {}),
+  };
 }
 
 /** What ran in `environment` before the release: its deploy step recorded it. */

@@ -47,6 +47,13 @@ export class IdempotentStarts {
     if (!holder) {
       throw new ConflictError('a request with this Idempotency-Key is still in progress; retry in a moment');
     }
+    // An earlier attempt started the release and its answer was lost: that release is the answer,
+    // even once it has ended — a retry never starts (or supersedes) anything else.
+    const started = await getRelease(pool, row.releaseId);
+    if (started?.finishedAt) {
+      await completeIdempotencyKey(pool, requester.name, key);
+      return { release: await reader.get(row.releaseId, requester), created: false };
+    }
     try {
       await starter.start(request, requester, row.releaseId);
     } catch (error) {

@@ -43,6 +43,7 @@ export class ReleaseOrders {
       config: RunwayConfig;
       reader: ReleaseReader;
       workflows: WorkflowDecisions;
+      clock: () => number;
     },
   ) {}
 
@@ -146,7 +147,7 @@ export class ReleaseOrders {
         `release ${release.id} succeeded and its runbook allows no rollback after success`,
       );
     }
-    if (until.getTime() <= Date.now()) {
+    if (until.getTime() <= this.deps.clock()) {
       throw new ConflictError(
         `release ${release.id} can no longer be rolled back: its rollback window closed at ${until.toISOString()}`,
       );

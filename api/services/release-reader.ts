@@ -14,6 +14,12 @@ import type {
   Role,
   RollbackPolicy,
 } from '../../workflows/release-model.js';
+import {
+  decisionEnvironment,
+  HIDDEN,
+  slaEnvironment,
+  subjectEnvironment,
+} from '../../workflows/release-rules.js';
 import type { Principal } from '../principal.js';
 import { NotFoundError } from '../service-errors.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
@@ -71,44 +77,66 @@ export class ReleaseReader {
   }
 }
 
+/**
+ * Who may see what (R-AUTH, release-rules.ts): each thing a release records belongs to an
+ * environment — a step's, a gate's, an order's, a failure's — and is shown only to readers of it. What
+ * belongs to no one environment (an order about the whole release, a failure outside any step) is
+ * shown only to readers of every environment the release touches.
+ */
+function visibility(
+  row: Pick<ReleaseRow, 'plan' | 'rollbackPlan' | 'environments'>,
+  readable: ReadonlySet<string>,
+) {
+  const readsAll = row.environments.every((environment) => readable.has(environment));
+  const sees = (environment: string | null | undefined) =>
+    environment == null ? readsAll : readable.has(environment);
+  const subject = (id: string) => subjectEnvironment(row.plan, row.rollbackPlan, id);
+  return { sees, readsAll, subject };
+}
+
 /** A list row as the reader may see it: where the release stands, not what it does elsewhere. */
 export function visibleSummary<R extends ReleaseRow>(row: R, readable: ReadonlySet<string>): R {
-  const seesCurrent = row.currentEnvironment === null || readable.has(row.currentEnvironment);
-  const failureEnvironment = row.failure
-    ? row.plan.steps.find((step) => step.id === row.failure?.step)?.environment
-    : undefined;
-  const seesFailure = failureEnvironment === undefined || readable.has(failureEnvironment);
+  const { sees, subject } = visibility(row, readable);
+  const seesCurrent = row.currentEnvironment === null || sees(row.currentEnvironment);
+  const failure = row.failure;
+  // The failure's reason belongs to what it is about; its step, to the step's environment.
+  const stepEnvironment = failure ? subject(failure.step) : undefined;
+  const seesReason = !failure || sees(failure.environment ?? stepEnvironment);
+  const seesStep = !failure || stepEnvironment === undefined || sees(stepEnvironment);
   return {
     ...row,
     currentStep: seesCurrent ? row.currentStep : null,
     currentEnvironment: seesCurrent ? row.currentEnvironment : null,
-    failure: seesFailure || !row.failure ? row.failure : { step: row.failure.step, reason: HIDDEN },
+    failure: failure && {
+      ...failure,
+      step: seesStep ? failure.step : 'hidden',
+      reason: seesReason ? failure.reason : HIDDEN,
+    },
   };
 }
 
-const HIDDEN = 'in an environment you cannot read';
-
 /** Hides what belongs to environments the reader may not read (R-AUTH). */
 export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): ReleaseView {
-  const sees = (environment: string | null | undefined) => environment != null && readable.has(environment);
-  const stepEnvironment = new Map(view.plan.steps.map((step) => [step.id, step.environment]));
-  // What names no step of the plan (the workflow itself, its start, a malformed decision) belongs
-  // to every reader of the release.
-  const seesStep = (stepId: string) => {
-    const environment = stepEnvironment.get(stepId);
-    return environment === undefined || sees(environment);
-  };
+  const { sees } = visibility(view, readable);
   const rollbackPolicy = view.plan.rollback;
+  const rollback = view.rollback;
+  const seesRollbackCause = rollback ? sees(rollback.environment ?? null) : false;
+  const slaFor = slaEnvironment(view.plan);
   return {
     ...view,
     ...visibleSummary(view, readable),
     plan: {
       ...view.plan,
       steps: view.plan.steps.filter((step) => sees(step.environment)),
-      ...(rollbackPolicy ? { rollback: visiblePolicy(rollbackPolicy, sees) } : {}),
+      ...(rollbackPolicy
+        ? { rollback: visiblePolicy(rollbackPolicy, sees, stepsSeen(view.plan.steps, sees)) }
+        : {}),
     },
+    waitingWindow: view.waitingWindow && sees(view.currentEnvironment) ? view.waitingWindow : null,
     steps: view.steps.filter((step) => sees(step.environment)),
-    decisions: view.decisions.filter((decision) => seesStep(decision.gateId)),
+    decisions: view.decisions.filter((decision) =>
+      sees(decisionEnvironment(decision, view.plan, view.rollbackPlan) ?? null),
+    ),
     pendingGate: view.pendingGate && sees(view.pendingGate.environment) ? view.pendingGate : null,
     rollbackPlan: view.rollbackPlan.filter((entry) => sees(entry.environment)),
     pendingDecision:
@@ -117,24 +145,45 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
       view.pendingRollbackOrder && sees(view.pendingRollbackOrder.environment)
         ? view.pendingRollbackOrder
         : null,
-    ...(view.alerts
-      ? { alerts: view.alerts.filter((alert) => alert.environment === null || sees(alert.environment)) }
+    ...(view.alerts ? { alerts: view.alerts.filter((alert) => sees(alert.environment)) } : {}),
+    ...(view.sla !== undefined ? { sla: view.sla && sees(slaFor) ? view.sla : null } : {}),
+    ...(view.escalations
+      ? {
+          escalations: view.escalations.filter((notice) =>
+            sees(decisionEnvironment(notice, view.plan, view.rollbackPlan) ?? null),
+          ),
+        }
       : {}),
-    rollback: view.rollback && {
-      ...view.rollback,
-      verification: view.rollback.verification.filter((check) => sees(check.environment)),
+    rollback: rollback && {
+      ...rollback,
+      ...(seesRollbackCause ? {} : { reason: HIDDEN, orderedBy: [], automatic: undefined }),
+      verification: rollback.verification.filter((check) => sees(check.environment)),
     },
   };
 }
 
+/** The ids of the plan's steps in environments the reader reads. */
+function stepsSeen(
+  steps: readonly { id: string; environment: string }[],
+  sees: (environment: string) => boolean,
+) {
+  return new Set(steps.filter((step) => sees(step.environment)).map((step) => step.id));
+}
+
 /** The rollback policy's per-environment parts, for the environments the reader reads. */
-function visiblePolicy(policy: RollbackPolicy, sees: (environment: string) => boolean): RollbackPolicy {
+function visiblePolicy(
+  policy: RollbackPolicy,
+  sees: (environment: string) => boolean,
+  seenSteps: ReadonlySet<string>,
+): RollbackPolicy {
   const readableEntries = <T>(record: Record<string, T>) =>
     Object.fromEntries(Object.entries(record).filter(([environment]) => sees(environment)));
   return {
     ...policy,
     deciders: readableEntries(policy.deciders),
     twoPersonEnvironments: policy.twoPersonEnvironments.filter(sees),
+    guidedSteps: policy.guidedSteps.filter((stepId) => seenSteps.has(stepId)),
+    skippableVerifications: policy.skippableVerifications.filter((stepId) => seenSteps.has(stepId)),
     verification: readableEntries(policy.verification ?? {}),
   };
 }

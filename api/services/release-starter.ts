@@ -19,6 +19,7 @@ import {
   insertRelease,
   type NewRelease,
   ReleaseIdTaken,
+  type ReleaseRow,
   setRunId,
 } from '../../db/release-records.js';
 import type { Logger } from '../../logging/logger.js';
@@ -35,6 +36,7 @@ import {
   type ReleasePlan,
   type ReleaseType,
 } from '../../workflows/release-model.js';
+import { SUPERSEDABLE_STATUSES } from '../../workflows/release-rules.js';
 import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
 import {
   environmentKey,
@@ -79,9 +81,6 @@ export interface VersionRuleReport {
   reason: string;
 }
 
-/** Statuses in which a lock holder waits for people and can be superseded (R-EXPIRE). */
-const SUPERSEDABLE_STATUSES: readonly string[] = ['awaiting-approval', 'waiting-window'];
-
 export interface ReleaseStarterDeps {
   client: Client;
   pool: pg.Pool;
@@ -96,6 +95,8 @@ export interface ReleaseStarterDeps {
   decisionKeys: DecisionKeys;
   /** What environments run, asked of their targets (R-SEMVER); by default through a worker. */
   targets?: ServiceTargets;
+  /** Milliseconds now, when starts are signed. */
+  clock?: () => number;
 }
 
 export function newReleaseId(request: StartRequest): string {
@@ -190,15 +191,20 @@ export class ReleaseStarter {
     releaseId = newReleaseId(request),
   ): Promise<string> {
     const plan = await this.plan(request, requester);
-    // A busy service answers 409 before the target is asked: asking runs a driver command.
-    await this.#supersedeOrRefuseWhileBusy(request.service, releaseId, requester, { supersede: false });
-    // Before the lock, so a refused version never supersedes anything. A retried start resuming its
-    // own release was judged the first time: production may run its version by now.
-    if (!(await getRelease(this.deps.pool, releaseId))) await this.judgeVersion(request, plan);
-    // A start the service lock would refuse answers 409 without spending the caller's start budget;
-    // the insert below stays the authority on the lock.
-    const resuming = await this.#supersedeOrRefuseWhileBusy(request.service, releaseId, requester);
-    if (!resuming) this.deps.startLimiter?.take(requester.name);
+    // A retried start resumes its own release; one that has ended is answered so, before anything else.
+    const existing = await getRelease(this.deps.pool, releaseId);
+    if (existing?.finishedAt) {
+      throw new ConflictError(`release ${releaseId} has already ended (${existing.status})`, releaseId);
+    }
+    const resuming = existing !== undefined;
+    // A busy service answers 409 before the target is asked (asking runs a driver command), and
+    // everything that can refuse a start is asked before a waiting release is superseded: a start
+    // that is refused changes nothing, other releases included (R-EXPIRE).
+    const holder = resuming ? undefined : await this.#holderToSupersede(request.service);
+    if (!resuming) {
+      await this.judgeVersion(request, plan);
+      this.deps.startLimiter?.take(requester.name);
+    }
     const environments = environmentsOf(plan);
     const { configChange: _asked, ...fields } = request;
     const configChange = this.#configChangeOf(request);
@@ -212,7 +218,9 @@ export class ReleaseStarter {
       workflowType: 'releaseWorkflowV2',
       temporalUrl: this.deps.temporalUrl(releaseId),
     };
-    await this.#takeLock(record);
+    // A release that supersedes another takes the service only once that one has let go: its record
+    // is written without the lock, which its workflow's first write takes.
+    await this.#takeLock(record, { holdsLock: holder === undefined });
     const input: ReleaseInput = {
       releaseId,
       ...fields,
@@ -227,7 +235,16 @@ export class ReleaseStarter {
         taskQueue: this.deps.config.settings.temporal.taskQueue,
         workflowId: releaseId,
         // Without the API's signed word for exactly this id and input, the workflow runs nothing.
-        args: [input, authoriseStart(this.deps.decisionKeys, 'releaseWorkflowV2', releaseId, input)],
+        args: [
+          input,
+          authoriseStart(
+            this.deps.decisionKeys,
+            'releaseWorkflowV2',
+            releaseId,
+            input,
+            new Date((this.deps.clock ?? Date.now)()),
+          ),
+        ],
         workflowIdConflictPolicy: 'FAIL',
         // A release id runs once: a retried start never begins a second run of an ended release.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -253,31 +270,47 @@ export class ReleaseStarter {
     await setRunId(this.deps.pool, releaseId, runId).catch((error: unknown) =>
       this.deps.logger.warn({ releaseId, err: String(error) }, 'could not record the run id'),
     );
+    if (holder) await this.#supersede(holder, requester, releaseId, runId);
     this.deps.logger.info({ releaseId, requestedBy: requester.name }, 'release started');
     return releaseId;
   }
 
   /**
-   * While another release holds the service's lock and its workflow still runs: when it waits at a
-   * gate and configuration says `supersede`, it is superseded and this start goes on (R-EXPIRE);
-   * otherwise ConflictError (409) naming it. True when the holder is this very release (a retried
-   * start resuming its own). With `supersede: false`, a first look that only refuses.
+   * The release to supersede, when another holds the service's lock and waits at a gate while
+   * configuration says `supersede`; ConflictError (409) naming it when it may not be superseded;
+   * undefined when the service is free.
    */
-  async #supersedeOrRefuseWhileBusy(
-    service: string,
-    releaseId: string,
-    requester: Principal,
-    options: { supersede: boolean } = { supersede: true },
-  ): Promise<boolean> {
+  async #holderToSupersede(service: string): Promise<ReleaseRow | undefined> {
     const holder = await findLockHolder(this.deps.pool, service);
-    if (holder?.id === releaseId) return true;
-    if (!holder || (await this.deps.reconciler.reconcile(holder))) return false;
+    if (!holder || (await this.deps.reconciler.reconcile(holder))) return undefined;
     const waitsAtGate = SUPERSEDABLE_STATUSES.includes(holder.status);
     if (!waitsAtGate || this.deps.config.settings.releases.whenNewerStarts !== 'supersede') {
       throw new ConflictError(`release ${holder.id} of ${service} is still in flight`, holder.id);
     }
-    if (options.supersede) await supersedeHeldRelease(this.deps, holder, requester, releaseId);
-    return false;
+    return holder;
+  }
+
+  /**
+   * Now that the newer release runs, the older one is superseded (R-EXPIRE). If it may not be (it
+   * moved on meanwhile, say), the newer release is ended and removed, and the start answers 409: a
+   * refused start changes nothing.
+   */
+  async #supersede(
+    holder: ReleaseRow,
+    requester: Principal,
+    releaseId: string,
+    runId: string,
+  ): Promise<void> {
+    try {
+      await supersedeHeldRelease(this.deps, holder, requester, releaseId);
+    } catch (error) {
+      await this.deps.client.workflow
+        .getHandle(releaseId, runId)
+        .terminate(`release ${holder.id} could not be superseded`)
+        .catch(() => undefined);
+      await deleteRelease(this.deps.pool, releaseId);
+      throw error;
+    }
   }
 
   /** The request's config change with its sensitivity, decided from the service's bundles (R-CONFIG-CHANGE). */
@@ -292,10 +325,10 @@ export class ReleaseStarter {
    * Inserts the record holding the service's lock. A holder whose workflow has ended without
    * closing its record (terminated, say) is reconciled first, and the insert tried once more.
    */
-  async #takeLock(record: NewRelease): Promise<void> {
+  async #takeLock(record: NewRelease, options: { holdsLock: boolean } = { holdsLock: true }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await insertRelease(this.deps.pool, record);
+        await insertRelease(this.deps.pool, record, options);
         return;
       } catch (error) {
         if (error instanceof ReleaseIdTaken) {

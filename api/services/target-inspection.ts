@@ -44,6 +44,7 @@ export interface TargetInspectorDeps {
   config: RunwayConfig;
   /** Signs each inspection's start: workers run nothing Runway's API did not start. */
   decisionKeys: DecisionKeys;
+  clock?: () => number;
 }
 
 /** What the API needs to know of targets: a suite without workers may hand in its own. */
@@ -93,7 +94,13 @@ export class TargetInspector implements ServiceTargets {
   async #ask(request: TargetInspectionRequest): Promise<TargetInspection> {
     const { taskQueue } = this.deps.config.settings.temporal;
     const workflowId = `inspect-${request.service}-${request.environment}-${randomBytes(4).toString('hex')}`;
-    const authority = authoriseStart(this.deps.decisionKeys, 'inspectTargetWorkflow', workflowId, request);
+    const authority = authoriseStart(
+      this.deps.decisionKeys,
+      'inspectTargetWorkflow',
+      workflowId,
+      request,
+      new Date((this.deps.clock ?? Date.now)()),
+    );
     try {
       return await this.deps.client.workflow.execute<typeof inspectTargetWorkflow>('inspectTargetWorkflow', {
         taskQueue,

@@ -50,7 +50,15 @@ export function newClaim(fields: ClaimFields): DecisionClaim {
 }
 
 export class WorkflowDecisions {
-  constructor(private readonly deps: { client: Client; logger: Logger; decisionKeys: DecisionKeys }) {}
+  constructor(
+    private readonly deps: {
+      client: Client;
+      logger: Logger;
+      decisionKeys: DecisionKeys;
+      /** Milliseconds now: when each signed decision is issued (tests run on a server clock of their own). */
+      clock?: () => number;
+    },
+  ) {}
 
   /**
    * Signs the claim and asks the release's workflow. Returns the verdict when it counted; otherwise
@@ -94,7 +102,8 @@ export class WorkflowDecisions {
     const { client } = this.deps;
     const id = claim.releaseId;
     const handle = client.workflow.getHandle(id);
-    const signed = signClaim(this.deps.decisionKeys, claim);
+    const issuedAt = new Date((this.deps.clock ?? Date.now)()).toISOString();
+    const signed = signClaim(this.deps.decisionKeys, { ...claim, issuedAt });
     const deadline = AbortSignal.timeout(UPDATE_TIMEOUT_MS);
     try {
       return await client.withAbortSignal(deadline, () =>

@@ -14,11 +14,18 @@ import { releaseApi } from '../support/release-api.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 const RUNBOOK = `type: regular
-description: Production only, for the rollback tests.
+description: TEST, then production, for the rollback tests.
 steps:
+  - { id: deploy-test, kind: deploy, environment: test }
   - { id: baseline-production, kind: baseline, environment: production }
   - { id: deploy-production, kind: deploy, environment: production, onFailure: guided }
   - { id: bake-production, kind: bake, environment: production, baseline: baseline-production }
+`;
+
+const PRODUCTION_ONLY_RUNBOOK = `type: regular
+description: Production only, for the guided failure test.
+steps:
+  - { id: deploy-production, kind: deploy, environment: production, onFailure: guided }
 `;
 
 let stack: TestStack;
@@ -116,6 +123,54 @@ describe('automatic rollback during the production bake', () => {
     expect(stages.map((alert) => alert.level)).toContain('P3');
     expect(stages.some((alert) => alert.message.includes('rolled-back'))).toBe(true);
     await recordHistoryForReplay(bad, 'v2-e2e-rolled-back-by-bake');
+
+    // A TEST-only reader sees the release and its TEST deploy, and nothing of production: not its
+    // steps, not what tripped, not the figures, not the rollback's reason (R-AUTH).
+    const asTester = JSON.stringify(await getRelease(bad, 'qa-sun'));
+    expect(asTester).toContain('"deploy-test"');
+    for (const word of [
+      'deploy-production',
+      'bake-production',
+      'baseline-production',
+      'error rate',
+      'error-rate',
+      'Bake',
+    ]) {
+      expect(asTester, word).not.toContain(word);
+    }
+    const summary = done.rollback?.automatic?.summary;
+    expect(summary).toMatch(/error rate/);
+    expect(asTester).not.toContain(String(summary));
+  });
+});
+
+describe('an abort during the production bake', () => {
+  it('waits for a second person with deploy in production: one person alone undoes nothing', async () => {
+    const id = await release('1.4.0');
+    const deadline = Date.now() + 60_000;
+    while ((await getRelease(id)).currentStep !== 'bake-production') {
+      if (Date.now() > deadline) throw new Error('the release never baked');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const abort = await api('POST', `/releases/${id}/abort`, 'ops-wang', { reason: 'I changed my mind' });
+    expect(abort.status, JSON.stringify(abort.body)).toBe(202);
+    expect(abort.body).toMatchObject({ decision: 'abort', missing: ['deploy'] });
+    const done = await waitForStatus(id, ['succeeded', 'cancelled', 'failed', 'rolled-back'], 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(await servedVersion('production')).toBe('1.4.0');
+    // The order lapsed when the release moved on, and says so.
+    expect(
+      done.decisions.map((decision) => [
+        decision.actor,
+        decision.decision,
+        decision.outcome,
+        decision.refusal,
+      ]),
+    ).toEqual([
+      ['ops-wang', 'abort', 'counted', null],
+      ['ops-wang', 'abort', 'refused', 'stale'],
+    ]);
+    await recordHistoryForReplay(id, 'v2-rules-abort-lapsed');
   });
 });
 
@@ -127,7 +182,9 @@ async function incidentAlerts(releaseId: string) {
 
 describe('guided failure through the API', () => {
   it('waits for a decision with a P1 alert, refuses people without deploy, and rolls back on "rollback"', async () => {
-    const id = await release('1.3.0+failing');
+    // A build that fails its check would fail in TEST first: this release goes to production only.
+    await writeFile(join(runbookDir, 'regular.yml'), PRODUCTION_ONLY_RUNBOOK);
+    const id = await release('1.5.0+failing');
     const waiting = await waitForStatus(id, ['waiting-decision', 'failed', 'rolled-back'], 60_000);
     expect(waiting.status).toBe('waiting-decision');
     expect(waiting.pendingDecision).toMatchObject({
@@ -159,17 +216,20 @@ describe('guided failure through the API', () => {
     const again = await waitForStatus(id, ['waiting-decision'], 60_000);
     expect(again.steps.filter((step) => step.id === 'deploy-production')).toHaveLength(1);
 
+    // The failed deploy never took traffic, so this rollback undoes nothing in production: one person
+    // with deploy there decides it (a second is needed only to undo production, release-rules.ts).
     const decided = await api('POST', `/releases/${id}/decision`, 'oncall-zhou', {
       decision: 'rollback',
       reason: 'the build is broken',
     });
     expect(decided.status, JSON.stringify(decided.body)).toBe(202);
+    expect(decided.body).toMatchObject({ missing: [] });
     const done = await waitForStatus(id, ['rolled-back', 'failed'], 60_000);
     expect(done.status).toBe('rolled-back');
     expect(done.rollback).toMatchObject({ cause: 'guided', orderedBy: ['oncall-zhou'] });
-    // The failed deploy never took traffic: production still serves what it served before.
     expect(done.rollbackPlan.filter((entry) => entry.status === 'done')).toEqual([]);
-    expect(await servedVersion('production')).toBe('1.1.0');
+    // Production still serves what it served before: the release the abort left in place.
+    expect(await servedVersion('production')).toBe('1.4.0');
     const decisions = done.decisions.filter((decision) => decision.gateId === 'guided:deploy-production');
     expect(decisions.map((decision) => [decision.actor, decision.decision, decision.outcome])).toEqual([
       ['ops-wang', 'retry', 'counted'],

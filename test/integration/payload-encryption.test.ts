@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { isEncrypted, PayloadEncryptionCodec } from '../../security/payload-codec.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
+import { RELEASE_RULES_PATCH } from '../../workflows/release-rules.js';
 import { START_AUTHORITY_PATCH } from '../../workflows/start-authority.js';
 import { testDataConverter, testPayloadKeys } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
@@ -131,14 +132,15 @@ describe('a release at rest in Temporal', () => {
     for (const text of [...hidden, version]) expect(decoded, `${text} once decoded`).toContain(text);
     // Only ids and type names remain: the version shows in the release id and its search attribute.
     // The payloads the SDK writes itself, past the codec, are a local activity marker's bookkeeping
-    // (sequence number, attempt, activity type, times; its result is sealed) and a patch marker's
-    // id (the start-authority check's).
+    // (sequence number, attempt, activity type, times; its result is sealed) and the patch markers'
+    // ids (the start-authority check's and the release rules').
     const sealed = found.filter(({ payload }) => isEncrypted(payload));
     const unsealed = found.filter(({ payload }) => !isEncrypted(payload));
     for (const { path, payload } of unsealed) {
       const json = JSON.parse(payloadText({ data: payload.data }));
       if (/\.details\.patch-data\.payloads\.0$/.test(path)) {
-        expect(json).toEqual({ id: START_AUTHORITY_PATCH, deprecated: false });
+        expect([START_AUTHORITY_PATCH, RELEASE_RULES_PATCH]).toContain(json.id);
+        expect(json).toEqual({ id: json.id, deprecated: false });
         continue;
       }
       expect(path).toMatch(/^events\.\d+\.markerRecordedEventAttributes\.details\.data\.payloads\.0$/);

@@ -106,12 +106,12 @@ describe('a regular release through the API', () => {
     console.log(
       `history of an ${done.plan.steps.length}-step release: ${events} events, ${markers} record and verification markers`,
     );
-    // The start's check (its patch marker and the authority's verification), one record write per
-    // transition (claim, each step's start, the gate, the end), per decision one signature check and
-    // one record write, and one per escalation notice (L1 at the gate).
+    // The start's check (its patch marker and the authority's verification), the release rules' patch
+    // marker, one record write per transition (claim, each step's start, the gate, the end), per
+    // decision one signature check and one record write, and one per escalation notice (L1 at the gate).
     const notices = done.escalations?.length ?? 0;
     expect(notices).toBe(1);
-    expect(markers).toBeLessThanOrEqual(2 + done.plan.steps.length + 3 + 2 * updates.length + notices);
+    expect(markers).toBeLessThanOrEqual(3 + done.plan.steps.length + 3 + 2 * updates.length + notices);
     expect(description.typedSearchAttributes.get(environmentKey)).toBe('production');
     expect(description.typedSearchAttributes.get(environmentsKey)).toEqual(['test', 'staging', 'production']);
 

@@ -27,6 +27,10 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
     windowCalendar: FROZEN_CALENDAR,
+    // An emergency’s gates expire after 20 s here (30 min by default), so one can be seen expiring.
+    configure: (config) => {
+      config.settings.releases.gateLifetimeMinutes.emergency = 20 / 60;
+    },
   });
 }, 120_000);
 
@@ -34,7 +38,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const { api, getRelease, waitForStatus, servedVersion } = releaseApi(() => stack);
+const { api, getRelease, waitForStatus, servedVersion, recordHistoryForReplay } = releaseApi(() => stack);
 
 /** Done: succeeded, or done with production and owing its documents (R-POSTHOC). */
 const DONE = ['succeeded', 'awaiting-docs'];
@@ -127,8 +131,57 @@ describe('an emergency release', () => {
   });
 });
 
+describe('an emergency whose "service restored" is never confirmed (R-EXPIRE)', () => {
+  /** An emergency of `version` through PROD, waiting at its "service restored" confirmation. */
+  async function restoredButUnconfirmed(version: string): Promise<string> {
+    const id = await start({ type: 'emergency', version });
+    await waitForGate(id, 'emergency-approval');
+    expect((await approve(id, 'oncall-zhou')).status).toBe(202);
+    await waitForGate(id, 'service-restored');
+    expect(await servedVersion('production')).toBe(version);
+    return id;
+  }
+
+  it('keeps its fix in production when a newer release supersedes it: the confirmation is marked missing', async () => {
+    const id = await restoredButUnconfirmed('1.0.3');
+    const newer = await start({ type: 'hotfix', version: '1.0.4' });
+    const superseded = await waitForStatus(id, ['superseded', 'failed', 'rolled-back'], 30_000);
+    expect(superseded).toMatchObject({ status: 'superseded', supersededBy: newer });
+    expect(await servedVersion('production')).toBe('1.0.3');
+    expect(superseded.steps.find((step) => step.id === 'service-restored')).toMatchObject({
+      status: 'failed',
+      detail: { missing: true },
+    });
+    expect(superseded.rollbackPlan.every((entry) => entry.status === 'pending')).toBe(true);
+    expect(superseded.alerts).toContainEqual(
+      expect.objectContaining({ kind: 'superseded', level: 'P1', environment: 'production' }),
+    );
+    // The newer hotfix ends at its first gate; production still serves the emergency's fix.
+    await waitForGate(newer, 'fix-reviewed');
+    expect((await api('POST', `/releases/${newer}/abort`, 'ops-wang', { reason: 'not needed' })).status).toBe(
+      202,
+    );
+    await waitForStatus(newer, ENDED);
+    expect(await servedVersion('production')).toBe('1.0.3');
+    await recordHistoryForReplay(id, 'v2-rules-emergency-superseded-keeps-fix');
+  });
+
+  it('keeps its fix in production when the confirmation expires', async () => {
+    const id = await restoredButUnconfirmed('1.0.5');
+    const expired = await waitForStatus(id, ['expired', 'failed', 'rolled-back'], 90_000);
+    expect(expired.status).toBe('expired');
+    expect(expired.failure?.reason).toMatch(/production keeps what the release did there/);
+    expect(await servedVersion('production')).toBe('1.0.5');
+    expect(expired.steps.find((step) => step.id === 'service-restored')).toMatchObject({
+      status: 'failed',
+      detail: { missing: true },
+    });
+  });
+});
+
 describe('a config-change', () => {
   it('is reviewed by tech lead, ops lead and security when sensitive, and reaches TEST then production', async () => {
+    const versionBefore = await servedVersion('production');
     // A newer change of the service supersedes one still waiting for its review (R-EXPIRE).
     const older = await start({
       type: 'config-change',
@@ -169,7 +222,7 @@ describe('a config-change', () => {
     expect(await servedConfig('test')).toMatchObject({ revision: 'smtp-relay-b', healthy: true });
     expect(await servedConfig('production')).toMatchObject({ revision: 'smtp-relay-b', healthy: true });
     // The version is untouched.
-    expect(await servedVersion('production')).toBe('1.0.2');
+    expect(await servedVersion('production')).toBe(versionBefore);
   });
 
   it('puts the previous revision back in production when the new one fails there', async () => {

@@ -9,6 +9,7 @@ import type {
   RollbackPolicy,
 } from '../../workflows/release-model.js';
 import { ReleaseOrders } from '../../workflows/release-orders.js';
+import { FIRST_HALF_LIFETIME_MS } from '../../workflows/release-rules.js';
 import { rollbackEnvironment } from '../../workflows/rollback-scope.js';
 
 const policy: RollbackPolicy = {
@@ -28,7 +29,7 @@ const policy: RollbackPolicy = {
 
 const input = { releaseId: 'r1', plan: { steps: [{ environment: 'staging' }] } } as unknown as ReleaseInput;
 
-function fresh(environment: 'staging' | 'production') {
+function fresh(environment: 'staging' | 'production', rules = { current: false }) {
   const state: ReleaseState = {
     releaseId: 'r1',
     status: 'running',
@@ -46,7 +47,7 @@ function fresh(environment: 'staging' | 'production') {
       },
     ],
   };
-  return { state, orders: new ReleaseOrders(input, state, policy) };
+  return { state, orders: new ReleaseOrders(input, state, policy, rules) };
 }
 
 const claim = (
@@ -69,20 +70,29 @@ const claim = (
 describe('rollback and abort orders', () => {
   it('takes a rollback at once where one person suffices', () => {
     const { orders } = fresh('staging');
-    expect(orders.judgeOrder(claim('ops-wang', 'rollback'))).toEqual({ counted: true, missing: [] });
+    expect(orders.judgeOrder(claim('ops-wang', 'rollback'))).toEqual({
+      counted: true,
+      missing: [],
+      environment: 'staging',
+    });
     expect(orders.current()).toEqual({ kind: 'rollback', orderedBy: ['ops-wang'], reason: 'because' });
     expect(orders.judgeOrder(claim('ops-wang', 'abort'))).toMatchObject({ refusal: 'gate-closed' });
   });
 
   it('needs a second, different person with deploy in production', () => {
     const { orders, state } = fresh('production');
-    expect(orders.judgeOrder(claim('ops-wang', 'rollback'))).toEqual({ counted: true, missing: ['deploy'] });
+    expect(orders.judgeOrder(claim('ops-wang', 'rollback'))).toEqual({
+      counted: true,
+      missing: ['deploy'],
+      environment: 'production',
+    });
     expect(orders.current()).toBeUndefined();
     expect(state.pendingRollbackOrder).toMatchObject({ requestedBy: 'ops-wang', environment: 'production' });
     expect(orders.judgeOrder(claim('ops-wang', 'rollback'))).toMatchObject({ refusal: 'already-decided' });
     expect(orders.judgeOrder(claim('oncall-zhou', 'rollback', { comment: 'confirmed' }))).toEqual({
       counted: true,
       missing: [],
+      environment: 'production',
     });
     expect(orders.current()).toEqual({
       kind: 'rollback',
@@ -113,6 +123,65 @@ describe('rollback and abort orders', () => {
   });
 });
 
+describe('orders under the current rules (release-rules.ts)', () => {
+  const current = { current: true };
+
+  it('takes one person’s abort as the first half when it would undo production', () => {
+    const { orders, state } = fresh('production', current);
+    expect(orders.judgeOrder(claim('ops-wang', 'abort'))).toMatchObject({
+      counted: true,
+      missing: ['deploy'],
+    });
+    expect(orders.current()).toBeUndefined();
+    expect(state.pendingRollbackOrder).toMatchObject({
+      requestedBy: 'ops-wang',
+      kind: 'abort',
+      status: 'running',
+    });
+    // A rollback while an abort waits is refused: the second person completes what the first ordered.
+    expect(orders.judgeOrder(claim('oncall-zhou', 'rollback'))).toMatchObject({ refusal: 'gate-closed' });
+    expect(orders.judgeOrder(claim('oncall-zhou', 'abort'))).toMatchObject({ counted: true, missing: [] });
+    expect(orders.current()).toMatchObject({ kind: 'abort', orderedBy: ['ops-wang', 'oncall-zhou'] });
+  });
+
+  it('lets a first half lapse after 15 minutes, or when the status changes, or when orders close', () => {
+    const { orders, state } = fresh('production', current);
+    orders.judgeOrder(claim('ops-wang', 'rollback'));
+    const since = Date.parse(state.pendingRollbackOrder?.since ?? '');
+    expect(orders.lapseFirstHalf(since + FIRST_HALF_LIFETIME_MS - 1)).toBeUndefined();
+    expect(orders.lapseFirstHalf(since + FIRST_HALF_LIFETIME_MS)).toMatchObject({
+      requestedBy: 'ops-wang',
+      kind: 'rollback',
+      reason: expect.stringMatching(/within 15 minutes/),
+    });
+    expect(state.pendingRollbackOrder).toBeUndefined();
+
+    orders.judgeOrder(claim('ops-wang', 'rollback'));
+    state.status = 'waiting-decision';
+    expect(orders.lapseFirstHalf(Date.now())).toMatchObject({
+      reason: expect.stringMatching(/moved on \(running → waiting-decision\)/),
+    });
+
+    const lapsed: unknown[] = [];
+    orders.onLapse = (first) => lapsed.push(first);
+    orders.judgeOrder(claim('ops-wang', 'rollback'));
+    orders.setWindow({ open: false, refusal: 'rollback-closed', reason: 'the release has ended' });
+    expect(lapsed).toEqual([
+      expect.objectContaining({
+        requestedBy: 'ops-wang',
+        reason: expect.stringMatching(/^the release has ended/),
+      }),
+    ]);
+    expect(state.pendingRollbackOrder).toBeUndefined();
+  });
+
+  it('takes one person’s abort where nothing in production would be undone', () => {
+    const { orders } = fresh('staging', current);
+    expect(orders.judgeOrder(claim('ops-wang', 'abort'))).toMatchObject({ counted: true, missing: [] });
+    expect(orders.current()).toMatchObject({ kind: 'abort', orderedBy: ['ops-wang'] });
+  });
+});
+
 describe('guided decisions', () => {
   const pending = {
     gateId: 'guided:verify-production',
@@ -135,7 +204,10 @@ describe('guided decisions', () => {
     expect(orders.judgeGuided(claim('ops-wang', 'retry', { gateId: 'guided:other' }))).toMatchObject({
       refusal: 'gate-closed',
     });
-    expect(orders.judgeGuided(claim('ops-wang', 'retry', guided))).toEqual({ counted: true, missing: [] });
+    expect(orders.judgeGuided(claim('ops-wang', 'retry', guided))).toMatchObject({
+      counted: true,
+      missing: [],
+    });
     expect(orders.guidedAnswer).toEqual({ decision: 'retry', decidedBy: 'ops-wang', reason: 'because' });
     expect(orders.judgeGuided(claim('oncall-zhou', 'abort', guided))).toMatchObject({
       refusal: 'gate-closed',

@@ -426,7 +426,7 @@ describe('escalation and expiry of a waiting gate (R-ESCALATE, R-EXPIRE)', () =>
     expect(run.state.escalations).toHaveLength(3 + Math.floor((7 * 24 * HOUR - 45 * MINUTE) / HOUR));
   });
 
-  it('takes an expired guided decision as an abort: compensates and ends expired', async () => {
+  it('takes an expired guided decision as an abort that keeps production: ends expired with a P1 alert', async () => {
     const target = standIns();
     target.activities.verifyService = async (input) => {
       if (input.stepId === 'verify-production') {
@@ -447,8 +447,12 @@ describe('escalation and expiry of a waiting gate (R-ESCALATE, R-EXPIRE)', () =>
     });
     expect(run.state.status).toBe('expired');
     expect(run.state.failure?.reason).toContain('the gate expired');
-    // Production was switched back, as an abort would have done.
-    expect(target.active.production).toBe('blue');
+    // Nobody decided: nothing automatic undoes production (release-rules.ts), only two people could.
+    expect(run.state.failure?.reason).toMatch(/production keeps what the release did there/);
+    expect(target.active.production).toBe('green');
+    expect(ofKind(target.alerts, 'expired')).toContainEqual(
+      expect.objectContaining({ level: 'P1', environment: 'production' }),
+    );
     const decisionNotices = ofKind(target.alerts, 'escalation').filter(
       (alert) => alert.stepId === 'guided:verify-production',
     );

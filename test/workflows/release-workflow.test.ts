@@ -1153,9 +1153,19 @@ describe('rollback and guided failure', () => {
       async (release) => {
         await approve(release);
         await release.untilStatus('waiting-decision');
-        await release.decide('ops-wang', ['deploy'], 'rollback' as never, {
-          gateId: 'guided:verify-production',
-          comment: 'customers report errors',
+        const guided = { gateId: 'guided:verify-production', comment: 'customers report errors' };
+        // It undoes production: the first person's decision waits for a second (release-rules.ts).
+        expect(await release.decide('ops-wang', ['deploy'], 'rollback' as never, guided)).toMatchObject({
+          outcome: 'counted',
+          missing: ['deploy'],
+        });
+        expect(await release.decide('ops-wang', ['deploy'], 'rollback' as never, guided)).toMatchObject({
+          outcome: 'refused',
+          refusal: 'already-decided',
+        });
+        expect(await release.decide('oncall-zhou', ['deploy'], 'rollback' as never, guided)).toMatchObject({
+          outcome: 'counted',
+          missing: [],
         });
       },
       { adjust: withPolicy((policy) => policy.guidedSteps.push('verify-production')) },
@@ -1164,7 +1174,7 @@ describe('rollback and guided failure', () => {
     expect(active).toMatchObject({ test: 'blue', staging: 'blue', production: 'blue' });
     const switchedBack = calls.filter((call) => call.activity === 'switchTraffic' && call.colour === 'blue');
     expect(switchedBack.map((call) => call.environment)).toEqual(['production', 'staging', 'test']);
-    expect(result.state.rollback).toMatchObject({ cause: 'guided', orderedBy: ['ops-wang'] });
+    expect(result.state.rollback).toMatchObject({ cause: 'guided', orderedBy: ['ops-wang', 'oncall-zhou'] });
   });
 
   it('aborts at the change approval: stops there, compensates, ends cancelled', async () => {

@@ -40,7 +40,12 @@ export async function runDeployStep(
           stepId: step.id,
           environment: step.environment,
           description: `switch ${where} back to ${active}`,
-          action: { kind: 'switch-traffic-back', to: active, from: idle },
+          action: {
+            kind: 'switch-traffic-back',
+            to: active,
+            from: idle,
+            version: before.colours[active]?.version ?? null,
+          },
         },
   );
   await targetActivities.switchTraffic.executeWithOptions(

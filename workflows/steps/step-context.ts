@@ -11,6 +11,8 @@ export interface StepContext {
   compensations: CompensationLog;
   desk: DecisionDesk;
   records: RecordWriter;
+  /** `current`: the release follows release-rules.ts; false for releases started before them. */
+  rules: { current: boolean };
   /** Sets the release's status (it reaches the record and search attributes with the next write). */
   setStatus(status: ReleaseStatus): void;
 }
