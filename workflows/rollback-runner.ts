@@ -178,12 +178,18 @@ async function finish(
         .map((item) => `${env.environment}: ${item.name} (${item.detail})`),
     );
     reason = `${request.reason}; rolled back, but the rollback verification failed: ${failing.join('; ')}`;
+    // The message speaks of the rollback's cause and of each environment that failed its checklist:
+    // it belongs to one environment only when they are all the same one (release-rules.ts, readers).
+    const spokenOf = new Set([
+      ...unverified.map((env) => env.environment),
+      ...(report.environment ? [report.environment] : []),
+    ]);
     await raiseAlert(context, {
       key: 'rollback-verification-failed',
       level: 'P0',
       kind: 'rollback-verification-failed',
       stepId: null,
-      environment: unverified[0]?.environment ?? null,
+      environment: spokenOf.size === 1 ? ([...spokenOf][0] as string) : null,
       message: `${input.service} ${input.version}: ${reason}`,
     });
   }

@@ -358,6 +358,13 @@ class ScenarioRunner {
     const windingDown = Date.now();
     await this.#windDown();
     this.#outcome.trace.push(`wound down in ${Date.now() - windingDown} ms`);
+    // How each release ended, for the failure report.
+    for (const id of this.#outcome.releaseIds) {
+      const record = await this.#record(id);
+      this.#outcome.trace.push(
+        `${id} ended ${record?.status}${record?.failure ? `: ${record.failure.reason.slice(0, 400)}` : ''}`,
+      );
+    }
     const failure = this.deps.workerFailure();
     if (failure) this.#outcome.stuck.push(`the worker stopped by itself: ${failure}`);
     return this.#outcome;

@@ -29,7 +29,9 @@ export interface InjectedFailure {
     | 'checkInstance'
     | 'checkConfig'
     | 'migrateUp'
-    | 'undo';
+    | 'undo'
+    /** The rollback verification checklist finds the environment unhealthy. */
+    | 'verifyRollback';
   environment: string;
   times: number;
 }
@@ -419,8 +421,20 @@ export class ModelWorld {
       async verifyRollback(input) {
         world.verifications.push(input);
         const { service } = await world.#release(input.releaseId);
-        const served = world.snapshot(service, input.environment);
-        const passed = input.expectedVersion === null || served.servedVersion === input.expectedVersion;
+        const snapshot = world.snapshot(service, input.environment);
+        // What users get: the colour in service, or for a rolling service what its instances run.
+        const versions = [...new Set(Object.values(snapshot.instances))];
+        const served = {
+          servedVersion:
+            service === 'edm-sender'
+              ? versions.length === 1
+                ? (versions[0] as string)
+                : `mixed ${versions.join('/')}`
+              : snapshot.servedVersion,
+        };
+        const unhealthy = world.#fails('verifyRollback', input.environment);
+        const passed =
+          !unhealthy && (input.expectedVersion === null || served.servedVersion === input.expectedVersion);
         return {
           environment: input.environment,
           passed,

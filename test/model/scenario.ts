@@ -68,6 +68,7 @@ const failure: fc.Arbitrary<InjectedFailure> = fc.record({
     'checkConfig',
     'migrateUp',
     'undo',
+    'verifyRollback',
   ),
   environment,
   times: fc.integer({ min: 1, max: 3 }),
