@@ -615,6 +615,8 @@ export interface ReleaseFailure {
   reason: string;
   /** The environment the failure is about, when it is not the step's (or there is no step). */
   environment?: string;
+  /** Every environment the reason speaks of, when it is more than one: for readers of all of them. */
+  environments?: string[];
 }
 
 export interface ReleaseState {

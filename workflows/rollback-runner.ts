@@ -167,6 +167,8 @@ async function finish(
   const unverified = report.verification.filter((item) => !item.passed);
   let status: ReleaseStatus = 'rolled-back';
   let reason = request.reason;
+  /** The environments the reason speaks of, when it names failed checklists. */
+  let spokenOf = new Set<string>();
   if (stoppedBecause !== undefined) {
     status = 'failed';
     reason = `${request.reason}; then ${stoppedBecause}`;
@@ -180,7 +182,7 @@ async function finish(
     reason = `${request.reason}; rolled back, but the rollback verification failed: ${failing.join('; ')}`;
     // The message speaks of the rollback's cause and of each environment that failed its checklist:
     // it belongs to one environment only when they are all the same one (release-rules.ts, readers).
-    const spokenOf = new Set([
+    spokenOf = new Set([
       ...unverified.map((env) => env.environment),
       ...(report.environment ? [report.environment] : []),
     ]);
@@ -197,6 +199,7 @@ async function finish(
     step: request.interrupted?.record.id ?? state.currentStep ?? 'release',
     reason,
     ...(report.environment ? { environment: report.environment } : {}),
+    ...(spokenOf.size > 1 ? { environments: [...spokenOf] } : {}),
   };
   state.currentStep = undefined;
   context.setStatus(status);

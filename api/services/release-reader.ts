@@ -101,7 +101,11 @@ export function visibleSummary<R extends ReleaseRow>(row: R, readable: ReadonlyS
   const failure = row.failure;
   // The failure's reason belongs to what it is about; its step, to the step's environment.
   const stepEnvironment = failure ? subject(failure.step) : undefined;
-  const seesReason = !failure || sees(failure.environment ?? stepEnvironment);
+  const seesReason =
+    !failure ||
+    (failure.environments
+      ? failure.environments.every((environment) => sees(environment))
+      : sees(failure.environment ?? stepEnvironment));
   const seesStep = !failure || stepEnvironment === undefined || sees(stepEnvironment);
   return {
     ...row,

@@ -9,6 +9,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import type { CommandSpec, PlanStep, RollbackPolicy } from '../../workflows/release-model.js';
+import { HIDDEN } from '../../workflows/release-rules.js';
 
 const temporalUrlFor = (id: string) => `http://temporal.example/workflows/${id}`;
 
@@ -502,6 +503,19 @@ describe('the rollback view of someone who reads some environments only', () => 
     expect(everything.pendingDecision).toEqual(pendingDecision);
     expect(everything.rollback?.verification).toEqual(view.rollback?.verification);
     expect(everything.plan.rollback?.deciders).toEqual(view.plan.rollback?.deciders);
+  });
+
+  it('shows a failure that speaks of several environments only to readers of all of them', async () => {
+    const view = await rolledBack();
+    const failure = {
+      step: 'deploy-staging',
+      reason: 'rollback ordered; rolled back, but the rollback verification failed: test: user access (503)',
+      environment: 'staging',
+      environments: ['staging', 'test'],
+    };
+    const full = { ...view, failure };
+    expect(visibleView(full, new Set(['staging', 'production'])).failure?.reason).toBe(HIDDEN);
+    expect(visibleView(full, new Set(['test', 'staging'])).failure?.reason).toBe(failure.reason);
   });
 });
 
