@@ -44,42 +44,23 @@ export interface VerifyRollbackInput {
   drivers?: { rolling?: RollingDriverSpec; config?: ConfigDriverSpec };
 }
 
-/** Each restored instance runs its version again, as the rolling driver's `instances` says. */
-async function instanceItem(
-  deps: ActivityDeps,
+/**
+ * A checklist item answered by asking the environment's driver what it runs now: failed, saying why,
+ * when there is no driver to ask or the driver cannot answer.
+ */
+async function driverItem<D>(
+  name: string,
+  driver: D | undefined,
   input: VerifyRollbackInput,
-  expected: Record<string, string>,
-  signal: AbortSignal,
+  ask: (target: {
+    service: string;
+    environment: string;
+    driver: D;
+  }) => Promise<{ passed: boolean; detail: string }>,
 ): Promise<RollbackVerificationItem> {
-  const name = 'instances restored';
-  const driver = input.drivers?.rolling;
-  if (!driver || !input.service) return { name, passed: false, detail: 'no rolling driver to ask' };
+  if (!driver || !input.service) return { name, passed: false, detail: `no driver to ask for ${name}` };
   try {
-    const result = await runDriverAction(
-      { service: input.service, environment: input.environment, driver },
-      'instances',
-      {},
-      { cwd: deps.workingDirectory, signal, compareAndSwap: 'update' },
-    );
-    const running = new Map(
-      parseLastJsonLine('instances', result, instancesSchema).map((entry) => [entry.instance, entry.version]),
-    );
-    const wrong = Object.entries(expected).filter(([instance, version]) => running.get(instance) !== version);
-    return {
-      name,
-      passed: wrong.length === 0,
-      detail:
-        wrong.length === 0
-          ? Object.entries(expected)
-              .map(([instance, version]) => `${instance} runs ${version}`)
-              .join(', ')
-          : wrong
-              .map(
-                ([instance, version]) =>
-                  `${instance} runs ${running.get(instance) ?? 'nothing'}, not ${version}`,
-              )
-              .join(', '),
-    };
+    return { name, ...(await ask({ service: input.service, environment: input.environment, driver })) };
   } catch (error) {
     return {
       name,
@@ -89,39 +70,72 @@ async function instanceItem(
   }
 }
 
+/** Each restored instance runs its version again, as the rolling driver's `instances` says. */
+function instanceItem(
+  deps: ActivityDeps,
+  input: VerifyRollbackInput,
+  expected: Record<string, string>,
+  signal: AbortSignal,
+): Promise<RollbackVerificationItem> {
+  return driverItem('instances restored', input.drivers?.rolling, input, async (target) => {
+    const result = await runDriverAction(
+      target,
+      'instances',
+      {},
+      {
+        cwd: deps.workingDirectory,
+        signal,
+        compareAndSwap: 'update',
+      },
+    );
+    const running = new Map(
+      parseLastJsonLine('instances', result, instancesSchema).map((entry) => [entry.instance, entry.version]),
+    );
+    const wrong = Object.entries(expected).filter(([instance, version]) => running.get(instance) !== version);
+    const said = (entries: [string, string][], say: (instance: string, version: string) => string) =>
+      entries.map(([instance, version]) => say(instance, version)).join(', ');
+    return wrong.length === 0
+      ? {
+          passed: true,
+          detail: said(Object.entries(expected), (instance, version) => `${instance} runs ${version}`),
+        }
+      : {
+          passed: false,
+          detail: said(
+            wrong,
+            (instance, version) => `${instance} runs ${running.get(instance) ?? 'nothing'}, not ${version}`,
+          ),
+        };
+  });
+}
+
 /** The configuration revision in force is the one restored, as the configuration driver's `current` says. */
-async function revisionItem(
+function revisionItem(
   deps: ActivityDeps,
   input: VerifyRollbackInput,
   expected: string,
   signal: AbortSignal,
 ): Promise<RollbackVerificationItem> {
-  const name = 'configuration restored';
-  const driver = input.drivers?.config;
-  if (!driver || !input.service) return { name, passed: false, detail: 'no configuration driver to ask' };
-  try {
+  return driverItem('configuration restored', input.drivers?.config, input, async (target) => {
     const result = await runDriverAction(
-      { service: input.service, environment: input.environment, driver },
+      target,
       'current',
       {},
-      { cwd: deps.workingDirectory, signal, compareAndSwap: 'apply' },
+      {
+        cwd: deps.workingDirectory,
+        signal,
+        compareAndSwap: 'apply',
+      },
     );
     const { revision } = parseLastJsonLine('current', result, currentSchema);
     return {
-      name,
       passed: revision === expected,
       detail:
         revision === expected
           ? `${expected} is in force`
           : `${revision ?? 'none'} is in force, not ${expected}`,
     };
-  } catch (error) {
-    return {
-      name,
-      passed: false,
-      detail: `could not ask: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
+  });
 }
 
 const instancesSchema = z.array(z.looseObject({ instance: z.string().min(1), version: z.string().min(1) }));
