@@ -456,7 +456,7 @@ async function runRelease(
       state,
       until,
       untilStatus: (status) => until((current) => current.status === status),
-      cancel: async () => void (await handle.cancel()),
+      cancel: () => cancelAndAwaitHandling(handle),
     });
     const result = await handle.result().then(
       (outcome) => ({ outcome, error: undefined }),
@@ -475,6 +475,29 @@ async function runRelease(
     if (options.recordAs) await recordHistoryForReplay(handle, options.recordAs);
     return { status: final.status, failure: final.failure, state: final };
   });
+}
+
+/**
+ * Cancels and waits, with time still locked, until a workflow task has taken the cancellation in.
+ * Waiting on the result unlocks time skipping: were the test server to fire a timer while the task
+ * that cancels it is still running (a slow worker on a loaded machine), it records a broken
+ * history and the execution never ends.
+ */
+async function cancelAndAwaitHandling(handle: WorkflowHandle): Promise<void> {
+  await handle.cancel();
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const requested = events.findIndex((event) => event.workflowExecutionCancelRequestedEventAttributes);
+    const handled = events
+      .slice(requested + 1)
+      .some(
+        (event) =>
+          event.workflowTaskCompletedEventAttributes || event.workflowExecutionCanceledEventAttributes,
+      );
+    if (requested >= 0 && handled) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the cancellation was never taken in by a workflow task');
 }
 
 /** What changed production: measuring it (baseline, bake) and inspecting it change nothing. */
