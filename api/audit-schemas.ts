@@ -1,6 +1,7 @@
 // The shapes of GET /api/v1/audit: its query (validated, R-INPUT) and its answer.
 import { z } from '@hono/zod-openapi';
 import { AUDIT_OUTCOMES } from '../db/audit-log.js';
+import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
 
 /** The most entries one page holds. */
 export const MAX_AUDIT_PAGE = 500;
@@ -10,40 +11,35 @@ const filterText = (description: string, example: string) =>
     .string()
     .min(1)
     .max(200)
-    .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+    .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
     .optional()
     .openapi({ description, example });
 
 const instant = (description: string, example: string) =>
   z.iso.datetime({ offset: true }).optional().openapi({ description, example });
 
-export const AuditQuerySchema = z
-  .strictObject({
-    actor: filterText('Only entries of this identity.', 'ops-wang'),
-    action: filterText(
-      'Only this operation, e.g. `releases.start` or `decision.refused-by-workflow`.',
-      'releases.start',
-    ),
-    target: filterText(
-      'Only entries about this release id, service or path.',
-      'edm-web-regular-1.4.2-a1b2c3',
-    ),
-    outcome: z.enum(AUDIT_OUTCOMES).optional().openapi({ description: 'Only this outcome.' }),
-    since: instant('Only entries at or after this instant.', '2026-11-26T00:00:00.000Z'),
-    until: instant('Only entries before this instant (after since).', '2026-11-27T00:00:00.000Z'),
-    before: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(Number.MAX_SAFE_INTEGER)
-      .optional()
-      .openapi({ description: 'Only entries older than this id: the `nextBefore` of the previous page.' }),
-    limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(100),
-  })
-  .refine((query) => !query.since || !query.until || Date.parse(query.until) > Date.parse(query.since), {
-    message: 'expected until after since',
-    path: ['until'],
-  });
+export const AuditQuerySchema = z.strictObject({
+  actor: filterText('Only entries of this identity.', 'ops-wang'),
+  action: filterText(
+    'Only this operation, e.g. `releases.start` or `decision.refused-by-workflow`.',
+    'releases.start',
+  ),
+  target: filterText('Only entries about this release id, service or path.', 'edm-web-regular-1.4.2-a1b2c3'),
+  outcome: z.enum(AUDIT_OUTCOMES).optional().openapi({ description: 'Only this outcome.' }),
+  since: instant('Only entries at or after this instant.', '2026-11-26T00:00:00.000Z'),
+  until: instant(
+    'Only entries before this instant (at or before since: an empty page).',
+    '2026-11-27T00:00:00.000Z',
+  ),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ description: 'Only entries older than this id: the `nextBefore` of the previous page.' }),
+  limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(100),
+});
 
 export const AuditEventSchema = z
   .object({

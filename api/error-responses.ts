@@ -77,7 +77,9 @@ export const errorResponses = {
   409: errorContent('The release is not in a state that allows this.'),
   413: errorContent('The body is over the size limit (64 KiB).'),
   415: errorContent('The body is not sent as application/json.'),
-  422: errorContent('The request contradicts an earlier one (an Idempotency-Key reused for another body).'),
+  422: errorContent(
+    'Well formed, but it cannot be done: `invalid_release` when it cannot be planned (an unknown service, a version rule), or it contradicts an earlier request (an Idempotency-Key reused for another body).',
+  ),
   429: {
     ...errorContent('Too many release starts by this identity; retry after `Retry-After` seconds.'),
     headers: {
@@ -112,15 +114,38 @@ export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, body
 
 const TARGET_NAMES: Partial<Record<string, string>> = { json: 'body', param: 'path', query: 'query' };
 
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * A union (a start's body, told apart by `type`) fails as a whole; the caller needs the failures of
+ * the branch their discriminator chose: the one whose literal fields all matched. When none did,
+ * the discriminator alone is wrong, and its allowed values are named.
+ */
+function chosenBranch(issue: ZodIssue): ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const at = (inner: ZodIssue): ZodIssue => ({ ...inner, path: [...issue.path, ...inner.path] });
+  const discriminatorMiss = (inner: ZodIssue) => inner.code === 'invalid_value' && inner.path.length === 1;
+  const chosen = issue.errors.find((branch) => !branch.some(discriminatorMiss));
+  if (chosen) return chosen.map(at).flatMap(chosenBranch);
+  const misses = issue.errors.flatMap((branch) => branch.filter(discriminatorMiss));
+  const values = misses.flatMap((miss) => (miss.code === 'invalid_value' ? miss.values : [])).map(String);
+  const [first] = misses;
+  if (!first) return [issue];
+  return [{ ...at(first), message: `expected one of ${values.join(', ')}` }];
+}
+
 /** The OpenAPIHono default hook: any zod failure (body, query, path) is a 400 naming its fields (R-INPUT). */
 export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
   // An unknown field is named in the path, like any other failing field.
-  const issues = result.error.issues.flatMap((issue) =>
+  const issues = result.error.issues.flatMap(chosenBranch).flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({
           path: [...issue.path, key].map(String).join('.'),
-          message: `unknown field "${key}"`,
+          // A schema may say why the field does not belong (a config-change field on another type).
+          message: issue.message.startsWith('Unrecognized key')
+            ? `unknown field "${key}"`
+            : `unknown field "${key}": ${issue.message}`,
         }))
       : [{ path: issue.path.map(String).join('.'), message: issue.message }],
   );
@@ -159,7 +184,9 @@ function messageOf(error: HTTPException, c: Context<AppEnv>): string {
 const DOMAIN_ERRORS: [new (...args: never[]) => Error, ContentfulStatusCode, ErrorCode][] = [
   // Before PlanError, which it extends: a type without a runbook is well formed but cannot run.
   [RunbookUnavailable, 422, 'unprocessable'],
-  [PlanError, 400, 'invalid_release'],
+  // Well formed, but not a release this configuration can plan (an unknown service, a version
+  // rule): 422, so that input the OpenAPI document calls valid is never answered 400.
+  [PlanError, 422, 'invalid_release'],
   // The schemas refuse such values first; should one slip through, it is still the caller's input.
   [CommandValueError, 400, 'invalid_release'],
   [ForbiddenError, 403, 'forbidden'],

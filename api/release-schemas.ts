@@ -22,6 +22,7 @@ import {
   STEP_STATUSES,
   type StepKind,
 } from '../workflows/release-model.js';
+import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
 
 /** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
 export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,127}$/;
@@ -75,86 +76,99 @@ const SEMVER_PATTERN =
 const isStrictSemver = (value: string): boolean =>
   /^[0-9][0-9a-z.+-]*$/.test(value) && semver.valid(value) !== null;
 
-export const versionSchema = z
-  .string()
-  .max(40, 'expected at most 40 characters')
-  .refine(isStrictSemver, {
-    message:
-      'expected a semantic version MAJOR.MINOR.PATCH with optional -prerelease and +build, in lower case and without a leading "v" (e.g. 1.4.2, 2.0.0-rc.1)',
-  })
-  // The pattern documents the shape for clients and fuzzers; the refine above stays the judge.
-  .openapi({ example: '1.4.2', pattern: SEMVER_PATTERN.source });
+/** A semantic version; `missing` is what to say when there is none. */
+const semverText = (missing?: string) =>
+  z
+    .string(missing ? { error: (issue) => (issue.input === undefined ? missing : undefined) } : undefined)
+    .max(40, 'expected at most 40 characters')
+    .refine(isStrictSemver, {
+      message:
+        'expected a semantic version MAJOR.MINOR.PATCH with optional -prerelease and +build, in lower case and without a leading "v" (e.g. 1.4.2, 2.0.0-rc.1)',
+    })
+    // The pattern documents the shape for clients and fuzzers; the refine above stays the judge.
+    .openapi({ example: '1.4.2', pattern: SEMVER_PATTERN.source });
+export const versionSchema = semverText();
 
 /** Free text of a config-change request (R-CONFIG-CHANGE): bounded, and never what a record refuses. */
-const requestText = (description: string) =>
+const requestText = (field: string, description: string) =>
   z
-    .string()
+    .string({
+      error: (issue) => (issue.input === undefined ? `expected ${field} for a config-change` : undefined),
+    })
     .trim()
     .min(3, 'expected at least 3 characters')
     .max(1000, 'expected at most 1000 characters')
-    .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+    .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
+    .openapi({ description });
+
+/** What every start carries, whatever its type. */
+const startFields = {
+  service: serviceName.openapi({ example: 'edm-web' }),
+  changeRef: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/#@+=?&~-]*$/, 'expected a plain reference such as CHG-1234 or a URL')
     .optional()
-    .openapi({ description: `config-change only, required there: ${description}` });
+    .openapi({ description: 'The change request or merge this release ships.', example: 'CHG-1234' }),
+  dryRun: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Resolve and return the plan without starting anything.' }),
+};
 
-/** The fields only a config-change carries, and the one only the other types carry. */
-const CONFIG_CHANGE_FIELDS = ['configRevision', 'reason', 'impact', 'rollbackPlan'] as const;
+/** A field a start of this kind does not take is named, with what takes it (R-INPUT). */
+const unknownFieldsError = (takes: string) => (issue: { code?: string }) =>
+  issue.code === 'unrecognized_keys' ? takes : undefined;
 
-export const StartReleaseSchema = z
-  .strictObject({
-    type: ReleaseTypeSchema,
-    service: serviceName.openapi({ example: 'edm-web' }),
-    version: versionSchema
-      .optional()
-      .openapi({ description: 'Required for regular, hotfix and emergency; not given for config-change.' }),
-    configRevision: z
-      .string()
-      // Short, like a version: it becomes part of the release id.
-      .max(40, 'expected at most 40 characters')
-      .regex(NAME_PATTERN, 'expected a lower-case configuration bundle name (a-z, 0-9, -)')
-      .optional()
-      .openapi({
-        description: 'config-change only, required there: the configuration bundle of the service to apply.',
-        example: 'send-rate-1200',
-      }),
-    reason: requestText('why the configuration changes.'),
-    impact: requestText('what the change affects, and who notices.'),
-    rollbackPlan: requestText(
-      'how to go back if it misbehaves (the previous revision is restored automatically on failure).',
-    ),
-    changeRef: z
-      .string()
-      .max(200)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/#@+=?&~-]*$/, 'expected a plain reference such as CHG-1234 or a URL')
-      .optional()
-      .openapi({ description: 'The change request or merge this release ships.', example: 'CHG-1234' }),
-    dryRun: z
-      .boolean()
-      .optional()
-      .openapi({ description: 'Resolve and return the plan without starting anything.' }),
-  })
-  .superRefine(
-    (request, context) => {
-      // Also when other fields failed, so every missing field is reported at once (R-INPUT).
-      if (!(RELEASE_TYPES as readonly unknown[]).includes(request.type)) return;
-      const missing = (path: string, message: string) =>
-        context.addIssue({ code: 'custom', path: [path], message });
-      if (request.type === 'config-change') {
-        for (const field of CONFIG_CHANGE_FIELDS) {
-          if (request[field] === undefined) missing(field, `expected ${field} for a config-change`);
-        }
-        if (request.version !== undefined) {
-          missing('version', 'a config-change applies a configRevision, not a version: leave version out');
-        }
-        return;
-      }
-      if (request.version === undefined)
-        missing('version', `expected the version a ${request.type} release ships`);
-      for (const field of CONFIG_CHANGE_FIELDS) {
-        if (request[field] !== undefined) missing(field, `only a config-change takes ${field}`);
-      }
+const ShipVersionSchema = z
+  .strictObject(
+    {
+      type: z.enum(['regular', 'hotfix', 'emergency']),
+      ...startFields,
+      version: semverText('expected the version the release ships'),
     },
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+    {
+      error: unknownFieldsError('only a config-change takes configRevision, reason, impact and rollbackPlan'),
+    },
   )
+  .openapi('ShipVersion', { description: 'A regular, hotfix or emergency release ships a version.' });
+
+const ConfigChangeStartSchema = z
+  .strictObject(
+    {
+      type: z.literal('config-change'),
+      ...startFields,
+      configRevision: z
+        .string({
+          error: (issue) =>
+            issue.input === undefined ? 'expected configRevision for a config-change' : undefined,
+        })
+        // Short, like a version: it becomes part of the release id.
+        .max(40, 'expected at most 40 characters')
+        .regex(NAME_PATTERN, 'expected a lower-case configuration bundle name (a-z, 0-9, -)')
+        .openapi({
+          description: 'The configuration bundle of the service to apply.',
+          example: 'send-rate-1200',
+        }),
+      reason: requestText('reason', 'Why the configuration changes.'),
+      impact: requestText('impact', 'What the change affects, and who notices.'),
+      rollbackPlan: requestText(
+        'rollbackPlan',
+        'How to go back if it misbehaves (the previous revision is restored automatically on failure).',
+      ),
+    },
+    { error: unknownFieldsError('a config-change applies a configRevision, not a version: leave it out') },
+  )
+  .openapi('StartConfigChange', {
+    description:
+      'A config-change (R-CONFIG-CHANGE) applies a configuration bundle, with why, its impact and how to go back.',
+  });
+
+/** A start, told apart by its `type`: the fields each type takes are its own. */
+// A plain union (anyOf in the document): the branches exclude each other by `type`, and the
+// validation hook reports the failures of the branch the caller's `type` chose.
+export const StartReleaseSchema = z
+  .union([ShipVersionSchema, ConfigChangeStartSchema])
   .openapi('StartRelease');
 
 export const IdempotencyHeadersSchema = z.object({
@@ -188,11 +202,7 @@ export const DecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
     // No NUL: PostgreSQL text cannot hold it, and a comment must never be what a record refuses.
-    comment: z
-      .string()
-      .max(500)
-      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
-      .optional(),
+    comment: z.string().max(500).regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE).optional(),
   })
   .openapi('Decision');
 
@@ -203,7 +213,7 @@ const reasonText = z
   .max(500, 'expected a reason of at most 500 characters')
   // A pattern, not a refine, so the published document says it too.
   .regex(/\S/, 'expected a reason, not only blanks')
-  .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+  .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
   .openapi({
     description: 'Why: kept in the release record and its history.',
     example: 'error rate up after the deploy',

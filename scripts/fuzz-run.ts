@@ -69,12 +69,14 @@ export interface FuzzOutcome {
 /**
  * The checks: no 500, every answer as documented (status, content type, body schema, headers),
  * refusals of invalid input, 401 without a token, 405 for undeclared methods, a created release
- * readable at once. Left out: positive_data_acceptance, because valid input is rightly refused
- * by state and authority (403 for the wrong role, 404 for an unknown release, 409 while a
- * release is in flight); object_level_authorization, because every identity with `read` may read
- * every release of its environments by design (SPEC 7), which that check would report.
+ * readable at once, and input the document calls valid never refused as invalid (400): it may
+ * still be refused by authority (401, 403), state (404, 409, 422), rate (429) or a dependency
+ * (503), which POSITIVE_DATA_ANSWERS lists. Left out: object_level_authorization, because every
+ * identity with `read` may read every release of its environments by design (SPEC 7), which that
+ * check would report.
  */
-const EXCLUDED_CHECKS = ['positive_data_acceptance', 'object_level_authorization'];
+const EXCLUDED_CHECKS = ['object_level_authorization'];
+export const POSITIVE_DATA_ANSWERS = ['2xx', '401', '403', '404', '409', '422', '429', '503'];
 
 /**
  * 2xx floors, over all of an operation's cases (negative ones and schemathesis's own auth cases
@@ -126,8 +128,12 @@ const FUZZ_WINDOW_CALENDAR: WindowCalendar = {
   },
 };
 
-function decisionBudget(maxExamples: number): string {
+/** The run's schemathesis.toml: what valid input may be answered, and the decisions' budget. */
+function schemathesisConfig(maxExamples: number): string {
   return [
+    '[checks.positive_data_acceptance]',
+    `expected-statuses = ${JSON.stringify(POSITIVE_DATA_ANSWERS)}`,
+    '',
     '[[operations]]',
     // The services endpoint asks a target through its driver: as dear per case as a decision.
     'include-path-regex = "/(approvals|window-override|rollback|abort|decision|confirmations|postmortem|environments/[^/]+)$"',
@@ -323,7 +329,7 @@ export async function runApiFuzz(options: FuzzOptions): Promise<FuzzOutcome> {
     const config = await hookConfig(stack, options, operations, runbookDir);
     const files = { har: join(artifacts, 'cases.har.json'), json: join(artifacts, 'run.json') };
     const configFile = join(artifacts, 'schemathesis.toml');
-    await writeFile(configFile, decisionBudget(options.decisionExamples));
+    await writeFile(configFile, schemathesisConfig(options.decisionExamples));
     const { exitCode, output } = await runSchemathesis(
       python,
       configFile,

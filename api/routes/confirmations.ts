@@ -5,6 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../../workflows/release-model.js';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
+import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
 import { ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
@@ -21,7 +22,7 @@ export const ConfirmationSchema = z
       .min(1, 'expected a note saying what was checked')
       .max(500, 'expected a note of at most 500 characters')
       .regex(/\S/, 'expected a note, not only blanks')
-      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
       .openapi({
         description: 'What was checked, kept in the checklist.',
         example: 'no complaints in the support queue',

@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
+import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
 import { ReleaseIdParamsSchema } from '../release-schemas.js';
 import { defineRoute } from '../route-roles.js';
 import type { ReleasePostmortems } from '../services/release-postmortem.js';
@@ -17,7 +18,7 @@ export const PostmortemSchema = z
     note: z
       .string()
       .max(2000, 'expected a note of at most 2000 characters')
-      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters')
+      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
       .optional()
       .openapi({ description: 'What the document covers, in a few words; kept with the link.' }),
   })

@@ -21,7 +21,7 @@ const startRelease = defineRoute({
   tags: ['releases'],
   summary: 'Start a release, or dry-run it to see the resolved plan',
   description:
-    'regular, hotfix and emergency ship a `version`; config-change applies a `configRevision` (a configuration bundle the service declares) with `reason`, `impact` and `rollbackPlan`. Versions follow R-SEMVER against what production runs, as its target says (asked through a worker): regular and emergency must be greater, a hotfix a PATCH bump (400 naming the rule and the running version; 422 when the target cannot say what it runs, except for an emergency, which goes ahead; 503 when no worker answers; anything goes while nothing runs). A dry run answers the same and reports the rule in `versionRule`. Starts are limited per identity (`api.startRateLimit` in runway.yml, by default a burst of 30, then 30 a minute): beyond that 429 with `Retry-After`. A start the service lock refuses (409) and a dry run spend none of it.',
+    'regular, hotfix and emergency ship a `version`; config-change applies a `configRevision` (a configuration bundle the service declares) with `reason`, `impact` and `rollbackPlan`. Versions follow R-SEMVER against what production runs, as its target says (asked through a worker): regular and emergency must be greater, a hotfix a PATCH bump (422 `invalid_release` naming the rule and the running version, as for a service the configuration does not know; 422 when the target cannot say what it runs, except for an emergency, which goes ahead; 503 when no worker answers; anything goes while nothing runs). A dry run answers the same and reports the rule in `versionRule`. Starts are limited per identity (`api.startRateLimit` in runway.yml, by default a burst of 30, then 30 a minute): beyond that 429 with `Retry-After`. A start the service lock refuses (409) and a dry run spend none of it.',
   role: 'deploy',
   furtherCheck: 'deploy in every environment the release deploys to (a dry run answers the same)',
   request: {
@@ -71,19 +71,19 @@ const getRelease = defineRoute({
   },
 });
 
-type StartBody = Omit<z.infer<typeof StartReleaseSchema>, 'dryRun'>;
+type StartBody = z.infer<typeof StartReleaseSchema>;
 
-/**
- * The body as the starter takes it: a config-change carries its revision where the others carry
- * a version (the schema has checked which fields each type has).
- */
+/** The body as the starter takes it: a config-change carries its revision where the others carry a version. */
 function startRequestOf(body: StartBody): StartRequest {
-  const { version, configRevision, reason, impact, rollbackPlan, ...fields } = body;
-  if (body.type !== 'config-change') return { ...fields, version: version as string };
-  const change = { configRevision, reason, impact, rollbackPlan } as Required<
-    Pick<StartBody, 'configRevision' | 'reason' | 'impact' | 'rollbackPlan'>
-  >;
-  return { ...fields, version: change.configRevision, configChange: change };
+  const { type, service, changeRef } = body;
+  const fields = { type, service, ...(changeRef === undefined ? {} : { changeRef }) };
+  if (body.type !== 'config-change') return { ...fields, version: body.version };
+  const { configRevision, reason, impact, rollbackPlan } = body;
+  return {
+    ...fields,
+    version: configRevision,
+    configChange: { configRevision, reason, impact, rollbackPlan },
+  };
 }
 
 export function releaseRoutes(service: ReleaseService) {

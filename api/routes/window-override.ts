@@ -4,6 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
+import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
 import { DecisionResultSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
@@ -14,7 +15,7 @@ const WindowOverrideSchema = z
       .string()
       .min(3, 'expected a reason of at least 3 characters')
       .max(500)
-      .refine((text) => !text.includes('\u0000'), 'expected text without NUL characters'),
+      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE),
   })
   .openapi('WindowOverride');
 

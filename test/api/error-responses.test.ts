@@ -22,7 +22,7 @@ function appThrowing(error: Error) {
 
 describe('handleError', () => {
   it.each([
-    [new PlanError('unknown service x'), 400, { code: 'invalid_release', message: 'unknown service x' }],
+    [new PlanError('unknown service x'), 422, { code: 'invalid_release', message: 'unknown service x' }],
     [
       new ForbiddenError('no deploy in production'),
       403,

@@ -60,9 +60,44 @@ describe('POST /api/v1/releases input', () => {
   });
 
   it('reports every failing field at once', async () => {
+    const { status, body } = await start({
+      type: 'regular',
+      service: 'Bad',
+      version: 'x',
+      changeRef: '$(id)',
+    });
+    expect(status).toBe(400);
+    expect(failingPaths(body).sort()).toEqual(['changeRef', 'service', 'version']);
+  });
+
+  it('judges the other fields by the type, so an unknown type is named alone', async () => {
     const { status, body } = await start({ type: 'nope', service: 'Bad', version: 'x' });
     expect(status).toBe(400);
-    expect(failingPaths(body).sort()).toEqual(['service', 'type', 'version']);
+    expect(failingPaths(body)).toEqual(['type']);
+  });
+
+  it('says which fields belong to a config-change and which to the other types', async () => {
+    const change = { type: 'config-change', service: 'edm-web', configRevision: 'send-rate-1200' };
+    const missing = await start(change);
+    expect(missing.status).toBe(400);
+    expect(failingPaths(missing.body).sort()).toEqual(['impact', 'reason', 'rollbackPlan']);
+    expect(missing.body.error.issues?.[0]?.message).toMatch(/for a config-change/);
+    const versioned = await start({
+      ...change,
+      reason: 'faster',
+      impact: 'none',
+      rollbackPlan: 'back',
+      version: '1.0.0',
+    });
+    expect(versioned.status).toBe(400);
+    expect(versioned.body.error.issues?.[0]?.message).toMatch(
+      /unknown field "version": a config-change applies a configRevision/,
+    );
+    const regular = await start({ ...valid, reason: 'why not' });
+    expect(regular.status).toBe(400);
+    expect(regular.body.error.issues?.[0]?.message).toMatch(
+      /unknown field "reason": only a config-change takes/,
+    );
   });
 
   it('reports missing fields', async () => {
@@ -109,9 +144,9 @@ describe('POST /api/v1/releases input', () => {
     expect(body.error.code).toBe('payload_too_large');
   });
 
-  it('answers a service that no configuration knows with invalid_release', async () => {
+  it('answers a service that no configuration knows with a 422 invalid_release', async () => {
     const { status, body } = await start({ ...valid, service: 'nobody-knows', dryRun: true });
-    expect(status).toBe(400);
+    expect(status).toBe(422);
     expect(body.error).toEqual({ code: 'invalid_release', message: 'unknown service nobody-knows' });
   });
 });
@@ -189,15 +224,36 @@ describe('the calendar and window-override inputs', () => {
   });
 
   it.each([
-    ['to before from', 'from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', 'to'],
-    ['more than 400 days', 'from=2026-01-01T00:00:00Z&to=2027-02-06T00:00:00Z', 'to'],
-    ['not an instant', 'from=yesterday&to=2026-12-01T00:00:00Z', 'from'],
-  ])('answers 400 to a calendar range %s', async (_what, range, field) => {
+    ['to before from', 'from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', /at or after from/],
+    ['more than 400 days', 'from=2026-01-01T00:00:00Z&to=2027-02-06T00:00:00Z', /at most 400 days/],
+  ])('answers 422 to a well-formed calendar range %s, stating the rule', async (_what, range, rule) => {
     const response = await app.request(`/api/v1/calendar?environment=production&${range}`, {
       headers: auth(TOKENS.devChen),
     });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as ErrorJson).error.message).toMatch(rule);
+  });
+
+  it('answers 400 to a calendar instant that is not one', async () => {
+    const response = await app.request(
+      '/api/v1/calendar?environment=production&from=yesterday&to=2026-12-01T00:00:00Z',
+      {
+        headers: auth(TOKENS.devChen),
+      },
+    );
     expect(response.status).toBe(400);
-    expect(failingPaths((await response.json()) as ErrorJson)).toEqual([field]);
+    expect(failingPaths((await response.json()) as ErrorJson)).toEqual(['from']);
+  });
+
+  it('answers an empty range with nothing', async () => {
+    const response = await app.request(
+      '/api/v1/calendar?environment=production&from=2026-12-02T00:00:00Z&to=2026-12-02T00:00:00Z',
+      {
+        headers: auth(TOKENS.devChen),
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ windows: [], freezes: [] });
   });
 
   it('answers 403 to someone who cannot read the environment', async () => {

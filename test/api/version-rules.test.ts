@@ -72,16 +72,16 @@ async function setProductionByHand(version: string): Promise<void> {
 describe('version rules against what production runs', () => {
   it('refuses a regular release that is not greater, and a hotfix that is not a PATCH bump, naming production', async () => {
     const regular = await start('regular', '1.0.0');
-    expect(regular.status).toBe(400);
+    expect(regular.status).toBe(422);
     expect(messageOf(regular.body)).toContain('production runs 1.0.0');
     expect(messageOf(regular.body)).toContain('greater than');
 
     const hotfix = await start('hotfix', '1.1.0');
-    expect(hotfix.status).toBe(400);
+    expect(hotfix.status).toBe(422);
     expect(messageOf(hotfix.body)).toMatch(/PATCH bump.*production runs 1\.0\.0.*e\.g\. 1\.0\.1/);
 
     // A dry run answers as the start would, and says what it compared with when the version passes.
-    expect((await start('hotfix', '1.1.0', true)).status).toBe(400);
+    expect((await start('hotfix', '1.1.0', true)).status).toBe(422);
     const dryRun = await start('hotfix', '1.0.1', true);
     expect(dryRun.status).toBe(200);
     expect(dryRun.body.versionRule).toMatchObject({
@@ -111,13 +111,13 @@ describe('version rules against what production runs', () => {
     });
 
     const regular = await start('regular', '1.2.0');
-    expect(regular.status).toBe(400);
+    expect(regular.status).toBe(422);
     expect(messageOf(regular.body)).toContain('production runs 1.3.7');
     const hotfix = await start('hotfix', '1.0.1', true);
-    expect(hotfix.status).toBe(400);
+    expect(hotfix.status).toBe(422);
     expect(messageOf(hotfix.body)).toContain('production runs 1.3.7');
     expect((await start('hotfix', '1.3.8', true)).body.versionRule).toMatchObject({ running: '1.3.7' });
-    expect((await start('emergency', '1.3.7', true)).status).toBe(400);
+    expect((await start('emergency', '1.3.7', true)).status).toBe(422);
   });
 
   it('shows an environment only to those who read it, and only for a service that runs there', async () => {

@@ -438,7 +438,7 @@ describe('the release calendar', () => {
       '/calendar?environment=production&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z',
       'dev-chen',
     );
-    expect(backwards.status).toBe(400);
+    expect(backwards.status).toBe(422);
   });
 });
 
