@@ -11,6 +11,7 @@ import type {
   PlanStep,
   ReleasePlan,
 } from '../workflows/release-model.js';
+import { traitsOf } from '../workflows/steps/step-kinds.js';
 import { approvalRoster } from './approval-roster.js';
 import { httpChecksOf, resolveMeasuringStep, resolveRollbackPolicy } from './resolve-analysis.js';
 import { configBundleOf, resolveApplyConfigStep, withoutVersionChecks } from './resolve-config-step.js';
@@ -193,7 +194,7 @@ export function resolveReleasePlan(request: PlanRequest): ReleasePlan {
   const hasDatabase = request.config.services[request.service]?.database !== undefined;
   const serviceConfig = request.config.services[request.service] as ServiceConfig;
   const runbookSteps = request.runbook.steps.filter(
-    (step) => (step.kind !== 'migrate' || hasDatabase) && appliesTo(step, serviceConfig),
+    (step) => (!traitsOf(step).needsDatabase || hasDatabase) && appliesTo(step, serviceConfig),
   );
   // R-CONFIG-CHANGE: the bundle is known and its sensitivity decided here, once, for the whole plan.
   const configChange = request.runbook.type === 'config-change';
@@ -231,11 +232,4 @@ function namedChecks(service: ServiceConfig, names: readonly string[] | undefine
   const all = httpChecksOf({ ...service, verification: [...service.verification, ...service.checks] });
   const found = names.map((wanted) => all.find((check) => check.name === wanted));
   return found.every((check) => check !== undefined) ? (found as HttpCheck[]) : undefined;
-}
-
-/** The environments a plan changes: starting the release needs the deploy role in each (R-AUTH). */
-export function environmentsDeployedBy(plan: ReleasePlan): string[] {
-  const changes = (step: PlanStep) =>
-    step.kind === 'deploy' || step.kind === 'migrate' || step.kind === 'apply-config';
-  return [...new Set(plan.steps.filter(changes).map((step) => step.environment))];
 }

@@ -12,12 +12,13 @@ import { parse, stringify } from 'yaml';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { DEFAULT_RUNBOOK_DIR, loadRunbook } from '../runbooks/load-runbook.js';
-import { environmentsDeployedBy, resolveReleasePlan } from '../runbooks/resolve-release-plan.js';
+import { resolveReleasePlan } from '../runbooks/resolve-release-plan.js';
 import { DEMO_SERVICE } from '../stack/demo-target-layout.js';
 import { projectRoot } from '../stack/temporal-binaries.js';
 import { startTestStack, type TestStack } from '../test/support/runway-stack.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../worker/create-release-worker.js';
 import { RELEASE_TYPES, type ReleaseType } from '../workflows/release-model.js';
+import { environmentsDeployedBy } from '../workflows/steps/step-kinds.js';
 import { settledConsistencyProblems } from './fuzz-invariants.js';
 import {
   type FuzzReport,

@@ -18,8 +18,8 @@ import type { GuidedOption, PlanStep, ReleaseOutcome, RollbackPolicy, StepRecord
 import type { GuidedAnswer, ReleaseOrder } from './release-orders.js';
 import { endWithRollback } from './rollback-runner.js';
 import { finishStep, now, putStep, startStep, throwIfRecordRejected } from './step-records.js';
-import { trippedTrigger } from './steps/bake-step.js';
-import { executeStep, type StepContext, type StepDetail } from './steps/index.js';
+import { trippedTrigger } from './steps/bake/bake-step.js';
+import { executeStep, type StepContext, type StepDetail, traitsOf } from './steps/step-kinds.js';
 
 type StepRun = { kind: 'done'; detail: StepDetail } | { kind: 'ordered'; order: ReleaseOrder };
 
@@ -174,8 +174,7 @@ async function afterStepFailure(
 
 /** A production verification is never skipped unless the policy names it (R-GUIDED). */
 function guidedOptions(policy: RollbackPolicy, step: PlanStep): GuidedOption[] {
-  const verifiesProduction =
-    (step.kind === 'verify' || step.kind === 'bake') && step.environment === 'production';
+  const verifiesProduction = traitsOf(step).verifies && step.environment === 'production';
   const skippable = !verifiesProduction || policy.skippableVerifications.includes(step.id);
   return skippable ? ['retry', 'skip', 'rollback', 'abort'] : ['retry', 'rollback', 'abort'];
 }

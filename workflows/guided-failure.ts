@@ -9,7 +9,7 @@ import type { GuidedOption, ReleaseStatus } from './release-model.js';
 import type { GuidedAnswer } from './release-orders.js';
 import { guidedGateId } from './release-rules.js';
 import { now } from './step-records.js';
-import type { StepContext } from './steps/index.js';
+import type { StepContext } from './steps/step-kinds.js';
 
 export interface GuidedQuestion {
   kind: 'step' | 'compensation';

@@ -11,7 +11,6 @@ import {
   setCurrentDetails,
 } from '@temporalio/workflow';
 import { raiseAlert } from './alerting.js';
-import { runCompensation } from './compensations.js';
 import { decideAfterFailure, describe, type FailureDecision } from './failure-policy.js';
 import { markdownText } from './markdown-text.js';
 import { afterNextWrite } from './oversight-alerts.js';
@@ -19,7 +18,8 @@ import type { PlanStep, ReleaseOutcome, ReleaseStatus, StepRecord } from './rele
 import { automaticEndingUndoes } from './release-rules.js';
 import { runCompensationsGuided } from './rollback-runner.js';
 import { now, putStep } from './step-records.js';
-import type { StepContext } from './steps/index.js';
+import type { StepContext } from './steps/step-kinds.js';
+import { runCompensation } from './steps/step-kinds.js';
 
 /**
  * Compensates what the release changed in the failed step's environment (R-COMPENSATE), then ends

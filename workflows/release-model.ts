@@ -425,17 +425,6 @@ export function timingOptions(input: Pick<ReleaseInput, 'timings'>): { heartbeat
   return input.timings ? { heartbeatTimeout: input.timings.heartbeatTimeoutMs } : {};
 }
 
-/**
- * The environments a plan touches: those it changes, in the order it first changes them, then those it
- * only checks or waits in. A release checking production before it starts (R-CHECKLIST) still reads
- * TEST → STAGING → PROD.
- */
-export function environmentsOf(plan: ReleasePlan): string[] {
-  const changes = (step: PlanStep) =>
-    step.kind === 'deploy' || step.kind === 'migrate' || step.kind === 'apply-config';
-  return [...new Set([...plan.steps.filter(changes), ...plan.steps].map((step) => step.environment))];
-}
-
 // ---- Decisions (R-APPROVE, R-SOD) ---------------------------------------------------------------
 
 /**

@@ -30,7 +30,7 @@ import { RELEASE_RULES_PATCH } from './release-rules.js';
 import { environmentKey, statusKey } from './search-attributes.js';
 import { admitStart, refuseStart } from './start-authority.js';
 import { finishStep, now, startStep, throwIfRecordRejected } from './step-records.js';
-import { executeStep, type StepContext } from './steps/index.js';
+import { executeStep, type StepContext } from './steps/step-kinds.js';
 
 /**
  * `authority` is the API's signed word that it started this release (start-authority.ts): without

@@ -6,7 +6,6 @@ import { ApplicationFailure, allHandlersFinished, condition, setCurrentDetails }
 import type { RestoredState } from '../activities/rollback-verification-activities.js';
 import { rollbackVerificationActivities } from './activity-proxies.js';
 import { raiseAlert } from './alerting.js';
-import { runCompensation } from './compensations.js';
 import { describe } from './failure-policy.js';
 import { waitForDecision } from './guided-failure.js';
 import { markdownText } from './markdown-text.js';
@@ -19,7 +18,13 @@ import type {
   StepRecord,
 } from './release-model.js';
 import { now, putStep } from './step-records.js';
-import type { StepContext } from './steps/index.js';
+import {
+  compensationKindOf,
+  readBackDriversIn,
+  runCompensation,
+  type StepContext,
+  traitsOf,
+} from './steps/step-kinds.js';
 
 /**
  * Runs `entries` in order. A compensation that fails asks a person: retry it, skip it (leave that
@@ -250,12 +255,12 @@ async function verifyEnvironments(
           expectedVersion: restored.version ?? previousVersionIn(context, environment),
           restored,
           service: context.input.service,
-          drivers: driversIn(context, environment),
+          drivers: readBackDriversIn(context.input.plan, environment),
         },
       ],
     );
     const database = entries.filter(
-      (entry) => entry.environment === environment && entry.action.kind === 'migrate-down',
+      (entry) => entry.environment === environment && compensationKindOf(entry.action).restoresData,
     );
     const dataItem =
       database.length === 0
@@ -281,24 +286,9 @@ function restoredIn(context: StepContext, entries: CompensationEntry[], environm
   const restored: RestoredState = {};
   for (const entry of entries) {
     if (entry.environment !== environment || entry.status !== 'done') continue;
-    const action = entry.action;
-    switch (action.kind) {
-      case 'switch-traffic-back':
-        restored.version =
-          action.version !== undefined ? action.version : previousVersionIn(context, environment);
-        break;
-      case 'retire-colour':
-        restored.version ??= null;
-        break;
-      case 'restore-instance':
-        restored.instances = { ...restored.instances, [action.instance]: action.version };
-        break;
-      case 'restore-config':
-        restored.revision = action.revision;
-        break;
-      case 'migrate-down':
-        break;
-    }
+    compensationKindOf(entry.action).restores(entry.action, restored, () =>
+      previousVersionIn(context, environment),
+    );
   }
   const versions = new Set(Object.values(restored.instances ?? {}));
   if (restored.instances && restored.version === undefined && versions.size === 1) {
@@ -307,21 +297,14 @@ function restoredIn(context: StepContext, entries: CompensationEntry[], environm
   return restored;
 }
 
-/** The drivers of `environment`'s steps that read back what was restored. */
-function driversIn(context: StepContext, environment: string) {
-  const steps = context.input.plan.steps.filter((step) => step.environment === environment);
-  const rolling = steps.find((step) => step.kind === 'deploy' && step.strategy === 'rolling');
-  const config = steps.find((step) => step.kind === 'apply-config');
-  return {
-    ...(rolling?.kind === 'deploy' && rolling.strategy === 'rolling' ? { rolling: rolling.driver } : {}),
-    ...(config?.kind === 'apply-config' ? { config: config.driver } : {}),
-  };
-}
-
-/** What ran in `environment` before the release: its deploy step recorded it. */
+/** What ran in `environment` before the release: the step that deployed there recorded it. */
 function previousVersionIn(context: StepContext, environment: string): string | null {
   const deploy = context.state.steps.find(
-    (step) => step.kind === 'deploy' && step.environment === environment && step.detail !== undefined,
+    ({ kind, environment: where, detail }) =>
+      kind !== 'compensation' &&
+      traitsOf({ kind }).recordsPreviousVersion &&
+      where === environment &&
+      detail !== undefined,
   );
   const previous = deploy?.detail?.previousVersion;
   return typeof previous === 'string' ? previous : null;

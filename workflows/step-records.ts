@@ -3,7 +3,7 @@
 import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
 import type { RecordWriter } from './record-writer.js';
 import type { PlanStep, StepRecord } from './release-model.js';
-import type { StepContext } from './steps/index.js';
+import type { StepContext } from './steps/step-kinds.js';
 
 export const now = (): string => new Date().toISOString();
 

@@ -25,16 +25,15 @@ import {
 import type { Logger } from '../../logging/logger.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { configBundleOf } from '../../runbooks/resolve-config-step.js';
-import { environmentsDeployedBy, resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
+import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import type { DecisionKeys } from '../../security/decision-signature.js';
 import { authoriseStart } from '../../security/start-authority.js';
 import { markdownText } from '../../workflows/markdown-text.js';
-import {
-  type ConfigChangeRequest,
-  environmentsOf,
-  type ReleaseInput,
-  type ReleasePlan,
-  type ReleaseType,
+import type {
+  ConfigChangeRequest,
+  ReleaseInput,
+  ReleasePlan,
+  ReleaseType,
 } from '../../workflows/release-model.js';
 import { SUPERSEDABLE_STATUSES } from '../../workflows/release-rules.js';
 import { releaseWorkflowV2 } from '../../workflows/release-workflow.js';
@@ -46,6 +45,7 @@ import {
   statusKey,
   versionKey,
 } from '../../workflows/search-attributes.js';
+import { environmentsDeployedBy, environmentsOf } from '../../workflows/steps/step-kinds.js';
 import type { Principal } from '../principal.js';
 import { ConflictError, ForbiddenError } from '../service-errors.js';
 import type { StartRateLimiter } from '../start-rate-limit.js';

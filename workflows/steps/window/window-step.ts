@@ -4,10 +4,11 @@
 // closing too soon is not entered. People on the step's override roster (two admins by default,
 // never the requester) can let it through with a reason; their decisions are verified like approvals.
 import { CancellationScope, sleep } from '@temporalio/workflow';
-import { calendarActivities } from '../activity-proxies.js';
-import type { WindowPlanStep } from '../release-model.js';
-import { withOpenGate } from './open-gate.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { calendarActivities } from '../../activity-proxies.js';
+import type { WindowPlanStep } from '../../release-model.js';
+import { withOpenGate } from '../open-gate.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export function runWindowStep(context: StepContext, step: WindowPlanStep): Promise<StepDetail> {
   const override = {
@@ -86,3 +87,8 @@ function overridden(context: StepContext, checks: number): StepDetail {
     checks,
   };
 }
+
+export const windowStep: StepKind<WindowPlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runWindowStep,
+};

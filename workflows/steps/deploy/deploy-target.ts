@@ -1,6 +1,6 @@
 // What a deploy step, whatever its strategy, hands the activities that drive its target: the
 // target itself, the words its summaries use for it, and its idempotency keys.
-import { type DeployPlanStep, type ReleaseInput, timingOptions } from '../release-model.js';
+import { type DeployPlanStep, type ReleaseInput, timingOptions } from '../../release-model.js';
 
 /** A deploy step of a strategy whose driver is `Driver`. */
 type DeployStepOver<Driver> = Pick<DeployPlanStep, 'id' | 'environment'> & { driver: Driver };

@@ -1,9 +1,10 @@
 // An approval gate: open it, say so in the record, wait until the quorum is met or someone rejects.
 // Decisions arrive through the decision desk (an update or a signal), never through this code.
-import { ReleaseRejected } from '../failure-policy.js';
-import type { ApprovalPlanStep } from '../release-model.js';
-import { awaitAnswer, withOpenGate } from './open-gate.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { ReleaseRejected } from '../../failure-policy.js';
+import type { ApprovalPlanStep } from '../../release-model.js';
+import { awaitAnswer, withOpenGate } from '../open-gate.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export function runApprovalStep(context: StepContext, step: ApprovalPlanStep): Promise<StepDetail> {
   return withOpenGate(context, { ...step, acceptsRejection: true }, async (gate) => {
@@ -23,3 +24,8 @@ export function runApprovalStep(context: StepContext, step: ApprovalPlanStep): P
     return { approvals };
   });
 }
+
+export const approvalStep: StepKind<ApprovalPlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runApprovalStep,
+};

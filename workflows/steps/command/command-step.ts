@@ -1,8 +1,9 @@
 // A configured command, e.g. the integration tests (R-CHECKLIST automated items).
-import { stepActivities } from '../activity-proxies.js';
-import type { CommandPlanStep } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { stepActivities } from '../../activity-proxies.js';
+import type { CommandPlanStep } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export async function runCommandStep(context: StepContext, step: CommandPlanStep): Promise<StepDetail> {
   const result = await stepActivities.runStepCommand.executeWithOptions(
@@ -16,3 +17,8 @@ export async function runCommandStep(context: StepContext, step: CommandPlanStep
   );
   return { exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
 }
+
+export const commandStep: StepKind<CommandPlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runCommandStep,
+};

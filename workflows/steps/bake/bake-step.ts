@@ -1,10 +1,11 @@
 // Watches the new version for the bake's duration (R-RB-TRIGGER-AUTO). A tripped trigger ends the
 // step with a `BakeUnhealthy` failure carrying the figures; the engine rolls back on it.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { bakeActivities } from '../activity-proxies.js';
-import type { BakePlanStep, RollbackTriggerReport } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { bakeActivities } from '../../activity-proxies.js';
+import type { BakePlanStep, RollbackTriggerReport } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export async function runBakeStep(context: StepContext, step: BakePlanStep): Promise<StepDetail> {
   const baselineDetail = step.baselineStepId
@@ -46,3 +47,8 @@ export function trippedTrigger(error: unknown): RollbackTriggerReport | undefine
   const { trigger, measured, threshold, unit, summary } = details;
   return { trigger, measured, threshold, unit, summary };
 }
+
+export const bakeStep: StepKind<BakePlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: true, recordsPreviousVersion: false },
+  execute: runBakeStep,
+};

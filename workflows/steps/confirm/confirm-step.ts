@@ -2,9 +2,10 @@
 // it through the API with a note. The confirmation arrives through the decision desk, which verifies
 // it like an approval (signed by the API, judged against the roster frozen at start); this code only
 // opens the gate, waits, and records who confirmed what.
-import type { ConfirmPlanStep } from '../release-model.js';
-import { awaitAnswer, withOpenGate } from './open-gate.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import type { ConfirmPlanStep } from '../../release-model.js';
+import { awaitAnswer, withOpenGate } from '../open-gate.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export function runConfirmStep(context: StepContext, step: ConfirmPlanStep): Promise<StepDetail> {
   const gate = {
@@ -38,3 +39,8 @@ export function runConfirmStep(context: StepContext, step: ConfirmPlanStep): Pro
     };
   });
 }
+
+export const confirmStep: StepKind<ConfirmPlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runConfirmStep,
+};

@@ -4,10 +4,11 @@
 // failure is undone too; a migration that failed half-way left nothing (it ran in one transaction),
 // and its undo finds the database where it was, which makes it a no-op.
 import { ApplicationFailure } from '@temporalio/workflow';
-import { databaseActivities } from '../activity-proxies.js';
-import type { CompensationEntry, MigratePlanStep, ReleaseInput } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { databaseActivities } from '../../activity-proxies.js';
+import type { CompensationEntry, MigratePlanStep, ReleaseInput } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 type MigrateDown = Extract<CompensationEntry['action'], { kind: 'migrate-down' }>;
 
@@ -78,7 +79,7 @@ export async function runMigrateStep(context: StepContext, step: MigratePlanStep
  * fresh status to prove it is there. Like every compensation it undoes only what the release did:
  * a database that someone migrated elsewhere since is left as it is.
  */
-export async function compensateMigration(
+async function compensateMigration(
   input: ReleaseInput,
   entry: CompensationEntry,
   action: MigrateDown,
@@ -124,3 +125,11 @@ export async function compensateMigration(
     detail: `migrated down to ${describeId(action.migrationId)} (reverted ${reverted.join(', ') || 'nothing'})`,
   };
 }
+
+export const migrateStep: StepKind<MigratePlanStep, 'migrate-down'> = {
+  traits: { changesTarget: true, needsDatabase: true, verifies: false, recordsPreviousVersion: false },
+  execute: runMigrateStep,
+  compensations: {
+    'migrate-down': { run: compensateMigration, restores: () => undefined, restoresData: true },
+  },
+};

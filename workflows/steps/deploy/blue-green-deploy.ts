@@ -2,10 +2,10 @@
 // switch carry the colour the release found active, so a target switched by hand meanwhile refuses
 // rather than taking a deploy onto live traffic. The undo is recorded before the switch: a switch
 // that took effect but reported failure is undone too.
-import { targetActivities } from '../activity-proxies.js';
-import { type BlueGreenDeployPlanStep, otherColour } from '../release-model.js';
+import { targetActivities } from '../../activity-proxies.js';
+import { type BlueGreenDeployPlanStep, otherColour } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
 import { deployTargetOf } from './deploy-target.js';
-import type { StepContext, StepDetail } from './step-context.js';
 
 export async function runDeployStep(
   context: StepContext,

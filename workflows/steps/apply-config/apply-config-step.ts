@@ -2,11 +2,11 @@
 // as the undo, apply the release's revision (compare-and-swap on what was in force), check the
 // service runs healthily with it. The undo is recorded before the apply, so an apply that took
 // effect but reported failure is undone too.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { configurationActivities } from '../activity-proxies.js';
-import type { ApplyConfigPlanStep, CompensationEntry, ReleaseInput } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { configurationActivities } from '../../activity-proxies.js';
+import type { ApplyConfigPlanStep, CompensationEntry, ReleaseInput } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import { leftAsItIs, type StepKind } from '../step-kind.js';
 
 type RestoreConfig = Extract<CompensationEntry['action'], { kind: 'restore-config' }>;
 
@@ -65,7 +65,7 @@ export async function runApplyConfigStep(
  * The undo of an apply-config step: the previous revision back in force, then checked. Like every
  * compensation it undoes only what the release did: a revision someone applied since is left alone.
  */
-export async function compensateConfig(
+async function compensateConfig(
   input: ReleaseInput,
   entry: CompensationEntry,
   action: RestoreConfig,
@@ -83,10 +83,8 @@ export async function compensateConfig(
       },
     ]);
   } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'TargetChanged') {
-      return { status: 'skipped', detail: `left as it is: ${cause.message}` };
-    }
+    const left = leftAsItIs(error);
+    if (left) return left;
     throw error;
   }
   await configurationActivities.checkConfig.executeWithOptions(
@@ -98,3 +96,17 @@ export async function compensateConfig(
     detail: `configuration ${action.revision} is back in force (replacing ${action.from})`,
   };
 }
+
+export const applyConfigStep: StepKind<ApplyConfigPlanStep, 'restore-config'> = {
+  traits: { changesTarget: true, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runApplyConfigStep,
+  readBack: (step) => ({ config: step.driver }),
+  compensations: {
+    'restore-config': {
+      run: compensateConfig,
+      restores: (action, restored) => {
+        restored.revision = action.revision;
+      },
+    },
+  },
+};

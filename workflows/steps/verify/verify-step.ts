@@ -1,8 +1,9 @@
 // HTTP verification of an environment: every check passes in the same round, within the attempts.
-import { stepActivities } from '../activity-proxies.js';
-import type { VerifyPlanStep } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { stepActivities } from '../../activity-proxies.js';
+import type { VerifyPlanStep } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export async function runVerifyStep(context: StepContext, step: VerifyPlanStep): Promise<StepDetail> {
   const longestCheck = Math.max(...step.checks.map((check) => check.timeoutMs));
@@ -26,3 +27,8 @@ export async function runVerifyStep(context: StepContext, step: VerifyPlanStep):
   );
   return { attempt: result.attempt, checks: result.checks };
 }
+
+export const verifyStep: StepKind<VerifyPlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: true, recordsPreviousVersion: false },
+  execute: runVerifyStep,
+};

@@ -1,9 +1,10 @@
 // Measures the version running now, just before the deploy that replaces it: the latency a later
 // bake compares with (R-RB-TRIGGER-AUTO, "200 % of the baseline measured before the deploy").
-import { bakeActivities } from '../activity-proxies.js';
-import type { BaselinePlanStep } from '../release-model.js';
-import { timingOptions } from '../release-model.js';
-import type { StepContext, StepDetail } from './step-context.js';
+import { bakeActivities } from '../../activity-proxies.js';
+import type { BaselinePlanStep } from '../../release-model.js';
+import { timingOptions } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
+import type { StepKind } from '../step-kind.js';
 
 export async function runBaselineStep(context: StepContext, step: BaselinePlanStep): Promise<StepDetail> {
   const result = await bakeActivities.measureBaseline.executeWithOptions(
@@ -24,3 +25,8 @@ export async function runBaselineStep(context: StepContext, step: BaselinePlanSt
   );
   return { ...result };
 }
+
+export const baselineStep: StepKind<BaselinePlanStep> = {
+  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  execute: runBaselineStep,
+};

@@ -3,10 +3,10 @@
 // its update, so a failure in batch k returns every instance updated so far to its previous version,
 // newest first. Instances already on the release's version are not updated again (a retried step
 // does not update twice) but are still checked: a retry must not pass an instance that failed.
-import { rollingActivities } from '../activity-proxies.js';
-import type { RollingDeployPlanStep } from '../release-model.js';
+import { rollingActivities } from '../../activity-proxies.js';
+import type { RollingDeployPlanStep } from '../../release-model.js';
+import type { StepContext, StepDetail } from '../step-context.js';
 import { deployTargetOf } from './deploy-target.js';
-import type { StepContext, StepDetail } from './step-context.js';
 
 interface ListedInstance {
   instance: string;
