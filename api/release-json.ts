@@ -2,201 +2,23 @@
 // does not reach clients (or leak) until someone decides it should.
 import type { ReleaseRow } from '../db/release-records.js';
 import type {
-  BakeSettings,
-  CommandSpec,
-  DeployPlanStep,
   PendingDecision,
   PlanStep,
-  ProbeSpec,
   ReleasePlan,
   Role,
   RollbackPolicy,
   RollbackReport,
 } from '../workflows/release-model.js';
+import { planStepView } from '../workflows/steps/step-definitions.js';
 import type { PlanJson, ReleaseJson, ReleaseSummaryJson } from './release-schemas.js';
 import type { ReleaseView } from './release-service.js';
 
 /** pg hands back Date for timestamptz, records built in code carry strings: accept both. */
 const iso = (value: Date | string): string => new Date(value).toISOString();
 
-function commandJson(command: CommandSpec) {
-  return { argv: [...command.argv], timeoutMs: command.timeoutMs, envFrom: { ...command.envFrom } };
-}
-
-function probeJson(probe: ProbeSpec) {
-  return probe.type === 'http'
-    ? {
-        type: probe.type,
-        url: probe.url,
-        healthPath: probe.healthPath,
-        paths: probe.paths.map((path) => ({ path: path.path, expectStatus: path.expectStatus })),
-      }
-    : {
-        type: probe.type,
-        url: probe.url,
-        selector: { ...probe.selector },
-        scrapeIntervalMs: probe.scrapeIntervalMs,
-      };
-}
-
-const settingsJson = (settings: BakeSettings) => ({
-  intervalMs: settings.intervalMs,
-  timeoutMs: settings.timeoutMs,
-  judgeWindowSeconds: settings.judgeWindowSeconds,
-});
-
-function deployStepJson(step: DeployPlanStep) {
-  const base = {
-    id: step.id,
-    name: step.name,
-    environment: step.environment,
-    checklist: step.checklist ? { ...step.checklist } : null,
-    kind: 'deploy' as const,
-  };
-  if (step.strategy === 'rolling') {
-    const { actions } = step.driver;
-    return {
-      ...base,
-      strategy: step.strategy,
-      batchSize: step.batchSize,
-      driver: {
-        type: step.driver.type,
-        actions: {
-          instances: commandJson(actions.instances),
-          update: commandJson(actions.update),
-          check: commandJson(actions.check),
-        },
-      },
-    };
-  }
-  const { actions } = step.driver;
-  return {
-    ...base,
-    // Plans resolved by the v1 engine have no strategy: they were all blue-green.
-    strategy: 'blue-green' as const,
-    driver: {
-      type: step.driver.type,
-      actions: {
-        inspect: commandJson(actions.inspect),
-        deploy: commandJson(actions.deploy),
-        check: commandJson(actions.check),
-        switch: commandJson(actions.switch),
-        // Plans resolved by the v1 engine have no retire action.
-        ...(actions.retire ? { retire: commandJson(actions.retire) } : {}),
-      },
-    },
-  };
-}
-
-function planStepJson(step: PlanStep): PlanJson['steps'][number] {
-  const base = {
-    id: step.id,
-    name: step.name,
-    environment: step.environment,
-    checklist: step.checklist ? { ...step.checklist } : null,
-  };
-  switch (step.kind) {
-    case 'deploy':
-      return deployStepJson(step);
-    case 'migrate': {
-      const { actions } = step.database;
-      return {
-        ...base,
-        kind: 'migrate',
-        database: {
-          urlEnv: step.database.urlEnv,
-          actions: {
-            status: commandJson(actions.status),
-            up: commandJson(actions.up),
-            down: commandJson(actions.down),
-          },
-        },
-      };
-    }
-    case 'baseline':
-      return {
-        ...base,
-        kind: 'baseline',
-        probe: probeJson(step.probe),
-        durationMs: step.durationMs,
-        settings: settingsJson(step.settings),
-      };
-    case 'bake':
-      return {
-        ...base,
-        kind: 'bake',
-        probe: probeJson(step.probe),
-        durationMs: step.durationMs,
-        thresholds: { ...step.thresholds },
-        settings: settingsJson(step.settings),
-        baselineStepId: step.baselineStepId ?? null,
-      };
-    case 'command':
-      return { ...base, kind: 'command', command: commandJson(step.command), maxAttempts: step.maxAttempts };
-    case 'verify':
-      return {
-        ...base,
-        kind: 'verify',
-        url: step.url,
-        checks: step.checks.map((check) => ({
-          name: check.name,
-          path: check.path,
-          expectStatus: check.expectStatus,
-          expectVersion: check.expectVersion,
-          timeoutMs: check.timeoutMs,
-        })),
-        attempts: step.attempts,
-        intervalMs: step.intervalMs,
-      };
-    case 'approval':
-      return {
-        ...base,
-        kind: 'approval',
-        quorum: [...step.quorum],
-        // Plans resolved by the v1 engine have no roster.
-        roster: (step.roster ?? []).map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
-      };
-    case 'confirm':
-      return {
-        ...base,
-        kind: 'confirm',
-        role: step.role,
-        prompt: step.prompt,
-        roster: step.roster.map((entry) => ({ identity: entry.identity, roles: [...entry.roles] })),
-      };
-    case 'apply-config': {
-      const { actions } = step.driver;
-      return {
-        ...base,
-        kind: 'apply-config',
-        revision: step.revision,
-        driver: {
-          type: 'command',
-          actions: {
-            current: commandJson(actions.current),
-            apply: commandJson(actions.apply),
-            check: commandJson(actions.check),
-          },
-        },
-      };
-    }
-    case 'window':
-      return {
-        ...base,
-        kind: 'window',
-        policy: { ...step.policy },
-        minimumRemainingMs: step.minimumRemainingMs,
-        recheckMs: step.recheckMs,
-        override: {
-          quorum: [...step.override.quorum],
-          roster: step.override.roster.map((entry) => ({
-            identity: entry.identity,
-            roles: [...entry.roles],
-          })),
-        },
-      };
-  }
-}
+/** Shaped by the step kind's own view schema (workflows/steps/<kind>/), which names every field shown. */
+const planStepJson = (step: PlanStep): PlanJson['steps'][number] =>
+  planStepView(step) as PlanJson['steps'][number];
 
 function rollbackPolicyJson(policy: RollbackPolicy): NonNullable<PlanJson['rollback']> {
   return {

@@ -9,7 +9,6 @@ import {
   ACCESS_ROLES,
   APPROVER_ROLES,
   CHECKLIST_PHASES,
-  COLOURS,
   COMPENSATION_STATUSES,
   DECISION_KINDS,
   DECISION_REFUSALS,
@@ -22,6 +21,7 @@ import {
   STEP_STATUSES,
   type StepKind,
 } from '../workflows/release-model.js';
+import { compensationActionView, planStepViewSchema } from '../workflows/steps/step-definitions.js';
 import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
 
 /** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
@@ -238,188 +238,8 @@ const role = z.enum([...ACCESS_ROLES, ...APPROVER_ROLES]);
 // A seat at a gate: an approver role, or an access role (two admins confirm a window override).
 const seatRole = role;
 
-const CommandSchema = z.object({
-  argv: z.array(z.string()),
-  timeoutMs: z.number().int(),
-  envFrom: z
-    .record(z.string(), z.string())
-    .openapi({ description: 'Variable names only: command variable → worker variable. Never values.' }),
-});
-
-const ChecklistTagSchema = z
-  .object({ phase: z.enum(CHECKLIST_PHASES), item: z.string() })
-  .openapi('ChecklistTag', { description: 'The checklist item this step is (R-CHECKLIST).' });
-
-const planStepBase = {
-  id: z.string(),
-  name: z.string(),
-  environment: z.string(),
-  checklist: ChecklistTagSchema.nullable(),
-};
-
-const BlueGreenDeployStepSchema = z.object({
-  ...planStepBase,
-  kind: z.literal('deploy'),
-  strategy: z.literal('blue-green'),
-  driver: z.object({
-    type: z.literal('command'),
-    actions: z.object({
-      inspect: CommandSchema,
-      deploy: CommandSchema,
-      check: CommandSchema,
-      switch: CommandSchema,
-      retire: CommandSchema.optional().openapi({
-        description: 'Absent in plans resolved before retire existed.',
-      }),
-    }),
-  }),
-});
-
-const RollingDeployStepSchema = z.object({
-  ...planStepBase,
-  kind: z.literal('deploy'),
-  strategy: z.literal('rolling'),
-  batchSize: z
-    .number()
-    .int()
-    .openapi({ description: 'Instances updated together; each batch is checked first.' }),
-  driver: z.object({
-    type: z.literal('command'),
-    actions: z.object({ instances: CommandSchema, update: CommandSchema, check: CommandSchema }),
-  }),
-});
-
-const ProbeSchema = z
-  .discriminatedUnion('type', [
-    z.object({
-      type: z.literal('http'),
-      url: z.string(),
-      healthPath: z.string(),
-      paths: z.array(z.object({ path: z.string(), expectStatus: z.number().int() })),
-    }),
-    z.object({
-      type: z.literal('prometheus'),
-      url: z.string(),
-      selector: z.record(z.string(), z.string()),
-      scrapeIntervalMs: z.number().int(),
-    }),
-  ])
-  .openapi('Probe', {
-    description:
-      'Where a bake or baseline takes its figures: HTTP probes of the service, or a Prometheus server.',
-  });
-
-const BakeSettingsSchema = z.object({
-  intervalMs: z.number().int(),
-  timeoutMs: z.number().int(),
-  judgeWindowSeconds: z.number(),
-});
-
-const BakeThresholdsSchema = z
-  .object({
-    healthConsecutiveFailures: z.number().int(),
-    errorRatePercent: z.number(),
-    p95PercentOfBaseline: z.number(),
-    minRequests: z.number().int(),
-    baselineFloorMs: z.number(),
-  })
-  .openapi('BakeThresholds', { description: 'What trips an automatic rollback (R-RB-TRIGGER-AUTO).' });
-
-export const PlanStepSchema = z
-  .discriminatedUnion('kind', [
-    z.discriminatedUnion('strategy', [BlueGreenDeployStepSchema, RollingDeployStepSchema]),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('command'),
-      command: CommandSchema,
-      maxAttempts: z.number(),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('verify'),
-      url: z.string(),
-      checks: z.array(
-        z.object({
-          name: z.string(),
-          path: z.string(),
-          expectStatus: z.number().int(),
-          expectVersion: z.boolean(),
-          timeoutMs: z.number().int(),
-        }),
-      ),
-      attempts: z.number().int(),
-      intervalMs: z.number().int(),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('approval'),
-      quorum: z.array(seatRole),
-      roster: z
-        .array(z.object({ identity: z.string(), roles: z.array(seatRole) }))
-        .openapi({ description: 'Who may fill the seats, frozen when the release started.' }),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('migrate'),
-      database: z.object({
-        urlEnv: z.string().openapi({
-          description: "The worker variable holding the database's URL: its name, never its value.",
-        }),
-        actions: z.object({ status: CommandSchema, up: CommandSchema, down: CommandSchema }),
-      }),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('baseline'),
-      probe: ProbeSchema,
-      durationMs: z.number().int(),
-      settings: BakeSettingsSchema,
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('bake'),
-      probe: ProbeSchema,
-      durationMs: z.number().int(),
-      thresholds: BakeThresholdsSchema,
-      settings: BakeSettingsSchema,
-      baselineStepId: z
-        .string()
-        .nullable()
-        .openapi({ description: 'The baseline the latency is compared with; null: latency is not judged.' }),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('confirm'),
-      role: seatRole,
-      prompt: z.string(),
-      roster: z
-        .array(z.object({ identity: z.string(), roles: z.array(seatRole) }))
-        .openapi({ description: 'Who may confirm it, frozen when the release started.' }),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('apply-config'),
-      revision: z.string(),
-      driver: z.object({
-        type: z.literal('command'),
-        actions: z.object({ current: CommandSchema, apply: CommandSchema, check: CommandSchema }),
-      }),
-    }),
-    z.object({
-      ...planStepBase,
-      kind: z.literal('window'),
-      policy: z.object({ windows: z.boolean(), freezes: z.boolean() }).openapi({
-        description: 'Which calendar rules this release type obeys: release windows, freezes.',
-      }),
-      minimumRemainingMs: z.number().int(),
-      recheckMs: z.number().int(),
-      override: z.object({
-        quorum: z.array(seatRole),
-        roster: z.array(z.object({ identity: z.string(), roles: z.array(seatRole) })),
-      }),
-    }),
-  ])
-  .openapi('PlanStep');
+/** Derived from the step kinds' own schemas (workflows/steps/<kind>/), in the order they are listed. */
+export const PlanStepSchema = planStepViewSchema().openapi('PlanStep');
 
 export const RollbackPolicySchema = z
   .object({
@@ -617,23 +437,7 @@ export const CompensationSchema = z
     stepId: z.string(),
     environment: z.string(),
     description: z.string(),
-    action: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('switch-traffic-back'), to: z.enum(COLOURS), from: z.enum(COLOURS) }),
-      z.object({ kind: z.literal('retire-colour'), colour: z.enum(COLOURS) }),
-      z.object({
-        kind: z.literal('restore-instance'),
-        instance: z.string(),
-        version: z.string(),
-        from: z.string(),
-      }),
-      z.object({
-        kind: z.literal('migrate-down'),
-        migrationId: z.string().nullable(),
-        fromMigrationId: z.string().nullable(),
-        backupId: z.string(),
-      }),
-      z.object({ kind: z.literal('restore-config'), revision: z.string(), from: z.string() }),
-    ]),
+    action: compensationActionView(),
     status: z.enum(COMPENSATION_STATUSES),
     detail: z.string().nullable(),
     startedAt: isoDate.nullable().openapi({ description: 'When it started; null until it runs.' }),

@@ -47,7 +47,7 @@ export function probeOf(service: ServiceConfig, url: string, environment: string
   return { type: 'http', url, healthPath: health?.path ?? '/health', paths };
 }
 
-const settingsOf = (service: ServiceConfig): BakeSettings => ({ ...service.analysis.probeSettings });
+export const settingsOf = (service: ServiceConfig): BakeSettings => ({ ...service.analysis.probeSettings });
 
 type MeasuringStep = Extract<RunbookStep, { kind: 'baseline' | 'bake' }>;
 

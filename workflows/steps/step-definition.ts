@@ -1,0 +1,39 @@
+// What a step kind is to the API and the planner (the workflow's side is step-kind.ts): its runbook
+// schema, its resolved-plan schema (the single source of its TypeScript type and, through viewOf,
+// of its OpenAPI component and JSON view), how a runbook step resolves against the configuration,
+// and the view schemas of the undos it records. steps/step-definitions.ts lists them.
+import type { z } from '@hono/zod-openapi';
+import type { RunwayConfig, ServiceConfig } from '../../config/config-schema.js';
+import type { ChecklistTag } from './plan-schemas.js';
+
+/** Where a runbook step resolves: the release asked for, and the step's common fields resolved. */
+export interface ResolveContext {
+  config: RunwayConfig;
+  service: string;
+  version: string;
+  /** A config-change whose bundle is marked sensitive: approval steps add their sensitiveQuorum. */
+  sensitive: boolean;
+  base: { id: string; name: string; environment: string; checklist?: ChecklistTag };
+  /** The service in the step's environment; throws a PlanError when it is not deployed there. */
+  target(): {
+    serviceConfig: ServiceConfig;
+    url: string;
+    /** What fills the commands' placeholders: the target's vars, service, version, environment, url. */
+    values: Record<string, string>;
+  };
+}
+
+export interface StepDefinition<Runbook extends { kind: string }, Plan> {
+  kind: Runbook['kind'];
+  runbookStep: z.ZodType<Runbook>;
+  planStep: z.ZodType<Plan>;
+  /** The step as the API shows it: the OpenAPI component's part and the JSON view's shape. */
+  view: z.ZodType;
+  /** Fills what the view shows as null or as older plans lacked, before the view's schema shapes it. */
+  toView?(step: Plan): Record<string, unknown>;
+  resolve(step: Runbook, context: ResolveContext): Plan;
+  /** False: the step names what this service lacks and is left out of its plan (R-CHECKLIST). */
+  appliesTo?(step: Runbook, service: ServiceConfig): boolean;
+  /** The view schemas of the undos this kind records, for the rollback plan the API shows. */
+  compensationViews?: z.ZodObject[];
+}
