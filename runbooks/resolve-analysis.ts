@@ -49,36 +49,6 @@ export function probeOf(service: ServiceConfig, url: string, environment: string
 
 export const settingsOf = (service: ServiceConfig): BakeSettings => ({ ...service.analysis.probeSettings });
 
-type MeasuringStep = Extract<RunbookStep, { kind: 'baseline' | 'bake' }>;
-
-export function resolveMeasuringStep(
-  step: MeasuringStep,
-  base: { id: string; name: string; environment: string },
-  service: ServiceConfig,
-  url: string,
-): PlanStep {
-  const probe = probeOf(service, url, step.environment);
-  const { analysis } = service;
-  if (step.kind === 'baseline') {
-    return {
-      ...base,
-      kind: 'baseline',
-      probe,
-      durationMs: analysis.baselineSeconds * 1000,
-      settings: settingsOf(service),
-    };
-  }
-  return {
-    ...base,
-    kind: 'bake',
-    probe,
-    durationMs: analysis.bakeSeconds * 1000,
-    thresholds: { ...analysis.thresholds },
-    settings: settingsOf(service),
-    ...(step.baseline ? { baselineStepId: step.baseline } : {}),
-  };
-}
-
 export function resolveRollbackPolicy(
   config: RunwayConfig,
   serviceName: string,

@@ -2,7 +2,7 @@
 // decides at plan time what a config-change release is: which bundle, and whether it is sensitive.
 import type { CommandConfig, RunwayConfig } from '../config/config-schema.js';
 import type { ApplyConfigPlanStep, ChecklistTag, ReleasePlan } from '../workflows/release-model.js';
-import { PlanError, toCommandSpec } from './resolve-release-plan.js';
+import { PlanError, toCommandSpec } from './plan-error.js';
 
 type ServiceConfig = RunwayConfig['services'][string];
 

@@ -1,5 +1,29 @@
 // The release's domain model, shared by the workflow, the activities and the API.
 // Pure data and types only: this module is bundled into the workflow sandbox.
+import type { z } from 'zod';
+import type { ApplyConfigPlanStep, restoreConfigAction } from './steps/apply-config/apply-config-schema.js';
+import type { ApprovalPlanStep } from './steps/approval/approval-schema.js';
+import type { BakePlanStep } from './steps/bake/bake-schema.js';
+import type { BaselinePlanStep } from './steps/baseline/baseline-schema.js';
+import type { CommandPlanStep } from './steps/command/command-schema.js';
+import type { ConfirmPlanStep } from './steps/confirm/confirm-schema.js';
+import type {
+  DeployPlanStep,
+  DriverSpec,
+  restoreInstanceAction,
+  retireColourAction,
+  switchTrafficBackAction,
+} from './steps/deploy/deploy-schema.js';
+import type { MigratePlanStep, migrateDownAction } from './steps/migrate/migrate-schema.js';
+import type {
+  BakeSettings,
+  BakeThresholds,
+  HttpCheck,
+  ProbeSpec,
+  RosterEntry,
+} from './steps/plan-schemas.js';
+import type { VerifyPlanStep } from './steps/verify/verify-schema.js';
+import type { WindowPlanStep } from './steps/window/window-schema.js';
 
 /** `config-change` (R-CONFIG-CHANGE) applies a named configuration bundle instead of a version. */
 export const RELEASE_TYPES = ['regular', 'hotfix', 'emergency', 'config-change'] as const;
@@ -72,222 +96,43 @@ export const COLOURS = ['blue', 'green'] as const;
 export type Colour = (typeof COLOURS)[number];
 export const otherColour = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
 
-/** A command a driver or a step runs: an argument array, never a shell string (R-INPUT). */
-export interface CommandSpec {
-  argv: string[];
-  timeoutMs: number;
-  /** Environment variables for the command, each taken from the worker's environment by name (R-SECRETS). */
-  envFrom: Record<string, string>;
-}
-
-export interface CommandDriverSpec {
-  type: 'command';
-  /**
-   * deploy, switch and retire carry `{expectedActive}` (blue, green or none): the target refuses
-   * (exit code 3) when traffic is not where the release expects, so a hand-made switch is never
-   * overwritten. `retire` takes a colour out of service: the undo of a first-ever deploy.
-   */
-  actions: {
-    inspect: CommandSpec;
-    deploy: CommandSpec;
-    check: CommandSpec;
-    switch: CommandSpec;
-    retire: CommandSpec;
-  };
-}
-export type DriverSpec = CommandDriverSpec;
-
-/**
- * A service updated instance by instance (R-RB-ROLLING). `instances` lists them with the version
- * each runs (JSON on stdout); `update` puts {version} on {instance}, refusing (exit code 3) when it
- * does not run {expectedVersion}; `check` says whether {instance} is healthy and runs {version}.
- * `update` carries {idempotencyKey} like the blue-green actions.
- */
-export interface RollingDriverSpec {
-  type: 'command';
-  actions: {
-    instances: CommandSpec;
-    update: CommandSpec;
-    check: CommandSpec;
-  };
-}
-
-export interface HttpCheck {
-  name: string;
-  path: string;
-  expectStatus: number;
-  /** When set, the JSON body's `version` field must equal the release's version. */
-  expectVersion: boolean;
-  timeoutMs: number;
-}
-
-interface PlanStepBase {
-  id: string;
-  name: string;
-  environment: string;
-  /** The checklist item this step is (R-CHECKLIST): the release view lists these steps as the checklist. */
-  checklist?: ChecklistTag;
-}
-
 /** The seed's checklist phases: before, during and after the deployment. */
 export const CHECKLIST_PHASES = ['pre', 'during', 'post'] as const;
 export type ChecklistPhase = (typeof CHECKLIST_PHASES)[number];
-export interface ChecklistTag {
-  phase: ChecklistPhase;
-  /** The item as the checklist names it, e.g. "backup done". */
-  item: string;
-}
 
-/**
- * A manual checklist item (R-CHECKLIST): someone holding `role` in the step's environment confirms it
- * through the API with a note; judged by the workflow like an approval, against the roster frozen at start.
- */
-export interface ConfirmPlanStep extends PlanStepBase {
-  kind: 'confirm';
-  role: Role;
-  roster: RosterEntry[];
-  /** What the person confirms, in words. */
-  prompt: string;
-}
+export type { ApplyConfigPlanStep, ConfigDriverSpec } from './steps/apply-config/apply-config-schema.js';
+export type { ApprovalPlanStep } from './steps/approval/approval-schema.js';
+export type { BakePlanStep } from './steps/bake/bake-schema.js';
+export type { BaselinePlanStep } from './steps/baseline/baseline-schema.js';
+export type { CommandPlanStep } from './steps/command/command-schema.js';
+export type { ConfirmPlanStep } from './steps/confirm/confirm-schema.js';
+export type {
+  BlueGreenDeployPlanStep,
+  DeployPlanStep,
+  DriverSpec,
+  RollingDeployPlanStep,
+  RollingDriverSpec,
+} from './steps/deploy/deploy-schema.js';
+export type { MigratePlanStep, MigrationSpec } from './steps/migrate/migrate-schema.js';
+// The plan's steps: each kind's schema (workflows/steps/<kind>/<kind>-schema.ts) is the single
+// source of its type. Type-only re-exports: no schema code reaches the workflow bundle.
+export type {
+  BakeSettings,
+  BakeThresholds,
+  ChecklistTag,
+  CommandSpec,
+  HttpCheck,
+  ProbeSpec,
+  RosterEntry,
+} from './steps/plan-schemas.js';
+export type { VerifyPlanStep } from './steps/verify/verify-schema.js';
+export type { WindowPlanStep } from './steps/window/window-schema.js';
 
-/**
- * A service's configuration bundles (R-CONFIG-CHANGE): `current` prints {revision} as JSON, `apply`
- * puts {revision} in place only while {expectedRevision} is current, `check` says the service runs
- * healthily with {revision}. The previous revision is the compensation.
- */
-export interface ConfigDriverSpec {
-  type: 'command';
-  actions: { current: CommandSpec; apply: CommandSpec; check: CommandSpec };
-}
-export interface ApplyConfigPlanStep extends PlanStepBase {
-  kind: 'apply-config';
-  revision: string;
-  driver: ConfigDriverSpec;
-}
-export interface BlueGreenDeployPlanStep extends PlanStepBase {
-  kind: 'deploy';
-  strategy: 'blue-green';
-  driver: DriverSpec;
-}
-export interface RollingDeployPlanStep extends PlanStepBase {
-  kind: 'deploy';
-  strategy: 'rolling';
-  driver: RollingDriverSpec;
-  /** Instances updated together; each batch is checked before the next starts. */
-  batchSize: number;
-}
-export type DeployPlanStep = BlueGreenDeployPlanStep | RollingDeployPlanStep;
-
-/**
- * A database's migrations (R-RB-DB): `status` prints the current migration id (JSON on stdout);
- * `up` migrates to the release's {version}; `down` migrates back to {migrationId}. The backup is
- * taken by Runway itself from the database at `urlEnv` (a worker environment variable) first.
- */
-export interface MigrationSpec {
-  urlEnv: string;
-  actions: { status: CommandSpec; up: CommandSpec; down: CommandSpec };
-}
-export interface MigratePlanStep extends PlanStepBase {
-  kind: 'migrate';
-  database: MigrationSpec;
-}
-
-/** Where a bake's figures come from: the service itself (HTTP probes) or a Prometheus server scraping it. */
-export type ProbeSpec =
-  | {
-      type: 'http';
-      url: string;
-      healthPath: string;
-      /** The service's own paths requested every interval, for error rate and latency. */
-      paths: { path: string; expectStatus: number }[];
-    }
-  | {
-      type: 'prometheus';
-      url: string;
-      /** Label matchers that pick the service's series, e.g. { job: "edm-web-production" }. */
-      selector: Record<string, string>;
-      /** Health is the scrape's own `up` series. */
-      scrapeIntervalMs: number;
-    };
-
-/** The analysis thresholds of R-RB-TRIGGER-AUTO (analysis/thresholds.ts holds the defaults). */
-export interface BakeThresholds {
-  healthConsecutiveFailures: number;
-  errorRatePercent: number;
-  p95PercentOfBaseline: number;
-  minRequests: number;
-  baselineFloorMs: number;
-}
-export interface BakeSettings {
-  intervalMs: number;
-  timeoutMs: number;
-  judgeWindowSeconds: number;
-}
-
-/** Measures the running version just before a deploy: the baseline a later bake compares with. */
-export interface BaselinePlanStep extends PlanStepBase {
-  kind: 'baseline';
-  probe: ProbeSpec;
-  durationMs: number;
-  settings: BakeSettings;
-}
-
-/** Watches the service for `durationMs` after a deploy; an unhealthy verdict rolls back (R-RB-TRIGGER-AUTO). */
-export interface BakePlanStep extends PlanStepBase {
-  kind: 'bake';
-  probe: ProbeSpec;
-  durationMs: number;
-  thresholds: BakeThresholds;
-  settings: BakeSettings;
-  /** The baseline step whose measurement is the latency reference; none: latency is not judged. */
-  baselineStepId?: string;
-}
-export interface CommandPlanStep extends PlanStepBase {
-  kind: 'command';
-  command: CommandSpec;
-  maxAttempts: number;
-}
-export interface VerifyPlanStep extends PlanStepBase {
-  kind: 'verify';
-  url: string;
-  checks: HttpCheck[];
-  attempts: number;
-  intervalMs: number;
-}
-/** Who may sit at a gate, frozen into the plan at start (R-APPROVE): identity → roles held there. */
-export interface RosterEntry {
-  identity: string;
-  roles: Role[];
-}
-export interface ApprovalPlanStep extends PlanStepBase {
-  kind: 'approval';
-  /** Each entry is one seat that a distinct person holding that role must fill. */
-  quorum: Role[];
-  /**
-   * The people who held one of the quorum's roles in the gate's environment when the release
-   * started. A decision counts only for someone on it who still holds the role when deciding.
-   */
-  roster: RosterEntry[];
-}
+/** The blue-green driver's actions (R-RB-BLUEGREEN). */
+export type CommandDriverSpec = DriverSpec;
 /** Which calendar rules a release type obeys (SPEC 2: regular both, hotfix freezes only, emergency none). */
-export interface WindowPolicy {
-  windows: boolean;
-  freezes: boolean;
-}
-/** A gate that lets people skip the wait: its quorum (e.g. two admins) and the roster frozen at start. */
-export interface OverrideGate {
-  quorum: Role[];
-  roster: RosterEntry[];
-}
-export interface WindowPlanStep extends PlanStepBase {
-  kind: 'window';
-  policy: WindowPolicy;
-  /** A window that closes sooner than this after the check is not entered. */
-  minimumRemainingMs: number;
-  /** How often the calendar is asked again when it cannot answer (its data has ended). */
-  recheckMs: number;
-  override: OverrideGate;
-}
+export type WindowPolicy = WindowPlanStep['policy'];
+
 export type PlanStep =
   | DeployPlanStep
   | CommandPlanStep
@@ -552,21 +397,14 @@ export interface PendingGate {
 
 // ---- Compensations (R-COMPENSATE) ---------------------------------------------------------------
 
-/** What undoes a change to a target: data, so the API can show it and anyone can read it. */
+/** What undoes a change to a target: data, so the API can show it and anyone can read it. Each
+ * kind of undo is defined, with its arguments, by the step kind that records it. */
 export type CompensationAction =
-  /**
-   * Blue-green: send traffic back to `to`, but only while `from` (the release's colour) is active.
-   * `version`: what `to` serves, which the rollback verification expects back (absent in older plans).
-   */
-  | { kind: 'switch-traffic-back'; to: Colour; from: Colour; version?: string | null }
-  /** A first-ever deploy: take `colour` out of service again, only while it is the active one. */
-  | { kind: 'retire-colour'; colour: Colour }
-  /** Rolling: put `version` back on `instance`, only while it runs `from` (the release's version). */
-  | { kind: 'restore-instance'; instance: string; version: string; from: string }
-  /** Migrations: back down to `migrationId` (null: none applied before); the backup taken first. */
-  | { kind: 'migrate-down'; migrationId: string | null; fromMigrationId: string | null; backupId: string }
-  /** Configuration (R-CONFIG-CHANGE): put `revision` back in force, only while `from` (the release's) is. */
-  | { kind: 'restore-config'; revision: string; from: string };
+  | z.infer<typeof switchTrafficBackAction>
+  | z.infer<typeof retireColourAction>
+  | z.infer<typeof restoreInstanceAction>
+  | z.infer<typeof migrateDownAction>
+  | z.infer<typeof restoreConfigAction>;
 
 export const COMPENSATION_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed'] as const;
 export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];

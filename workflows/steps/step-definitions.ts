@@ -31,6 +31,8 @@ const BUILT_IN = [
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];
 type CompensationViewsOf<D> = D extends { compensationViews: readonly (infer V)[] } ? V : never;
+/** A runbook step's schema, for the kinds listed here. */
+export type BuiltInRunbookStep = BuiltIn['runbookStep'];
 /** A plan step as the API shows it, for the kinds listed here. */
 export type PlanStepView = z.infer<BuiltIn['view']>;
 /** An undo's action as the API shows it, for the kinds listed here. */
@@ -60,7 +62,8 @@ function byKind(schemas: z.ZodType[]): z.ZodType {
   return z.discriminatedUnion('kind', schemas as any);
 }
 
-export const runbookStepSchemas = () => definitions.map((definition) => definition.runbookStep);
+export const runbookStepSchemas = () =>
+  definitions.map((definition) => definition.runbookStep) as BuiltInRunbookStep[];
 /** The plan step as the API shows it: the PlanStep component of the OpenAPI document. */
 export const planStepViewSchema = () =>
   byKind(definitions.map((definition) => definition.view)) as z.ZodType<PlanStepView>;
