@@ -9,7 +9,7 @@ import type {
   RollbackPolicy,
   RollbackReport,
 } from '../workflows/release-model.js';
-import { planStepView } from '../workflows/steps/step-definitions.js';
+import { definitionOf, planStepView } from '../workflows/steps/step-definitions.js';
 import type { PlanJson, ReleaseJson, ReleaseSummaryJson } from './release-schemas.js';
 import type { ReleaseView } from './release-service.js';
 
@@ -177,37 +177,14 @@ export function releaseJson(
   };
 }
 
-/** What an automated item checks, in words, from its plan step. */
-function checksOf(step: PlanStep): string {
-  switch (step.kind) {
-    case 'verify':
-      return `${step.checks.map((check) => `${check.name} (GET ${check.path})`).join(', ')} on ${step.url}`;
-    case 'command':
-      return step.command.argv.join(' ');
-    case 'migrate':
-      return 'backs up the database, then migrates it to what the version carries';
-    case 'deploy':
-      return 'deploys the version, checks it, then moves traffic to it';
-    case 'window':
-      return 'the release calendar: inside a release window, outside any freeze';
-    case 'baseline':
-    case 'bake':
-      return `${step.kind === 'bake' ? 'health, error rate and latency against the baseline' : 'latency of the running version'} over ${Math.round(step.durationMs / 1000)} s`;
-    case 'approval':
-      return `approval by ${step.quorum.join(' and ')}`;
-    case 'apply-config':
-      return `applies configuration ${step.revision}, then checks the service`;
-    case 'confirm':
-      return step.prompt;
-  }
-}
-
 /** The plan's checklist items (R-CHECKLIST) in plan order, each with how its step went. */
 function checklistJson(release: ReleaseView): ReleaseJson['checklist'] {
   return release.plan.steps.flatMap((step) => {
     if (!step.checklist) return [];
     const record = release.steps.filter((candidate) => candidate.id === step.id).at(-1);
-    const manual = step.kind === 'confirm';
+    const definition = definitionOf(step.kind);
+    const role = definition.confirmedBy?.(step) ?? null;
+    const manual = role !== null;
     const detail = record?.status === 'succeeded' ? record.detail : undefined;
     const confirmation = manual && detail ? detail : undefined;
     const text = (value: unknown) => (typeof value === 'string' ? value : null);
@@ -219,10 +196,10 @@ function checklistJson(release: ReleaseView): ReleaseJson['checklist'] {
         environment: step.environment,
         kind: manual ? ('manual' as const) : ('automated' as const),
         status: record?.status ?? ('pending' as const),
-        checks: manual ? null : checksOf(step),
+        checks: manual ? null : definition.describeChecks(step),
         result: manual ? null : (record?.detail ?? null),
         error: record?.error ?? null,
-        role: manual ? step.role : null,
+        role,
         confirmedBy: text(confirmation?.confirmedBy),
         confirmedAt: confirmation && text(confirmation.at) ? iso(confirmation.at as string) : null,
         note: text(confirmation?.note),

@@ -21,7 +21,11 @@ import {
   STEP_STATUSES,
   type StepKind,
 } from '../workflows/release-model.js';
-import { compensationActionView, planStepViewSchema } from '../workflows/steps/step-definitions.js';
+import {
+  compensationActionView,
+  planStepViewSchema,
+  stepDefinitions,
+} from '../workflows/steps/step-definitions.js';
 import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
 
 /** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
@@ -369,26 +373,18 @@ export const PendingGateSchema = z
   })
   .openapi('PendingGate');
 
-/** What a step of a release can be: a kind of plan step, or a compensation. Exhaustive by its type. */
-const STEP_RECORD_KINDS: { [K in StepKind | 'compensation']: K } = {
-  deploy: 'deploy',
-  command: 'command',
-  verify: 'verify',
-  approval: 'approval',
-  window: 'window',
-  migrate: 'migrate',
-  baseline: 'baseline',
-  bake: 'bake',
-  confirm: 'confirm',
-  'apply-config': 'apply-config',
-  compensation: 'compensation',
-};
+/** What a step of a release can be: a kind of plan step, or a compensation. */
+const stepRecordKinds = () =>
+  [...stepDefinitions().map((definition) => definition.kind), 'compensation'] as unknown as [
+    StepKind | 'compensation',
+    ...(StepKind | 'compensation')[],
+  ];
 
 export const StepSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    kind: z.enum(STEP_RECORD_KINDS),
+    kind: z.enum(stepRecordKinds()),
     environment: z.string(),
     status: z.enum(STEP_STATUSES),
     startedAt: isoDate,

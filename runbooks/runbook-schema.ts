@@ -2,7 +2,11 @@
 // one engine that walks it (workflows/release-workflow.ts); each step kind brings its own schema.
 import { z } from 'zod';
 import { RELEASE_TYPES } from '../workflows/release-model.js';
-import { type BuiltInRunbookStep, runbookStepSchemas } from '../workflows/steps/step-definitions.js';
+import {
+  type BuiltInRunbookStep,
+  definitionOf,
+  runbookStepSchemas,
+} from '../workflows/steps/step-definitions.js';
 
 /** A runbook step: one of the step kinds' own runbook schemas (workflows/steps/<kind>/), by `kind`. */
 export const runbookStepSchema = z.discriminatedUnion(
@@ -27,15 +31,9 @@ export const runbookSchema = z
         });
       }
       seen.add(step.id);
-      if (step.kind === 'bake' && step.baseline !== undefined) {
-        const baseline = runbook.steps.slice(0, index).find((earlier) => earlier.id === step.baseline);
-        if (baseline?.kind !== 'baseline' || baseline.environment !== step.environment) {
-          context.addIssue({
-            code: 'custom',
-            path: ['steps', index, 'baseline'],
-            message: `expected the id of a baseline step before this one in ${step.environment}`,
-          });
-        }
+      const problem = definitionOf(step.kind).checkInRunbook?.(step, runbook.steps.slice(0, index));
+      if (problem) {
+        context.addIssue({ code: 'custom', path: ['steps', index, problem.field], message: problem.message });
       }
     });
   });

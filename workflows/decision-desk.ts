@@ -28,8 +28,8 @@ import { type LapsedFirstHalf, ReleaseOrders } from './release-orders.js';
 import {
   decisionEnvironment,
   FIRST_HALF_LIFETIME_MS,
-  GATE_STEP_KINDS,
   GUIDED_GATE_PREFIX,
+  isGateStep,
 } from './release-rules.js';
 import { Serial } from './serial.js';
 
@@ -129,9 +129,7 @@ export class DecisionDesk {
     if (this.#unsealed(signed)) return;
     const claim = parseClaim(signed);
     if (this.orders && isOrderGate(claim.gateId)) return;
-    const gate = this.input.plan.steps.find(
-      (step) => step.id === claim.gateId && GATE_STEP_KINDS.includes(step.kind),
-    );
+    const gate = this.input.plan.steps.find((step) => step.id === claim.gateId && isGateStep(step));
     if (!gate) throw new Error(`release ${this.input.releaseId} has no gate ${claim.gateId}`);
   }
 

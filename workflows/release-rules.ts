@@ -16,6 +16,7 @@ import type {
   RollbackPolicy,
   StepRecord,
 } from './release-model.js';
+import { traitsOf } from './steps/step-kinds.js';
 
 /** The patch id of the rules below; never reuse it for another change. */
 export const RELEASE_RULES_PATCH = 'runway-release-rules';
@@ -42,8 +43,8 @@ export function gateRefOf(gateId: string): GateRef {
 
 export const guidedGateId = (subject: string): string => `${GUIDED_GATE_PREFIX}${subject}`;
 
-/** The plan step kinds whose id is a gate people answer. */
-export const GATE_STEP_KINDS: readonly PlanStep['kind'][] = ['approval', 'window', 'confirm'];
+/** A plan step whose id is a gate people answer (its kind says so). */
+export const isGateStep = (step: Pick<PlanStep, 'kind'>): boolean => traitsOf(step).gate;
 
 /** Statuses in which a release waits at a gate and has changed nothing in production since. */
 export const SUPERSEDABLE_STATUSES: readonly ReleaseStatus[] = ['awaiting-approval', 'waiting-window'];
@@ -113,8 +114,9 @@ export function twoPersonEnvironmentsAmong(
 /** The decisions that undo, and what each undoes when it takes effect. */
 export const UNDOING_DECISIONS: readonly DecisionKind[] = ['rollback', 'abort'];
 
-/** Steps that change a target: what a release's production work consists of. */
-export const TARGET_CHANGING_KINDS: readonly PlanStep['kind'][] = ['deploy', 'migrate', 'apply-config'];
+/** Steps that change a target (their kind says so): what a release's production work consists of. */
+const changesTarget = (step: Pick<PlanStep, 'kind'> | undefined): boolean =>
+  step !== undefined && traitsOf(step).changesTarget;
 
 /** A step that changes a target in `environment` has ended well. */
 export function changedTargetIn(
@@ -126,9 +128,7 @@ export function changedTargetIn(
     (record) =>
       record.environment === environment &&
       record.status === 'succeeded' &&
-      TARGET_CHANGING_KINDS.includes(
-        plan.steps.find((step) => step.id === record.id)?.kind ?? ('approval' as PlanStep['kind']),
-      ),
+      changesTarget(plan.steps.find((step) => step.id === record.id)),
   );
 }
 
@@ -153,7 +153,7 @@ export const HIDDEN = 'in an environment you cannot read';
 
 /** The environment a release's SLA is about: its production work (R-SLA), the last environment it changes. */
 export function slaEnvironment(plan: Pick<ReleasePlan, 'steps'>): string | undefined {
-  const changing = plan.steps.filter((step) => TARGET_CHANGING_KINDS.includes(step.kind));
+  const changing = plan.steps.filter(changesTarget);
   return changing.at(-1)?.environment ?? plan.steps.at(-1)?.environment;
 }
 

@@ -4,6 +4,7 @@
 // and the view schemas of the undos it records. steps/step-definitions.ts lists them.
 import type { z } from '@hono/zod-openapi';
 import type { RunwayConfig, ServiceConfig } from '../../config/config-schema.js';
+import type { Role } from '../release-model.js';
 import type { ChecklistTag } from './plan-schemas.js';
 
 /** Where a runbook step resolves: the release asked for, and the step's common fields resolved. */
@@ -36,4 +37,20 @@ export interface StepDefinition<Runbook extends { kind: string }, Plan> {
   appliesTo?(step: Runbook, service: ServiceConfig): boolean;
   /** The view schemas of the undos this kind records, for the rollback plan the API shows. */
   compensationViews?: z.ZodObject[];
+  /** As a checklist item (R-CHECKLIST): what it checks, in words. */
+  describeChecks(step: Plan): string;
+  /** A manual checklist item: the role whose holder confirms it. None: the item is automated. */
+  confirmedBy?(step: Plan): Role;
+  /** What the runbook gets wrong about this step given the steps before it (another step's id…). */
+  checkInRunbook?(
+    step: Runbook,
+    earlier: readonly { id: string; kind: string; environment: string }[],
+  ): RunbookProblem | undefined;
+  /** The step in a config-change's plan, which leaves the version alone: nothing checks the version. */
+  withoutVersionChecks?(step: Plan): Plan;
+}
+
+export interface RunbookProblem {
+  field: string;
+  message: string;
 }

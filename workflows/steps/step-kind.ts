@@ -22,6 +22,8 @@ export interface StepKindTraits {
   verifies: boolean;
   /** Its record's `previousVersion` is what ran before it: the version a rollback must bring back. */
   recordsPreviousVersion: boolean;
+  /** Its id is a gate people answer (approvals, overrides, confirmations): decisions may name it. */
+  gate: boolean;
 }
 
 /** The drivers that read back what a rollback restored (R-RB-VERIFY). */

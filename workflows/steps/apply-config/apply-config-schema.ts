@@ -1,9 +1,13 @@
 // The apply-config kind's schemas and resolution (R-CONFIG-CHANGE): applies the release's
 // configuration revision through the service's configuration driver; the previous revision is its undo.
 import { z } from '@hono/zod-openapi';
-import { resolveApplyConfigStep } from '../../../runbooks/resolve-config-step.js';
+import type { CommandConfig, RunwayConfig } from '../../../config/config-schema.js';
+import { PlanError, toCommandSpec } from '../../../runbooks/plan-error.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { commandSchema, planStepBase, viewOf } from '../plan-schemas.js';
+import { type ChecklistTag, commandSchema, planStepBase, viewOf } from '../plan-schemas.js';
+
+type ServiceConfig = RunwayConfig['services'][string];
+
 import type { StepDefinition } from '../step-definition.js';
 
 export const applyConfigRunbookStep = z.strictObject({ ...runbookStepBase, kind: z.literal('apply-config') });
@@ -33,12 +37,58 @@ export const restoreConfigAction = z.object({
   from: z.string(),
 });
 
+/** The bundle a config-change release applies; a PlanError (422) names what the service offers. */
+export function configBundleOf(service: ServiceConfig, revision: string): { sensitive: boolean } {
+  const configuration = service.configuration;
+  if (!configuration) {
+    throw new PlanError(
+      `service ${service.name} declares no configuration bundles, so it takes no config-change`,
+    );
+  }
+  const bundle = configuration.bundles[revision];
+  if (!bundle) {
+    const known = Object.keys(configuration.bundles).sort().join(', ');
+    throw new PlanError(`service ${service.name} has no configuration bundle ${revision} (it has: ${known})`);
+  }
+  return { sensitive: bundle.sensitive };
+}
+
+/**
+ * {revision}, {expectedRevision} and {idempotencyKey} stay placeholders: the undo applies and checks
+ * the previous revision with the same commands, and only the step knows what was in force.
+ */
+function resolveApplyConfigStep(
+  base: { id: string; name: string; environment: string; checklist?: ChecklistTag },
+  service: ServiceConfig,
+  values: Record<string, string>,
+  revision: string,
+): ApplyConfigPlanStep {
+  configBundleOf(service, revision);
+  const { actions } = (service.configuration as NonNullable<ServiceConfig['configuration']>).driver;
+  const { version: _revisionFilledPerCall, ...perCall } = values;
+  const command = (config: CommandConfig) => toCommandSpec(config, perCall, base.environment);
+  return {
+    ...base,
+    kind: 'apply-config',
+    revision,
+    driver: {
+      type: 'command',
+      actions: {
+        current: command(actions.current),
+        apply: command(actions.apply),
+        check: command(actions.check),
+      },
+    },
+  };
+}
+
 export const applyConfigDefinition = {
   kind: 'apply-config',
   runbookStep: applyConfigRunbookStep,
   planStep: applyConfigPlanStep,
   view: viewOf(applyConfigPlanStep),
   compensationViews: [restoreConfigAction],
+  describeChecks: (step) => `applies configuration ${step.revision}, then checks the service`,
   resolve: (_step, { base, version, target }) => {
     const { serviceConfig, values } = target();
     return resolveApplyConfigStep(base, serviceConfig, values, version);

@@ -98,7 +98,13 @@ async function compensateConfig(
 }
 
 export const applyConfigStep: StepKind<ApplyConfigPlanStep, 'restore-config'> = {
-  traits: { changesTarget: true, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: true,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runApplyConfigStep,
   readBack: (step) => ({ config: step.driver }),
   compensations: {

@@ -41,6 +41,7 @@ export const approvalDefinition = {
   view: viewOf(approvalPlanStep),
   // Plans resolved by the v1 engine have no roster.
   toView: (step) => ({ ...step, roster: step.roster ?? [] }),
+  describeChecks: (step) => `approval by ${step.quorum.join(' and ')}`,
   resolve: (step, { base, config, sensitive }) => {
     const quorum = sensitive ? [...step.quorum, ...(step.sensitiveQuorum ?? [])] : step.quorum;
     return { ...base, kind: 'approval', quorum, roster: approvalRoster(config, step.environment, quorum) };

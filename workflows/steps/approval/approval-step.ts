@@ -26,6 +26,12 @@ export function runApprovalStep(context: StepContext, step: ApprovalPlanStep): P
 }
 
 export const approvalStep: StepKind<ApprovalPlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: true,
+  },
   execute: runApprovalStep,
 };

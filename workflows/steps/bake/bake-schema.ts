@@ -45,6 +45,18 @@ export const bakeDefinition = {
       .openapi({ description: 'The baseline the latency is compared with; null: latency is not judged.' }),
   }),
   toView: (step) => ({ ...step, baselineStepId: step.baselineStepId ?? null }),
+  describeChecks: (step) =>
+    `health, error rate and latency against the baseline over ${Math.round(step.durationMs / 1000)} s`,
+  checkInRunbook: (step, earlier) => {
+    if (step.baseline === undefined) return undefined;
+    const baseline = earlier.find((candidate) => candidate.id === step.baseline);
+    return baseline?.kind === 'baseline' && baseline.environment === step.environment
+      ? undefined
+      : {
+          field: 'baseline',
+          message: `expected the id of a baseline step before this one in ${step.environment}`,
+        };
+  },
   resolve: (step, { base, target }) => {
     const { serviceConfig, url } = target();
     const { analysis } = serviceConfig;

@@ -49,6 +49,12 @@ export function trippedTrigger(error: unknown): RollbackTriggerReport | undefine
 }
 
 export const bakeStep: StepKind<BakePlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: true, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: true,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runBakeStep,
 };

@@ -22,6 +22,7 @@ export const baselineDefinition = {
   runbookStep: baselineRunbookStep,
   planStep: baselinePlanStep,
   view: viewOf(baselinePlanStep),
+  describeChecks: (step) => `latency of the running version over ${Math.round(step.durationMs / 1000)} s`,
   resolve: (step, { base, target }) => {
     const { serviceConfig, url } = target();
     return {

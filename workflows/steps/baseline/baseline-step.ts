@@ -27,6 +27,12 @@ export async function runBaselineStep(context: StepContext, step: BaselinePlanSt
 }
 
 export const baselineStep: StepKind<BaselinePlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runBaselineStep,
 };

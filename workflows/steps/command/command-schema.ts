@@ -41,5 +41,6 @@ export const commandDefinition = {
       maxAttempts: step.attempts,
     };
   },
+  describeChecks: (step) => step.command.argv.join(' '),
   appliesTo: (step, service) => !step.optional || service.commands[step.command] !== undefined,
 } satisfies StepDefinition<z.infer<typeof commandRunbookStep>, CommandPlanStep>;

@@ -19,6 +19,12 @@ export async function runCommandStep(context: StepContext, step: CommandPlanStep
 }
 
 export const commandStep: StepKind<CommandPlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runCommandStep,
 };

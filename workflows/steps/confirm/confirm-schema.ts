@@ -31,6 +31,8 @@ export const confirmDefinition = {
   runbookStep: confirmRunbookStep,
   planStep: confirmPlanStep,
   view: viewOf(confirmPlanStep),
+  describeChecks: (step) => step.prompt,
+  confirmedBy: (step) => step.role,
   resolve: (step, { base, config }) => ({
     ...base,
     kind: 'confirm',

@@ -41,6 +41,12 @@ export function runConfirmStep(context: StepContext, step: ConfirmPlanStep): Pro
 }
 
 export const confirmStep: StepKind<ConfirmPlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: true,
+  },
   execute: runConfirmStep,
 };

@@ -152,5 +152,6 @@ export const deployDefinition = {
     retireColourAction,
     restoreInstanceAction,
   ],
+  describeChecks: () => 'deploys the version, checks it, then moves traffic to it',
   resolve: (_step, context) => resolveDeploy(context),
 } satisfies StepDefinition<z.infer<typeof deployRunbookStep>, DeployPlanStep>;

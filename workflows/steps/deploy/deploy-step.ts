@@ -43,7 +43,13 @@ export const deployStep: StepKind<
   DeployPlanStep,
   'switch-traffic-back' | 'retire-colour' | 'restore-instance'
 > = {
-  traits: { changesTarget: true, needsDatabase: false, verifies: false, recordsPreviousVersion: true },
+  traits: {
+    changesTarget: true,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: true,
+    gate: false,
+  },
   execute: (context, step) =>
     step.strategy === 'rolling' ? runRollingDeployStep(context, step) : runDeployStep(context, step),
   readBack: (step) => (step.strategy === 'rolling' ? { rolling: step.driver } : {}),

@@ -43,6 +43,7 @@ export const migrateDefinition = {
   planStep: migratePlanStep,
   view: viewOf(migratePlanStep),
   compensationViews: [migrateDownAction],
+  describeChecks: () => 'backs up the database, then migrates it to what the version carries',
   resolve: (step, { base, service, target }) => {
     const { serviceConfig, values } = target();
     const database = serviceConfig.database;

@@ -127,7 +127,13 @@ async function compensateMigration(
 }
 
 export const migrateStep: StepKind<MigratePlanStep, 'migrate-down'> = {
-  traits: { changesTarget: true, needsDatabase: true, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: true,
+    needsDatabase: true,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runMigrateStep,
   compensations: {
     'migrate-down': { run: compensateMigration, restores: () => undefined, restoresData: true },

@@ -53,5 +53,11 @@ export const verifyDefinition = {
       intervalMs: step.intervalSeconds * 1000,
     };
   },
+  describeChecks: (step) =>
+    `${step.checks.map((check) => `${check.name} (GET ${check.path})`).join(', ')} on ${step.url}`,
+  withoutVersionChecks: (step) => ({
+    ...step,
+    checks: step.checks.map((check) => ({ ...check, expectVersion: false })),
+  }),
   appliesTo: (step, service) => step.checks === undefined || namedChecks(service, step.checks) !== undefined,
 } satisfies StepDefinition<z.infer<typeof verifyRunbookStep>, VerifyPlanStep>;

@@ -29,6 +29,12 @@ export async function runVerifyStep(context: StepContext, step: VerifyPlanStep):
 }
 
 export const verifyStep: StepKind<VerifyPlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: true, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: true,
+    recordsPreviousVersion: false,
+    gate: false,
+  },
   execute: runVerifyStep,
 };

@@ -42,6 +42,7 @@ export const windowDefinition = {
   runbookStep: windowRunbookStep,
   planStep: windowPlanStep,
   view: viewOf(windowPlanStep),
+  describeChecks: () => 'the release calendar: inside a release window, outside any freeze',
   resolve: (step, { base, config }) => ({
     ...base,
     kind: 'window',

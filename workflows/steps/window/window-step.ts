@@ -89,6 +89,12 @@ function overridden(context: StepContext, checks: number): StepDetail {
 }
 
 export const windowStep: StepKind<WindowPlanStep> = {
-  traits: { changesTarget: false, needsDatabase: false, verifies: false, recordsPreviousVersion: false },
+  traits: {
+    changesTarget: false,
+    needsDatabase: false,
+    verifies: false,
+    recordsPreviousVersion: false,
+    gate: true,
+  },
   execute: runWindowStep,
 };
