@@ -1,5 +1,5 @@
 // What every step executor works with: the release's input and state, its compensations, its
-// decision desk and its record. Adding a step kind means a schema, an executor here and a view.
+// decision desk and its record. A step kind is defined in its own folder: see step-kind.ts.
 import type { CompensationLog } from '../compensations.js';
 import type { DecisionDesk } from '../decision-desk.js';
 import type { RecordWriter } from '../record-writer.js';

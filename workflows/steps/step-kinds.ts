@@ -53,7 +53,27 @@ const COMPENSATION_KINDS: CompensationKinds<CompensationAction['kind']> = {
   ...migrateStep.compensations,
 } as CompensationKinds<CompensationAction['kind']> & {};
 
-const kindOf = (step: Pick<PlanStep, 'kind'>) => STEP_KINDS[step.kind] as AnyKind<PlanStep>;
+/** Kinds added by registerStepKind (a test's own kind, say), beside those listed above. */
+const registered = new Map<string, AnyKind<PlanStep>>();
+const registeredUndos = new Map<string, CompensationKind<CompensationAction>>();
+
+/**
+ * Adds a step kind defined in its own folder to the engine: a workflow bundle whose entry imports the
+ * kind's step file has it. Its API side is registered with registerStepDefinition.
+ */
+export function registerStepKind(kind: string, definition: StepKind<never, never>): void {
+  if (kind in STEP_KINDS || registered.has(kind)) throw new Error(`step kind ${kind} is registered twice`);
+  registered.set(kind, definition as unknown as AnyKind<PlanStep>);
+  for (const [action, undo] of Object.entries(definition.compensations ?? {})) {
+    registeredUndos.set(action, undo as CompensationKind<CompensationAction>);
+  }
+}
+
+function kindOf(step: Pick<PlanStep, 'kind'>): AnyKind<PlanStep> {
+  const kind = (STEP_KINDS[step.kind] as AnyKind<PlanStep> | undefined) ?? registered.get(step.kind);
+  if (!kind) throw new Error(`no step kind ${step.kind}`);
+  return kind;
+}
 
 export const traitsOf = (step: Pick<PlanStep, 'kind'>): StepKindTraits => kindOf(step).traits;
 
@@ -62,7 +82,11 @@ export function executeStep(context: StepContext, step: PlanStep): Promise<StepD
 }
 
 export function compensationKindOf(action: CompensationAction): CompensationKind<CompensationAction> {
-  return COMPENSATION_KINDS[action.kind] as CompensationKind<CompensationAction>;
+  const undo =
+    (COMPENSATION_KINDS[action.kind] as CompensationKind<CompensationAction> | undefined) ??
+    registeredUndos.get(action.kind);
+  if (!undo) throw new Error(`no compensation kind ${action.kind}`);
+  return undo;
 }
 
 /** Runs one compensation. Throws when it could not be carried out (the caller decides what follows). */
