@@ -20,6 +20,8 @@ import { traitsOf } from './steps/step-kinds.js';
 
 /** The patch id of the rules below; never reuse it for another change. */
 export const RELEASE_RULES_PATCH = 'runway-release-rules';
+/** The same rules, asked for before the start check (releases started since): see release-workflow.ts. */
+export const RULES_FIRST_PATCH = 'runway-release-rules-first';
 
 // ---- Gates ------------------------------------------------------------------------------------
 

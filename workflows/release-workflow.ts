@@ -26,7 +26,7 @@ import { RecordWriter, type WriteResult } from './record-writer.js';
 import { abandonBeforeStart, endAfterFailure } from './release-endings.js';
 import { approvalSignal, decideUpdate, releaseStateQuery } from './release-messages.js';
 import type { PlanStep, ReleaseInput, ReleaseOutcome, ReleaseState, ReleaseStatus } from './release-model.js';
-import { RELEASE_RULES_PATCH } from './release-rules.js';
+import { RELEASE_RULES_PATCH, RULES_FIRST_PATCH } from './release-rules.js';
 import { environmentKey, statusKey } from './search-attributes.js';
 import { admitStart, refuseStart } from './start-authority.js';
 import { finishStep, now, startStep, throwIfRecordRejected } from './step-records.js';
@@ -47,9 +47,12 @@ export async function releaseWorkflowV2(input: ReleaseInput, authority?: unknown
   };
   // Answered from the first moment, also while the start is being checked.
   setHandler(releaseStateQuery, () => state);
+  // The rules of release-rules.ts, for releases started under them; earlier ones keep theirs. Asked
+  // first since RULES_FIRST_PATCH: a marker after the start check's local activity may be recorded in
+  // the next workflow task, and such a history fails to replay (a query, a worker taking it over).
+  const rulesFirst = patched(RULES_FIRST_PATCH);
   const enforcing = await admitStart(input, authority);
-  // The rules of release-rules.ts, for releases started under them; earlier ones keep theirs.
-  const rules = { current: patched(RELEASE_RULES_PATCH) };
+  const rules = { current: rulesFirst || patched(RELEASE_RULES_PATCH) };
   const records = new RecordWriter(input, state);
   const desk = new DecisionDesk(input, state, records, { refuseUnsealed: enforcing, rules });
   const searchAttributes = new SearchAttributeMirror();

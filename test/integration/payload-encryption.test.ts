@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { isEncrypted, PayloadEncryptionCodec } from '../../security/payload-codec.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
-import { RELEASE_RULES_PATCH } from '../../workflows/release-rules.js';
+import { RELEASE_RULES_PATCH, RULES_FIRST_PATCH } from '../../workflows/release-rules.js';
 import { START_AUTHORITY_PATCH } from '../../workflows/start-authority.js';
 import { testDataConverter, testPayloadKeys } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
@@ -139,7 +139,7 @@ describe('a release at rest in Temporal', () => {
     for (const { path, payload } of unsealed) {
       const json = JSON.parse(payloadText({ data: payload.data }));
       if (/\.details\.patch-data\.payloads\.0$/.test(path)) {
-        expect([START_AUTHORITY_PATCH, RELEASE_RULES_PATCH]).toContain(json.id);
+        expect([START_AUTHORITY_PATCH, RELEASE_RULES_PATCH, RULES_FIRST_PATCH]).toContain(json.id);
         expect(json).toEqual({ id: json.id, deprecated: false });
         continue;
       }

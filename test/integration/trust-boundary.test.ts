@@ -335,6 +335,8 @@ describe('a release run again, reset or talked to in clear', () => {
     await waitForStatus(id, ['succeeded']);
     expect(await servedVersion('production')).toBe('3.3.0');
     await recordHistoryForReplay(id, 'v2-start-authorised-approved');
+    // Started since the rules are asked for before the start check (RULES_FIRST_PATCH).
+    await recordHistoryForReplay(id, 'v2-rules-first-approved');
     // The workflow task completed right after the last approval was accepted: from there, a new
     // run would deploy to production again.
     const handle = stack.runway.client.workflow.getHandle(id);

@@ -5,7 +5,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { RunwayConfig, ServiceConfig } from '../../config/config-schema.js';
 import type { Role } from '../release-model.js';
-import type { ChecklistTag } from './plan-schemas.js';
+import { type ChecklistTag, viewOf } from './plan-schemas.js';
 
 /** Where a runbook step resolves: the release asked for, and the step's common fields resolved. */
 export interface ResolveContext {
@@ -53,4 +53,23 @@ export interface StepDefinition<Runbook extends { kind: string }, Plan> {
 export interface RunbookProblem {
   field: string;
   message: string;
+}
+
+/**
+ * A kind's definition from its runbook and plan schemas: its name is the plan schema's `kind`, its
+ * view the plan schema's viewOf unless `rest.view` says otherwise.
+ */
+export function defineStep<
+  RunbookSchema extends z.ZodType<{ kind: string }>,
+  Shape extends z.ZodRawShape & { kind: z.ZodLiteral<z.infer<RunbookSchema>['kind']> },
+  Rest extends Omit<
+    StepDefinition<z.infer<RunbookSchema>, z.infer<z.ZodObject<Shape>>>,
+    'kind' | 'runbookStep' | 'planStep' | 'view'
+  > & { view?: z.ZodType },
+>(runbookStep: RunbookSchema, planStep: z.ZodObject<Shape>, rest: Rest) {
+  const kind = planStep.shape.kind.value as z.infer<RunbookSchema>['kind'];
+  const view = (rest.view ?? viewOf(planStep)) as Rest extends { view: infer V }
+    ? V
+    : ReturnType<typeof viewOf<Shape>>;
+  return { ...rest, kind, runbookStep, planStep, view };
 }

@@ -55,6 +55,23 @@ export interface StepKind<S extends PlanStep, K extends CompensationAction['kind
   compensations?: CompensationKinds<K>;
 }
 
+/** A kind that changes nothing, verifies nothing and is no gate, unless its traits say otherwise. */
+const NO_TRAITS: StepKindTraits = {
+  changesTarget: false,
+  needsDatabase: false,
+  verifies: false,
+  recordsPreviousVersion: false,
+  gate: false,
+};
+
+/** A step kind from its executor and what sets it apart: traits, read-back drivers, undos. */
+export function stepKind<S extends PlanStep, K extends CompensationAction['kind'] = never>(
+  execute: StepExecutor<S>,
+  more: Omit<StepKind<S, K>, 'traits' | 'execute'> & { traits?: Partial<StepKindTraits> } = {},
+): StepKind<S, K> {
+  return { ...more, traits: { ...NO_TRAITS, ...more.traits }, execute };
+}
+
 /**
  * The answer of an undo the target refused because someone changed it since the release did:
  * undoing now would overwrite their change, so it is left as it is. Other errors are not answered.

@@ -4,11 +4,11 @@ import { z } from '@hono/zod-openapi';
 import type { CommandConfig, RunwayConfig } from '../../../config/config-schema.js';
 import { PlanError, toCommandSpec } from '../../../runbooks/plan-error.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { type ChecklistTag, commandSchema, planStepBase, viewOf } from '../plan-schemas.js';
+import { type ChecklistTag, commandSchema, planStepBase } from '../plan-schemas.js';
 
 type ServiceConfig = RunwayConfig['services'][string];
 
-import type { StepDefinition } from '../step-definition.js';
+import { defineStep } from '../step-definition.js';
 
 export const applyConfigRunbookStep = z.strictObject({ ...runbookStepBase, kind: z.literal('apply-config') });
 
@@ -82,15 +82,11 @@ function resolveApplyConfigStep(
   };
 }
 
-export const applyConfigDefinition = {
-  kind: 'apply-config',
-  runbookStep: applyConfigRunbookStep,
-  planStep: applyConfigPlanStep,
-  view: viewOf(applyConfigPlanStep),
+export const applyConfigDefinition = defineStep(applyConfigRunbookStep, applyConfigPlanStep, {
   compensationViews: [restoreConfigAction],
   describeChecks: (step) => `applies configuration ${step.revision}, then checks the service`,
   resolve: (_step, { base, version, target }) => {
     const { serviceConfig, values } = target();
     return resolveApplyConfigStep(base, serviceConfig, values, version);
   },
-} satisfies StepDefinition<z.infer<typeof applyConfigRunbookStep>, ApplyConfigPlanStep>;
+});

@@ -6,7 +6,7 @@ import { configurationActivities } from '../../activity-proxies.js';
 import type { ApplyConfigPlanStep, CompensationEntry, ReleaseInput } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import { leftAsItIs, type StepKind } from '../step-kind.js';
+import { leftAsItIs, stepKind } from '../step-kind.js';
 
 type RestoreConfig = Extract<CompensationEntry['action'], { kind: 'restore-config' }>;
 
@@ -97,15 +97,8 @@ async function compensateConfig(
   };
 }
 
-export const applyConfigStep: StepKind<ApplyConfigPlanStep, 'restore-config'> = {
-  traits: {
-    changesTarget: true,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runApplyConfigStep,
+export const applyConfigStep = stepKind<ApplyConfigPlanStep, 'restore-config'>(runApplyConfigStep, {
+  traits: { changesTarget: true },
   readBack: (step) => ({ config: step.driver }),
   compensations: {
     'restore-config': {
@@ -115,4 +108,4 @@ export const applyConfigStep: StepKind<ApplyConfigPlanStep, 'restore-config'> = 
       },
     },
   },
-};
+});

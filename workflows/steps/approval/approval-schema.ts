@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { approvalRoster } from '../../../runbooks/approval-roster.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
 import { APPROVER_ROLES } from '../../release-model.js';
-import { planStepBase, roleSchema, rosterEntrySchema, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { planStepBase, roleSchema, rosterEntrySchema } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const approvalRunbookStep = z.strictObject({
   ...runbookStepBase,
@@ -34,11 +34,7 @@ export const approvalPlanStep = z.object({
 });
 export type ApprovalPlanStep = z.infer<typeof approvalPlanStep>;
 
-export const approvalDefinition = {
-  kind: 'approval',
-  runbookStep: approvalRunbookStep,
-  planStep: approvalPlanStep,
-  view: viewOf(approvalPlanStep),
+export const approvalDefinition = defineStep(approvalRunbookStep, approvalPlanStep, {
   // Plans resolved by the v1 engine have no roster.
   toView: (step) => ({ ...step, roster: step.roster ?? [] }),
   describeChecks: (step) => `approval by ${step.quorum.join(' and ')}`,
@@ -46,4 +42,4 @@ export const approvalDefinition = {
     const quorum = sensitive ? [...step.quorum, ...(step.sensitiveQuorum ?? [])] : step.quorum;
     return { ...base, kind: 'approval', quorum, roster: approvalRoster(config, step.environment, quorum) };
   },
-} satisfies StepDefinition<z.infer<typeof approvalRunbookStep>, ApprovalPlanStep>;
+});

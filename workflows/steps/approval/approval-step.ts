@@ -4,7 +4,7 @@ import { ReleaseRejected } from '../../failure-policy.js';
 import type { ApprovalPlanStep } from '../../release-model.js';
 import { awaitAnswer, withOpenGate } from '../open-gate.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export function runApprovalStep(context: StepContext, step: ApprovalPlanStep): Promise<StepDetail> {
   return withOpenGate(context, { ...step, acceptsRejection: true }, async (gate) => {
@@ -25,13 +25,4 @@ export function runApprovalStep(context: StepContext, step: ApprovalPlanStep): P
   });
 }
 
-export const approvalStep: StepKind<ApprovalPlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: true,
-  },
-  execute: runApprovalStep,
-};
+export const approvalStep = stepKind(runApprovalStep, { traits: { gate: true } });

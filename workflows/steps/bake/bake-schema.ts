@@ -11,7 +11,7 @@ import {
   probeSchema,
   viewOf,
 } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { defineStep } from '../step-definition.js';
 
 /** `baseline` names the baseline step to compare latency with (checked by the runbook schema). */
 export const bakeRunbookStep = z.strictObject({
@@ -34,10 +34,7 @@ export const bakePlanStep = z.object({
 });
 export type BakePlanStep = z.infer<typeof bakePlanStep>;
 
-export const bakeDefinition = {
-  kind: 'bake',
-  runbookStep: bakeRunbookStep,
-  planStep: bakePlanStep,
+export const bakeDefinition = defineStep(bakeRunbookStep, bakePlanStep, {
   view: viewOf(bakePlanStep, {
     baselineStepId: z
       .string()
@@ -71,4 +68,4 @@ export const bakeDefinition = {
       ...(step.baseline ? { baselineStepId: step.baseline } : {}),
     };
   },
-} satisfies StepDefinition<z.infer<typeof bakeRunbookStep>, BakePlanStep>;
+});

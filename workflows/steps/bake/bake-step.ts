@@ -5,7 +5,7 @@ import { bakeActivities } from '../../activity-proxies.js';
 import type { BakePlanStep, RollbackTriggerReport } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export async function runBakeStep(context: StepContext, step: BakePlanStep): Promise<StepDetail> {
   const baselineDetail = step.baselineStepId
@@ -48,13 +48,4 @@ export function trippedTrigger(error: unknown): RollbackTriggerReport | undefine
   return { trigger, measured, threshold, unit, summary };
 }
 
-export const bakeStep: StepKind<BakePlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: true,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runBakeStep,
-};
+export const bakeStep = stepKind(runBakeStep, { traits: { verifies: true } });

@@ -3,8 +3,8 @@
 import { z } from '@hono/zod-openapi';
 import { probeOf, settingsOf } from '../../../runbooks/resolve-analysis.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { bakeSettingsSchema, planStepBase, probeSchema, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { bakeSettingsSchema, planStepBase, probeSchema } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const baselineRunbookStep = z.strictObject({ ...runbookStepBase, kind: z.literal('baseline') });
 
@@ -17,11 +17,7 @@ export const baselinePlanStep = z.object({
 });
 export type BaselinePlanStep = z.infer<typeof baselinePlanStep>;
 
-export const baselineDefinition = {
-  kind: 'baseline',
-  runbookStep: baselineRunbookStep,
-  planStep: baselinePlanStep,
-  view: viewOf(baselinePlanStep),
+export const baselineDefinition = defineStep(baselineRunbookStep, baselinePlanStep, {
   describeChecks: (step) => `latency of the running version over ${Math.round(step.durationMs / 1000)} s`,
   resolve: (step, { base, target }) => {
     const { serviceConfig, url } = target();
@@ -33,4 +29,4 @@ export const baselineDefinition = {
       settings: settingsOf(serviceConfig),
     };
   },
-} satisfies StepDefinition<z.infer<typeof baselineRunbookStep>, BaselinePlanStep>;
+});

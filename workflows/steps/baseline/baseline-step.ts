@@ -4,7 +4,7 @@ import { bakeActivities } from '../../activity-proxies.js';
 import type { BaselinePlanStep } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export async function runBaselineStep(context: StepContext, step: BaselinePlanStep): Promise<StepDetail> {
   const result = await bakeActivities.measureBaseline.executeWithOptions(
@@ -26,13 +26,4 @@ export async function runBaselineStep(context: StepContext, step: BaselinePlanSt
   return { ...result };
 }
 
-export const baselineStep: StepKind<BaselinePlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runBaselineStep,
-};
+export const baselineStep = stepKind(runBaselineStep);

@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { name } from '../../../config/config-schema.js';
 import { PlanError, toCommandSpec } from '../../../runbooks/plan-error.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { commandSchema, planStepBase, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { commandSchema, planStepBase } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const commandRunbookStep = z.strictObject({
   ...runbookStepBase,
@@ -25,11 +25,7 @@ export const commandPlanStep = z.object({
 });
 export type CommandPlanStep = z.infer<typeof commandPlanStep>;
 
-export const commandDefinition = {
-  kind: 'command',
-  runbookStep: commandRunbookStep,
-  planStep: commandPlanStep,
-  view: viewOf(commandPlanStep),
+export const commandDefinition = defineStep(commandRunbookStep, commandPlanStep, {
   resolve: (step, { base, service, target }) => {
     const { serviceConfig, values } = target();
     const command = serviceConfig.commands[step.command];
@@ -43,4 +39,4 @@ export const commandDefinition = {
   },
   describeChecks: (step) => step.command.argv.join(' '),
   appliesTo: (step, service) => !step.optional || service.commands[step.command] !== undefined,
-} satisfies StepDefinition<z.infer<typeof commandRunbookStep>, CommandPlanStep>;
+});

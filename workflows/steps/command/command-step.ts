@@ -3,7 +3,7 @@ import { stepActivities } from '../../activity-proxies.js';
 import type { CommandPlanStep } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export async function runCommandStep(context: StepContext, step: CommandPlanStep): Promise<StepDetail> {
   const result = await stepActivities.runStepCommand.executeWithOptions(
@@ -18,13 +18,4 @@ export async function runCommandStep(context: StepContext, step: CommandPlanStep
   return { exitCode: result.exitCode, durationMs: result.durationMs, output: result.output };
 }
 
-export const commandStep: StepKind<CommandPlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runCommandStep,
-};
+export const commandStep = stepKind(runCommandStep);

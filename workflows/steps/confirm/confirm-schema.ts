@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { approvalRoster } from '../../../runbooks/approval-roster.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../../release-model.js';
-import { planStepBase, roleSchema, rosterEntrySchema, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { planStepBase, roleSchema, rosterEntrySchema } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const confirmRunbookStep = z.strictObject({
   ...runbookStepBase,
@@ -26,11 +26,7 @@ export const confirmPlanStep = z.object({
 });
 export type ConfirmPlanStep = z.infer<typeof confirmPlanStep>;
 
-export const confirmDefinition = {
-  kind: 'confirm',
-  runbookStep: confirmRunbookStep,
-  planStep: confirmPlanStep,
-  view: viewOf(confirmPlanStep),
+export const confirmDefinition = defineStep(confirmRunbookStep, confirmPlanStep, {
   describeChecks: (step) => step.prompt,
   confirmedBy: (step) => step.role,
   resolve: (step, { base, config }) => ({
@@ -40,4 +36,4 @@ export const confirmDefinition = {
     prompt: step.prompt,
     roster: approvalRoster(config, step.environment, [step.role]),
   }),
-} satisfies StepDefinition<z.infer<typeof confirmRunbookStep>, ConfirmPlanStep>;
+});

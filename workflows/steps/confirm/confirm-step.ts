@@ -5,7 +5,7 @@
 import type { ConfirmPlanStep } from '../../release-model.js';
 import { awaitAnswer, withOpenGate } from '../open-gate.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export function runConfirmStep(context: StepContext, step: ConfirmPlanStep): Promise<StepDetail> {
   const gate = {
@@ -40,13 +40,4 @@ export function runConfirmStep(context: StepContext, step: ConfirmPlanStep): Pro
   });
 }
 
-export const confirmStep: StepKind<ConfirmPlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: true,
-  },
-  execute: runConfirmStep,
-};
+export const confirmStep = stepKind(runConfirmStep, { traits: { gate: true } });

@@ -10,7 +10,8 @@ import {
   type RollingDeployPlanStep,
   timingOptions,
 } from '../../release-model.js';
-import { type CompensationResult, leftAsItIs, type StepKind } from '../step-kind.js';
+import type { StepContext } from '../step-context.js';
+import { type CompensationResult, leftAsItIs, stepKind } from '../step-kind.js';
 import { runDeployStep } from './blue-green-deploy.js';
 import { runRollingDeployStep } from './rolling-deploy.js';
 
@@ -39,19 +40,13 @@ async function undoWith(entry: CompensationEntry, act: () => Promise<unknown>): 
   }
 }
 
-export const deployStep: StepKind<
-  DeployPlanStep,
-  'switch-traffic-back' | 'retire-colour' | 'restore-instance'
-> = {
-  traits: {
-    changesTarget: true,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: true,
-    gate: false,
-  },
-  execute: (context, step) =>
-    step.strategy === 'rolling' ? runRollingDeployStep(context, step) : runDeployStep(context, step),
+type DeployUndo = 'switch-traffic-back' | 'retire-colour' | 'restore-instance';
+
+const runDeploy = (context: StepContext, step: DeployPlanStep) =>
+  step.strategy === 'rolling' ? runRollingDeployStep(context, step) : runDeployStep(context, step);
+
+export const deployStep = stepKind<DeployPlanStep, DeployUndo>(runDeploy, {
+  traits: { changesTarget: true, recordsPreviousVersion: true },
   readBack: (step) => (step.strategy === 'rolling' ? { rolling: step.driver } : {}),
   compensations: {
     /** Blue-green: traffic back to the colour that served before, while the release's colour does. */
@@ -101,4 +96,4 @@ export const deployStep: StepKind<
       },
     },
   },
-};
+});

@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { secretVariableFor } from '../../../config/command-template.js';
 import { PlanError, toCommandSpec } from '../../../runbooks/plan-error.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { commandSchema, planStepBase, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { commandSchema, planStepBase } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const migrateRunbookStep = z.strictObject({ ...runbookStepBase, kind: z.literal('migrate') });
 
@@ -37,11 +37,7 @@ export const migrateDownAction = z.object({
   backupId: z.string(),
 });
 
-export const migrateDefinition = {
-  kind: 'migrate',
-  runbookStep: migrateRunbookStep,
-  planStep: migratePlanStep,
-  view: viewOf(migratePlanStep),
+export const migrateDefinition = defineStep(migrateRunbookStep, migratePlanStep, {
   compensationViews: [migrateDownAction],
   describeChecks: () => 'backs up the database, then migrates it to what the version carries',
   resolve: (step, { base, service, target }) => {
@@ -63,4 +59,4 @@ export const migrateDefinition = {
       },
     };
   },
-} satisfies StepDefinition<z.infer<typeof migrateRunbookStep>, MigratePlanStep>;
+});

@@ -8,7 +8,7 @@ import { databaseActivities } from '../../activity-proxies.js';
 import type { CompensationEntry, MigratePlanStep, ReleaseInput } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 type MigrateDown = Extract<CompensationEntry['action'], { kind: 'migrate-down' }>;
 
@@ -126,16 +126,9 @@ async function compensateMigration(
   };
 }
 
-export const migrateStep: StepKind<MigratePlanStep, 'migrate-down'> = {
-  traits: {
-    changesTarget: true,
-    needsDatabase: true,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runMigrateStep,
+export const migrateStep = stepKind<MigratePlanStep, 'migrate-down'>(runMigrateStep, {
+  traits: { changesTarget: true, needsDatabase: true },
   compensations: {
     'migrate-down': { run: compensateMigration, restores: () => undefined, restoresData: true },
   },
-};
+});

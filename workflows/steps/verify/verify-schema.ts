@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { name, type ServiceConfig } from '../../../config/config-schema.js';
 import { httpChecksOf } from '../../../runbooks/resolve-analysis.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
-import { type HttpCheck, httpCheckSchema, planStepBase, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { type HttpCheck, httpCheckSchema, planStepBase } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const verifyRunbookStep = z.strictObject({
   ...runbookStepBase,
@@ -37,11 +37,7 @@ function namedChecks(service: ServiceConfig, names: readonly string[] | undefine
   return found.every((check) => check !== undefined) ? (found as HttpCheck[]) : undefined;
 }
 
-export const verifyDefinition = {
-  kind: 'verify',
-  runbookStep: verifyRunbookStep,
-  planStep: verifyPlanStep,
-  view: viewOf(verifyPlanStep),
+export const verifyDefinition = defineStep(verifyRunbookStep, verifyPlanStep, {
   resolve: (step, { base, target }) => {
     const { serviceConfig, url } = target();
     return {
@@ -60,4 +56,4 @@ export const verifyDefinition = {
     checks: step.checks.map((check) => ({ ...check, expectVersion: false })),
   }),
   appliesTo: (step, service) => step.checks === undefined || namedChecks(service, step.checks) !== undefined,
-} satisfies StepDefinition<z.infer<typeof verifyRunbookStep>, VerifyPlanStep>;
+});

@@ -3,7 +3,7 @@ import { stepActivities } from '../../activity-proxies.js';
 import type { VerifyPlanStep } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export async function runVerifyStep(context: StepContext, step: VerifyPlanStep): Promise<StepDetail> {
   const longestCheck = Math.max(...step.checks.map((check) => check.timeoutMs));
@@ -28,13 +28,4 @@ export async function runVerifyStep(context: StepContext, step: VerifyPlanStep):
   return { attempt: result.attempt, checks: result.checks };
 }
 
-export const verifyStep: StepKind<VerifyPlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: true,
-    recordsPreviousVersion: false,
-    gate: false,
-  },
-  execute: runVerifyStep,
-};
+export const verifyStep = stepKind(runVerifyStep, { traits: { verifies: true } });

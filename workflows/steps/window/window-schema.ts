@@ -4,8 +4,8 @@ import { z } from '@hono/zod-openapi';
 import { approvalRoster } from '../../../runbooks/approval-roster.js';
 import { runbookStepBase } from '../../../runbooks/runbook-step-base.js';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../../release-model.js';
-import { planStepBase, roleSchema, rosterEntrySchema, viewOf } from '../plan-schemas.js';
-import type { StepDefinition } from '../step-definition.js';
+import { planStepBase, roleSchema, rosterEntrySchema } from '../plan-schemas.js';
+import { defineStep } from '../step-definition.js';
 
 export const windowRunbookStep = z.strictObject({
   ...runbookStepBase,
@@ -37,11 +37,7 @@ export const windowPlanStep = z.object({
 });
 export type WindowPlanStep = z.infer<typeof windowPlanStep>;
 
-export const windowDefinition = {
-  kind: 'window',
-  runbookStep: windowRunbookStep,
-  planStep: windowPlanStep,
-  view: viewOf(windowPlanStep),
+export const windowDefinition = defineStep(windowRunbookStep, windowPlanStep, {
   describeChecks: () => 'the release calendar: inside a release window, outside any freeze',
   resolve: (step, { base, config }) => ({
     ...base,
@@ -54,4 +50,4 @@ export const windowDefinition = {
       roster: approvalRoster(config, step.environment, step.override.quorum),
     },
   }),
-} satisfies StepDefinition<z.infer<typeof windowRunbookStep>, WindowPlanStep>;
+});

@@ -8,7 +8,7 @@ import { calendarActivities } from '../../activity-proxies.js';
 import type { WindowPlanStep } from '../../release-model.js';
 import { withOpenGate } from '../open-gate.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import type { StepKind } from '../step-kind.js';
+import { stepKind } from '../step-kind.js';
 
 export function runWindowStep(context: StepContext, step: WindowPlanStep): Promise<StepDetail> {
   const override = {
@@ -88,13 +88,4 @@ function overridden(context: StepContext, checks: number): StepDetail {
   };
 }
 
-export const windowStep: StepKind<WindowPlanStep> = {
-  traits: {
-    changesTarget: false,
-    needsDatabase: false,
-    verifies: false,
-    recordsPreviousVersion: false,
-    gate: true,
-  },
-  execute: runWindowStep,
-};
+export const windowStep = stepKind(runWindowStep, { traits: { gate: true } });
