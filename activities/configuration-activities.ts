@@ -10,10 +10,9 @@
 import { z } from 'zod';
 import type { ConfigDriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
-import type { CommandResult } from './drivers/command-runner.js';
-import { runDriverAction } from './drivers/driver-action.js';
+import { driverActions } from './drivers/driver-action.js';
 import { parseLastJsonLine } from './drivers/driver-output.js';
-import { withHeartbeat } from './heartbeat.js';
+import { timedAction, withHeartbeat } from './heartbeat.js';
 import { asActivityFailure, asCheckFailure } from './target-activities.js';
 
 export interface ConfigTargetRef {
@@ -28,28 +27,15 @@ const currentSchema = z.looseObject({ revision: z.string().min(1).nullable() });
 /** How a revision travels on a command line when there is none: a placeholder cannot be empty. */
 const NO_REVISION = 'none';
 
-function act(
-  deps: ActivityDeps,
-  target: ConfigTargetRef,
-  action: keyof ConfigDriverSpec['actions'],
-  values: Record<string, string>,
-  signal: AbortSignal,
-): Promise<CommandResult> {
-  return runDriverAction(target, action, values, {
-    cwd: deps.workingDirectory,
-    signal,
-    compareAndSwap: 'apply',
-  });
-}
-
 export function createConfigurationActivities(deps: ActivityDeps) {
+  const act = driverActions<keyof ConfigDriverSpec['actions']>(deps.workingDirectory, 'apply');
   return {
     /** The revision in force; null when the service has none. */
     async currentConfig(target: ConfigTargetRef): Promise<{ revision: string | null }> {
       return withHeartbeat(
         () => ({ action: 'current' }),
         (signal) =>
-          act(deps, target, 'current', {}, signal)
+          act(target, 'current', {}, signal)
             .then((result) => ({ revision: parseLastJsonLine('current', result, currentSchema).revision }))
             .catch(asActivityFailure),
       );
@@ -61,17 +47,13 @@ export function createConfigurationActivities(deps: ActivityDeps) {
     ): Promise<{ durationMs: number }> {
       const log = deps.logger.child({ releaseId: target.releaseId, environment: target.environment });
       log.info({ revision: target.revision, from: target.expectRevision }, 'applying configuration');
-      const values = {
-        revision: target.revision,
-        expectedRevision: target.expectRevision ?? NO_REVISION,
-        idempotencyKey: target.key,
-      };
-      const result = await withHeartbeat(
-        () => ({ action: 'apply', revision: target.revision }),
-        (signal) => act(deps, target, 'apply', values, signal).catch(asActivityFailure),
+      const { revision, key: idempotencyKey } = target;
+      const expectedRevision = target.expectRevision ?? NO_REVISION;
+      const applied = await timedAction({ action: 'apply', revision }, (signal) =>
+        act(target, 'apply', { revision, expectedRevision, idempotencyKey }, signal).catch(asActivityFailure),
       );
-      log.info({ revision: target.revision, durationMs: result.durationMs }, 'configuration applied');
-      return { durationMs: result.durationMs };
+      log.info({ revision, durationMs: applied.durationMs }, 'configuration applied');
+      return applied;
     },
 
     /** The service must run healthily with the revision; a check that ran and failed is final. */
@@ -79,7 +61,7 @@ export function createConfigurationActivities(deps: ActivityDeps) {
       const result = await withHeartbeat(
         () => ({ action: 'check', revision: target.revision }),
         (signal) =>
-          act(deps, target, 'check', { revision: target.revision }, signal).catch(
+          act(target, 'check', { revision: target.revision }, signal).catch(
             asCheckFailure(`configuration ${target.revision} failed its check: `),
           ),
       );

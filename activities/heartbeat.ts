@@ -32,3 +32,12 @@ export function throwIfCancelled(): void {
     ? signal.reason
     : new CancelledFailure(String(signal.reason));
 }
+
+/** A driver action run with heartbeats that say what it is doing (`progress`): how long it took. */
+export async function timedAction(
+  progress: Record<string, string>,
+  run: (signal: AbortSignal) => Promise<{ durationMs: number }>,
+): Promise<{ durationMs: number }> {
+  const { durationMs } = await withHeartbeat(() => progress, run);
+  return { durationMs };
+}

@@ -11,9 +11,9 @@ import { z } from 'zod';
 import type { RollingDriverSpec } from '../workflows/release-model.js';
 import type { ActivityDeps } from './activity-deps.js';
 import type { CommandResult } from './drivers/command-runner.js';
-import { runDriverAction } from './drivers/driver-action.js';
+import { driverActions } from './drivers/driver-action.js';
 import { DriverContractError, parseLastJsonLine } from './drivers/driver-output.js';
-import { withHeartbeat } from './heartbeat.js';
+import { timedAction, withHeartbeat } from './heartbeat.js';
 import { asActivityFailure, asCheckFailure } from './target-activities.js';
 
 export interface RollingTargetRef {
@@ -34,20 +34,6 @@ export interface InstanceState {
 
 type RollingAction = keyof RollingDriverSpec['actions'];
 
-function act(
-  deps: ActivityDeps,
-  target: RollingTargetRef,
-  action: RollingAction,
-  values: Record<string, string>,
-  signal: AbortSignal,
-): Promise<CommandResult> {
-  return runDriverAction(target, action, values, {
-    cwd: deps.workingDirectory,
-    signal,
-    compareAndSwap: 'update',
-  });
-}
-
 function parseInstances(result: CommandResult): InstanceState[] {
   const instances = parseLastJsonLine('instances', result, instancesSchema);
   const names = instances.map((entry) => entry.instance);
@@ -61,11 +47,12 @@ function parseInstances(result: CommandResult): InstanceState[] {
 }
 
 export function createRollingActivities(deps: ActivityDeps) {
+  const act = driverActions<RollingAction>(deps.workingDirectory, 'update');
   return {
     async listInstances(target: RollingTargetRef): Promise<InstanceState[]> {
       return withHeartbeat(
         () => ({ action: 'instances' }),
-        (signal) => act(deps, target, 'instances', {}, signal).then(parseInstances).catch(asActivityFailure),
+        (signal) => act(target, 'instances', {}, signal).then(parseInstances).catch(asActivityFailure),
       );
     },
 
@@ -78,18 +65,14 @@ export function createRollingActivities(deps: ActivityDeps) {
         { instance: target.instance, version: target.version, from: target.expectVersion },
         'updating instance',
       );
-      const values = {
-        instance: target.instance,
-        version: target.version,
-        expectedVersion: target.expectVersion,
-        idempotencyKey: target.key,
-      };
-      const result = await withHeartbeat(
-        () => ({ action: 'update', instance: target.instance }),
-        (signal) => act(deps, target, 'update', values, signal).catch(asActivityFailure),
+      const { instance, version, expectVersion: expectedVersion, key: idempotencyKey } = target;
+      const updated = await timedAction({ action: 'update', instance }, (signal) =>
+        act(target, 'update', { instance, version, expectedVersion, idempotencyKey }, signal).catch(
+          asActivityFailure,
+        ),
       );
-      log.info({ instance: target.instance, durationMs: result.durationMs }, 'instance updated');
-      return { durationMs: result.durationMs };
+      log.info({ instance, durationMs: updated.durationMs }, 'instance updated');
+      return updated;
     },
 
     /** Each instance must pass its checks before the next batch starts (R-RB-ROLLING). */
@@ -100,9 +83,7 @@ export function createRollingActivities(deps: ActivityDeps) {
       const result = await withHeartbeat(
         () => ({ action: 'check', instance: target.instance }),
         (signal) =>
-          act(deps, target, 'check', values, signal).catch(
-            asCheckFailure(`${target.instance} failed its check: `),
-          ),
+          act(target, 'check', values, signal).catch(asCheckFailure(`${target.instance} failed its check: `)),
       );
       return { durationMs: result.durationMs };
     },

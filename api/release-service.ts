@@ -25,13 +25,7 @@ import type { ServiceTargets } from './services/target-inspection.js';
 import { WorkflowDecisions } from './services/workflow-decisions.js';
 import { StartRateLimiter } from './start-rate-limit.js';
 
-export {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  UnavailableError,
-  UnprocessableError,
-} from './service-errors.js';
+export * from './service-errors.js';
 export type { ReleaseView } from './services/release-reader.js';
 export type { StartRequest } from './services/release-starter.js';
 

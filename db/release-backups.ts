@@ -172,6 +172,22 @@ export interface TakeBackupOptions {
  * backup is either all there or not there at all). A backup already stored for the release and
  * step is returned as it is, without dumping again.
  */
+
+/** A pass-through stream that counts and hashes what flows through it (a dump, as taken or restored). */
+export function measuredStream(onProgress?: (sizeBytes: number) => void) {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      onProgress?.(sizeBytes);
+      callback(null, chunk);
+    },
+  });
+  return { stream, sizeBytes: () => sizeBytes, sha256: () => hash.digest('hex') };
+}
+
 export async function takeBackup(o: TakeBackupOptions): Promise<{ backup: BackupRecord; reused: boolean }> {
   const existing = await findBackup(o.pool, o.subject.releaseId, o.subject.stepId);
   if (existing) return { backup: existing, reused: true };
@@ -190,16 +206,7 @@ export async function takeBackup(o: TakeBackupOptions): Promise<{ backup: Backup
       reject: false,
     },
   );
-  const hash = createHash('sha256');
-  let sizeBytes = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      sizeBytes += chunk.length;
-      o.onProgress?.(sizeBytes);
-      callback(null, chunk);
-    },
-  });
+  const measure = measuredStream(o.onProgress);
   const { keyId, stream: encryptor } = createBackupEncryptor(o.keys);
   const ciphertext: Buffer[] = [];
   const collect = new Writable({
@@ -208,7 +215,7 @@ export async function takeBackup(o: TakeBackupOptions): Promise<{ backup: Backup
       callback();
     },
   });
-  const [result] = await Promise.all([dump, pipeline(dump.stdout, measure, encryptor, collect)]);
+  const [result] = await Promise.all([dump, pipeline(dump.stdout, measure.stream, encryptor, collect)]);
   if (result.exitCode !== 0) {
     throw new Error(
       `pg_dump of ${o.subject.service} in ${o.subject.environment} failed: ${String(result.stderr).trim()}`,
@@ -216,7 +223,7 @@ export async function takeBackup(o: TakeBackupOptions): Promise<{ backup: Backup
   }
   const backup = await insertBackup(
     o.pool,
-    { ...o.subject, keyId, sizeBytes, sha256: hash.digest('hex') },
+    { ...o.subject, keyId, sizeBytes: measure.sizeBytes(), sha256: measure.sha256() },
     Buffer.concat(ciphertext),
   );
   return { backup, reused: false };

@@ -1,12 +1,6 @@
-// Restores a release backup (R-RB-DB): `npm run backup:restore -- --backup <id> --to <database-url>`
-// decrypts it and pipes the dump into pg_restore (one transaction: all or nothing); `--out
-// file.dump` writes the decrypted pg_dump custom-format archive instead, for pg_restore by hand.
-// Runway's database comes from the variable config/runway.yml names (RUNWAY_DATABASE_URL), the keys
-// from RUNWAY_BACKUP_KEYS (else RUNWAY_PAYLOAD_KEYS), as the workers that took the backup had them.
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
@@ -18,6 +12,7 @@ import {
   type BackupRecord,
   getBackup,
   libpqConnection,
+  measuredStream,
   readBackupCiphertext,
 } from '../db/release-backups.js';
 import { createBackupDecryptor, loadBackupKeys } from '../security/backup-cipher.js';
@@ -41,20 +36,13 @@ function readArguments(): { backupId: string; to?: string; out?: string } {
 /** Decrypts the stored backup and checks it is, byte for byte, the dump that was taken. */
 function plainDump(pool: pg.Pool, backup: BackupRecord): { stream: Readable; verified: () => void } {
   const keys = loadBackupKeys(process.env, (message) => process.stderr.write(`${message}\n`));
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const measure = measuredStream();
   const stream = Readable.from(readBackupCiphertext(pool, backup.id))
     .pipe(createBackupDecryptor(keys, backup.keyId))
-    .pipe(measure);
+    .pipe(measure.stream);
   const verified = () => {
-    const sha256 = hash.digest('hex');
+    const sha256 = measure.sha256();
+    const size = measure.sizeBytes();
     if (size !== backup.sizeBytes || sha256 !== backup.sha256) {
       throw new Error(
         `backup ${backup.id} decrypted to ${size} bytes with SHA-256 ${sha256}, not the ${backup.sizeBytes} bytes ${backup.sha256} that were taken`,

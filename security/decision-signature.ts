@@ -3,9 +3,9 @@
 // so no key ever enters a workflow history. Keys come from the environment (R-SECRETS) as
 // `keyId:base64url-key` pairs separated by commas; the first signs, all verify, so a key can be
 // rotated by putting the new one first and dropping the old one once no release waits on it.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DecisionClaim, SignedDecision } from '../workflows/release-model.js';
-import { parseKeyList } from './key-list.js';
+import { newKeyEntry, parseKeyList } from './key-list.js';
 
 /** The environment variable that holds the keys, for the API (signs) and the worker (verifies). */
 export const DECISION_KEYS_ENV = 'RUNWAY_DECISION_KEYS';
@@ -37,9 +37,7 @@ export function loadDecisionKeys(env: NodeJS.ProcessEnv = process.env): Decision
 }
 
 /** A fresh key entry, for set-up scripts and tests. */
-export function generateDecisionKeyEntry(keyId = `k${Date.now().toString(36)}`): string {
-  return `${keyId}:${randomBytes(MIN_KEY_BYTES).toString('base64url')}`;
-}
+export const generateDecisionKeyEntry = (keyId?: string): string => newKeyEntry('k', MIN_KEY_BYTES, keyId);
 
 const mac = (key: Buffer, claim: string): Buffer => createHmac('sha256', key).update(claim, 'utf8').digest();
 

@@ -1,6 +1,7 @@
 // The one format Runway's key lists take in the environment (R-SECRETS): `keyId:base64url-key`
 // entries separated by commas. The first key is the one that signs or encrypts; every listed key
 // verifies or decrypts, so a key is rotated by putting the new one first.
+import { randomBytes } from 'node:crypto';
 import { registerSecret } from '../logging/secret-values.js';
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,40}$/;
@@ -45,3 +46,12 @@ export function parseKeyList(text: string | undefined, rules: KeyListRules): Key
 }
 
 const encodedKey = (key: Buffer): string => key.toString('base64url');
+
+/** A fresh `keyId:key` entry of `bytes` random bytes, for set-up scripts and tests. */
+export function newKeyEntry(
+  prefix: string,
+  bytes: number,
+  keyId = `${prefix}${Date.now().toString(36)}`,
+): string {
+  return `${keyId}:${randomBytes(bytes).toString('base64url')}`;
+}

@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import protos from '@temporalio/proto';
-import { parseKeyList } from './key-list.js';
+import { newKeyEntry, parseKeyList } from './key-list.js';
 
 /** The environment variable that holds the keys, for every Runway client and worker. */
 export const PAYLOAD_KEYS_ENV = 'RUNWAY_PAYLOAD_KEYS';
@@ -59,9 +59,7 @@ export function loadPayloadKeys(env: NodeJS.ProcessEnv = process.env): PayloadKe
 }
 
 /** A fresh key entry, for set-up scripts and tests. */
-export function generatePayloadKeyEntry(keyId = `p${Date.now().toString(36)}`): string {
-  return `${keyId}:${randomBytes(KEY_BYTES).toString('base64url')}`;
-}
+export const generatePayloadKeyEntry = (keyId?: string): string => newKeyEntry('p', KEY_BYTES, keyId);
 
 const utf8 = (bytes: Uint8Array | null | undefined): string | undefined =>
   bytes ? Buffer.from(bytes).toString('utf8') : undefined;

@@ -12,16 +12,27 @@ type TargetActivities = Pick<
   'inspectTarget' | 'deployToColour' | 'checkColour' | 'switchTraffic' | 'retireColour'
 >;
 
-/** Driver actions: a deploy may take minutes; a lost worker is noticed by the missing heartbeat. */
-const DRIVER_ACTION_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '10 minutes',
-  // A cancelled release waits for a running action to stop before compensating, so the undo comes last.
+/**
+ * What changes or watches a target: a lost worker is noticed by the missing heartbeat, and a
+ * cancelled release waits for a running action to stop before compensating, so the undo comes last.
+ */
+const LONG_RUNNING = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '30 seconds',
+} satisfies ActivityOptions;
+/** Retries two seconds apart at first, then up to half a minute apart. */
+const BACKING_OFF = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+} as const;
+
+/** Driver actions: a deploy may take minutes. */
+const DRIVER_ACTION_OPTIONS: ActivityOptions = {
+  ...LONG_RUNNING,
+  startToCloseTimeout: '10 minutes',
   retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
+    ...BACKING_OFF,
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['TargetChanged', 'TargetCheckFailed', 'DriverContractViolated'],
   },
@@ -50,13 +61,10 @@ export const configurationActivities =
 export const databaseActivities = proxyActivities<
   Pick<RunwayActivities, 'migrationStatus' | 'backupDatabase' | 'migrateUp' | 'migrateDown'>
 >({
+  ...LONG_RUNNING,
   startToCloseTimeout: '30 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '30 seconds',
   retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
+    ...BACKING_OFF,
     maximumAttempts: 3,
     nonRetryableErrorTypes: ['MigrationRefused', 'MigrationToolContractViolated', 'BackupNotPossible'],
   },
@@ -64,9 +72,8 @@ export const databaseActivities = proxyActivities<
 
 /** Commands and verifications set their own timeouts and attempts from the step at the call site. */
 export const stepActivities = proxyActivities<Pick<RunwayActivities, 'runStepCommand' | 'verifyService'>>({
+  ...LONG_RUNNING,
   startToCloseTimeout: '30 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
@@ -103,13 +110,10 @@ export const decisionActivities = proxyLocalActivities<Pick<RunwayActivities, 'v
  * Metrics that cannot be read are retried a few times, then the step fails.
  */
 export const bakeActivities = proxyActivities<Pick<RunwayActivities, 'measureBaseline' | 'bakeService'>>({
+  ...LONG_RUNNING,
   startToCloseTimeout: '2 hours',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '30 seconds',
   retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
+    ...BACKING_OFF,
     maximumAttempts: 4,
     nonRetryableErrorTypes: ['BakeUnhealthy'],
   },

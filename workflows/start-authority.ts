@@ -2,12 +2,14 @@
 // Temporal can start any registered workflow type with any input; such a start runs nothing but this
 // check and a refusal in the audit trail, then ends failed (bounded even with PostgreSQL down).
 // Behind patched(): executions from before the check replay as they ran.
-import { ApplicationFailure, log, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { RunwayActivities } from '../activities/index.js';
+import { refuseStart, START_AUTHORITY_PATCH } from './legacy/start-refusal.js';
 import { untrustedOrigin } from './payload-origin.js';
 
+export { refuseStart, START_AUTHORITY_PATCH, START_REFUSED } from './legacy/start-refusal.js';
+
 /** The patch id; never reuse it for another change. */
-export const START_AUTHORITY_PATCH = 'runway-start-authority';
 
 /**
  * The API's word that a start is Runway's own (security/start-authority.ts signs and checks it):
@@ -24,16 +26,11 @@ export interface StartAuthority {
   signature: string;
 }
 
-/** The failure type of a refused start, as Temporal shows it. */
-export const START_REFUSED = 'StartNotAuthorised';
-
 /**
  * Local, so no key enters the history; few short attempts, so a refusal ends the execution within
  * seconds whatever PostgreSQL does (the audit row is then missing, and the worker's log says so).
  */
-const { verifyStartAuthority, recordRefusedStart } = proxyLocalActivities<
-  Pick<RunwayActivities, 'verifyStartAuthority' | 'recordRefusedStart'>
->({
+const { verifyStartAuthority } = proxyLocalActivities<Pick<RunwayActivities, 'verifyStartAuthority'>>({
   startToCloseTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
 });
@@ -61,14 +58,4 @@ export async function admitStart(input: unknown, authority: unknown): Promise<bo
       }));
   if (!verdict.authorised) await refuseStart(verdict.reason);
   return true;
-}
-
-/** Records the refusal (best effort) and ends the execution failed, having done nothing else. */
-export async function refuseStart(reason: string): Promise<never> {
-  const info = workflowInfo();
-  log.warn('start refused', { reason });
-  await recordRefusedStart({ workflowType: info.workflowType, workflowId: info.workflowId, reason }).catch(
-    (error: unknown) => log.error('the refused start could not be recorded in the audit trail', { error }),
-  );
-  throw ApplicationFailure.nonRetryable(`start refused: ${reason}`, START_REFUSED);
 }

@@ -27,3 +27,12 @@ export async function runDriverAction<A extends string>(
   if (result.exitCode !== 0) throw new DriverActionError(action, result);
   return result;
 }
+
+/**
+ * A service's driver as one kind of its actions sees it: `act(target, action, values, signal)`,
+ * run in `cwd`, where `compareAndSwap` is the action the target may refuse as changed since.
+ */
+export function driverActions<A extends string>(cwd: string, compareAndSwap: A) {
+  return (target: DriverTarget<A>, action: A, values: Record<string, string>, signal: AbortSignal) =>
+    runDriverAction(target, action, values, { cwd, signal, compareAndSwap });
+}

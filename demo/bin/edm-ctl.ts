@@ -26,6 +26,7 @@ import {
   AgentError,
   AgentTargetChangedError,
   applyConfig,
+  type ChangeGuard,
   configStatus,
   deployColour,
   environmentStatus,
@@ -150,6 +151,12 @@ function expectedActive(options: Options): ExpectedActive {
   return value === NOTHING_ACTIVE ? null : (value as Colour);
 }
 
+/** What a change to a colour carries: --expect-active and --key. */
+const guardOf = (options: Options): ChangeGuard => ({
+  expectActive: expectedActive(options),
+  idempotencyKey: options.key,
+});
+
 /** Runs the integration suite against one URL; a failed check makes the command fail. */
 async function suiteOutcome(
   url: string,
@@ -220,8 +227,7 @@ const COMMANDS: Record<string, Command> = {
         given(o, 'env'),
         given(o, 'colour'),
         given(o, 'version'),
-        expectedActive(o),
-        o.key,
+        guardOf(o),
       ),
     }),
   },
@@ -230,13 +236,7 @@ const COMMANDS: Record<string, Command> = {
     required: ['agent', 'env', 'colour'],
     optional: ['expect-active', 'key'],
     run: async (o) => ({
-      output: await switchActiveColour(
-        given(o, 'agent'),
-        given(o, 'env'),
-        given(o, 'colour'),
-        expectedActive(o),
-        o.key,
-      ),
+      output: await switchActiveColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), guardOf(o)),
     }),
   },
   // Stops the colour; if it was active, nothing takes traffic. Idempotent: a colour not deployed is fine.
@@ -245,13 +245,7 @@ const COMMANDS: Record<string, Command> = {
     required: ['agent', 'env', 'colour', 'expect-active'],
     optional: ['key'],
     run: async (o) => ({
-      output: await retireColour(
-        given(o, 'agent'),
-        given(o, 'env'),
-        given(o, 'colour'),
-        expectedActive(o),
-        o.key,
-      ),
+      output: await retireColour(given(o, 'agent'), given(o, 'env'), given(o, 'colour'), guardOf(o)),
     }),
   },
   status: {

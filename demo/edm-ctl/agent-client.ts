@@ -67,55 +67,38 @@ function describeFetchError(error: unknown): string {
 
 const environmentPath = (env: string) => `/environments/${encodeURIComponent(env)}`;
 
-/** Without `expectActive` the agent checks nothing (see ExpectedActive). */
+/**
+ * What a change carries so that the agent refuses one that does not fit what the caller saw (see
+ * ExpectedActive; without it the agent checks nothing) and does a repeated one only once.
+ */
+export interface ChangeGuard {
+  expectActive?: ExpectedActive;
+  idempotencyKey?: string;
+}
+
+const colourPath = (env: string, colour: string) => `${environmentPath(env)}/colours/${colour}`;
+
 export function deployColour(
   agentUrl: string,
   env: string,
   colour: string,
   version: string,
-  expectActive?: ExpectedActive,
-  idempotencyKey?: string,
+  guard: ChangeGuard = {},
 ): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/colours/${colour}`, {
-    version,
-    expectActive,
-    idempotencyKey,
-  });
+  return callAgent(agentUrl, 'PUT', colourPath(env, colour), { version, ...guard });
 }
 
-export function switchActiveColour(
-  agentUrl: string,
-  env: string,
-  colour: string,
-  expectActive?: ExpectedActive,
-  idempotencyKey?: string,
-): Promise<unknown> {
-  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, {
-    colour,
-    expectActive,
-    idempotencyKey,
-  });
+export function switchActiveColour(agentUrl: string, env: string, colour: string, guard: ChangeGuard = {}) {
+  return callAgent(agentUrl, 'PUT', `${environmentPath(env)}/active`, { colour, ...guard });
 }
 
 export function environmentStatus(agentUrl: string, env: string): Promise<unknown> {
   return callAgent(agentUrl, 'GET', environmentPath(env));
 }
 
-export function retireColour(
-  agentUrl: string,
-  env: string,
-  colour: string,
-  expectActive?: ExpectedActive,
-  idempotencyKey?: string,
-): Promise<unknown> {
-  const path = `${environmentPath(env)}/colours/${colour}`;
-  const body = { expectActive, idempotencyKey };
-  return callAgent(
-    agentUrl,
-    'DELETE',
-    path,
-    expectActive === undefined && idempotencyKey === undefined ? undefined : body,
-  );
+export function retireColour(agentUrl: string, env: string, colour: string, guard: ChangeGuard = {}) {
+  const guarded = guard.expectActive !== undefined || guard.idempotencyKey !== undefined;
+  return callAgent(agentUrl, 'DELETE', colourPath(env, colour), guarded ? guard : undefined);
 }
 
 /** edm-sender's instances in one environment, with the version each runs. */

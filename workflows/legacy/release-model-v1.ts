@@ -1,28 +1,33 @@
 // Frozen: the domain model as the v1 release workflow (`releaseWorkflow`) knew it. Releases started
-// before the v2 engine still run on that code, so its types and helpers never change.
+// before the v2 engine still run on that code, so its helpers never change. Types that v2 shares
+// unchanged come from v2's model: a type changes no history.
+import type {
+  CommandSpec,
+  HttpCheck,
+  RecordedApproval as RecordedApprovalV2,
+  ReleaseInput as ReleaseInputV2,
+  StepRecord as StepRecordV2,
+} from '../release-model.js';
 
-export const RELEASE_TYPES = ['regular', 'hotfix', 'emergency'] as const;
-export type ReleaseType = (typeof RELEASE_TYPES)[number];
+export type { CommandSpec, HttpCheck };
+
+export type ReleaseType = 'regular' | 'hotfix' | 'emergency';
 
 /**
- * The closed set of release statuses. A release is `running` while it walks its steps,
- * `awaiting-approval` while a gate waits for people, and ends in exactly one of the others.
+ * A release is `running` while it walks its steps, `awaiting-approval` while a gate waits for
+ * people, and ends in exactly one of the others.
  */
-export const RELEASE_STATUSES = [
-  'running',
-  'awaiting-approval',
-  'succeeded',
-  'failed',
-  'rejected',
-  'cancelled',
-] as const;
-export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+export type ReleaseStatus =
+  | 'running'
+  | 'awaiting-approval'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'cancelled';
+export const isActiveStatus = (status: ReleaseStatus): boolean =>
+  status === 'running' || status === 'awaiting-approval';
 
-export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = ['running', 'awaiting-approval'];
-export const isActiveStatus = (status: ReleaseStatus): boolean => ACTIVE_RELEASE_STATUSES.includes(status);
-
-export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'compensated'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'compensated';
 
 /** Access roles (R-AUTH) and the approver roles a gate's quorum asks for (R-APPROVE). */
 export const ACCESS_ROLES = ['read', 'operate', 'deploy', 'admin'] as const;
@@ -31,32 +36,14 @@ export type AccessRole = (typeof ACCESS_ROLES)[number];
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 export type Role = AccessRole | ApproverRole;
 
-export const COLOURS = ['blue', 'green'] as const;
-export type Colour = (typeof COLOURS)[number];
+export type Colour = 'blue' | 'green';
 export const otherColour = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
-
-/** A command a driver or a step runs: an argument array, never a shell string (R-INPUT). */
-export interface CommandSpec {
-  argv: string[];
-  timeoutMs: number;
-  /** Environment variables for the command, each taken from the worker's environment by name (R-SECRETS). */
-  envFrom: Record<string, string>;
-}
 
 export interface CommandDriverSpec {
   type: 'command';
   actions: { inspect: CommandSpec; deploy: CommandSpec; check: CommandSpec; switch: CommandSpec };
 }
 export type DriverSpec = CommandDriverSpec;
-
-export interface HttpCheck {
-  name: string;
-  path: string;
-  expectStatus: number;
-  /** When set, the JSON body's `version` field must equal the release's version. */
-  expectVersion: boolean;
-  timeoutMs: number;
-}
 
 interface PlanStepBase {
   id: string;
@@ -95,15 +82,14 @@ export interface ReleasePlan {
   steps: PlanStep[];
 }
 
-export interface ReleaseInput {
-  releaseId: string;
+/** What a v1 release was started with: v2's input without what v2 added, with v1's type and plan. */
+export type ReleaseInput = Pick<
+  ReleaseInputV2,
+  'releaseId' | 'service' | 'version' | 'changeRef' | 'requestedBy'
+> & {
   type: ReleaseType;
-  service: string;
-  version: string;
-  changeRef?: string;
-  requestedBy: string;
   plan: ReleasePlan;
-}
+};
 
 export interface ApprovalDecision {
   gateId: string;
@@ -114,13 +100,11 @@ export interface ApprovalDecision {
   comment?: string;
 }
 
-export interface RecordedApproval {
-  approver: string;
+/** A counted approval: v2's, with v1's seats. */
+export type RecordedApproval = Omit<RecordedApprovalV2, 'seat' | 'roles'> & {
   roles: Role[];
   seat: ApproverRole;
-  at: string;
-  comment?: string;
-}
+};
 
 export interface PendingGate {
   gateId: string;
@@ -131,17 +115,8 @@ export interface PendingGate {
   missing: ApproverRole[];
 }
 
-export interface StepRecord {
-  id: string;
-  name: string;
-  kind: StepKind | 'compensation';
-  environment: string;
-  status: StepStatus;
-  startedAt: string;
-  finishedAt?: string;
-  detail?: Record<string, unknown>;
-  error?: string;
-}
+/** A step as it ran: v2's record, with v1's kinds. */
+export type StepRecord = Omit<StepRecordV2, 'kind'> & { kind: StepKind | 'compensation' };
 
 export interface ReleaseFailure {
   step: string;

@@ -4,7 +4,9 @@
 // replaying. Never change what this file does: see "Changing workflow code" in the README.
 // Known limit, kept for compatibility: v1 trusts the approver and roles an approval signal claims.
 // The API no longer starts this engine, so an execution started after the trust boundary (behind
-// patched(), see ../start-authority.ts) is someone else's and is refused before it does anything.
+// patched(), see ./start-refusal.ts) is someone else's and is refused before it does anything. It
+// imports nothing at run time from outside this folder, so no edit to the v2 engine changes it.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -17,8 +19,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { statusKey } from '../search-attributes.js';
-import { refuseStart, START_AUTHORITY_PATCH } from '../start-authority.js';
 import { recordActivities, stepActivities, targetActivities } from './activity-proxies-v1.js';
 import { ApprovalGate } from './approval-gate-v1.js';
 import { CompensationStack } from './compensation-stack-v1.js';
@@ -38,6 +38,10 @@ import {
   type StepRecord,
   type VerifyPlanStep,
 } from './release-model-v1.js';
+import { refuseStart, START_AUTHORITY_PATCH } from './start-refusal.js';
+
+/** The release's status as a search attribute, upserted only where the namespace has it. */
+const statusKey = defineSearchAttributeKey('RunwayStatus', SearchAttributeType.KEYWORD);
 
 /** Thrown inside the workflow when an approver rejects: the release ends `rejected`, not `failed`. */
 class ReleaseRejected extends Error {}

@@ -20,9 +20,11 @@ export const commandSchema = z.object({
 export const checklistTagSchema = z
   .object({ phase: z.enum(CHECKLIST_PHASES), item: z.string() })
   .openapi('ChecklistTag', { description: 'The checklist item this step is (R-CHECKLIST).' });
+export type ChecklistTag = z.infer<typeof checklistTagSchema>;
 
 /** Who may sit at a gate, frozen into the plan at start (R-APPROVE): identity → roles held there. */
 export const rosterEntrySchema = z.object({ identity: z.string(), roles: z.array(roleSchema) });
+export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 
 export const httpCheckSchema = z.object({
   name: z.string(),
@@ -80,8 +82,6 @@ export const planStepBase = {
 };
 
 export type CommandSpec = z.infer<typeof commandSchema>;
-export type ChecklistTag = z.infer<typeof checklistTagSchema>;
-export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 export type HttpCheck = z.infer<typeof httpCheckSchema>;
 export type ProbeSpec = z.infer<typeof probeSchema>;
 export type BakeSettings = z.infer<typeof bakeSettingsSchema>;

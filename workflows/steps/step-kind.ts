@@ -55,6 +55,17 @@ export interface StepKind<S extends PlanStep, K extends CompensationAction['kind
   compensations?: CompensationKinds<K>;
 }
 
+/** Where a step's activities act: the release, its service and the step's environment. */
+export const releaseTarget = (input: ReleaseInput, step: Pick<PlanStep, 'environment'>) => ({
+  releaseId: input.releaseId,
+  service: input.service,
+  environment: step.environment,
+});
+
+/** The plan step an undo belongs to. */
+export const stepUndoneBy = <S extends PlanStep>(input: ReleaseInput, entry: CompensationEntry): S =>
+  input.plan.steps.find((candidate) => candidate.id === entry.stepId) as S;
+
 /** A kind that changes nothing, verifies nothing and is no gate, unless its traits say otherwise. */
 const NO_TRAITS: StepKindTraits = {
   changesTarget: false,

@@ -6,18 +6,14 @@ import { configurationActivities } from '../../activity-proxies.js';
 import type { ApplyConfigPlanStep, CompensationEntry, ReleaseInput } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import { leftAsItIs, stepKind } from '../step-kind.js';
+import { type CompensationResult, leftAsItIs, releaseTarget, stepKind, stepUndoneBy } from '../step-kind.js';
 
 type RestoreConfig = Extract<CompensationEntry['action'], { kind: 'restore-config' }>;
 
-function configRef(input: ReleaseInput, step: ApplyConfigPlanStep) {
-  return {
-    releaseId: input.releaseId,
-    service: input.service,
-    environment: step.environment,
-    driver: step.driver,
-  };
-}
+const configRef = (input: ReleaseInput, step: ApplyConfigPlanStep) => ({
+  ...releaseTarget(input, step),
+  driver: step.driver,
+});
 
 export async function runApplyConfigStep(
   context: StepContext,
@@ -69,9 +65,8 @@ async function compensateConfig(
   input: ReleaseInput,
   entry: CompensationEntry,
   action: RestoreConfig,
-): Promise<{ status: 'done' | 'skipped'; detail: string }> {
-  const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as ApplyConfigPlanStep;
-  const ref = configRef(input, step);
+): Promise<CompensationResult> {
+  const ref = configRef(input, stepUndoneBy<ApplyConfigPlanStep>(input, entry));
   const options = (summary: string) => ({ ...timingOptions(input), summary: `compensate: ${summary}` });
   try {
     await configurationActivities.applyConfig.executeWithOptions(options(entry.description), [

@@ -11,13 +11,13 @@ import {
   timingOptions,
 } from '../../release-model.js';
 import type { StepContext } from '../step-context.js';
-import { type CompensationResult, leftAsItIs, stepKind } from '../step-kind.js';
+import { type CompensationResult, leftAsItIs, stepKind, stepUndoneBy } from '../step-kind.js';
 import { runDeployStep } from './blue-green-deploy.js';
 import { runRollingDeployStep } from './rolling-deploy.js';
 
 /** The deploy step an undo belongs to, and how its driver actions are called. */
 function undoOf<S extends DeployPlanStep>(input: ReleaseInput, entry: CompensationEntry) {
-  const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as S;
+  const step = stepUndoneBy<S>(input, entry);
   const target = {
     releaseId: input.releaseId,
     service: input.service,

@@ -8,19 +8,15 @@ import { databaseActivities } from '../../activity-proxies.js';
 import type { CompensationEntry, MigratePlanStep, ReleaseInput } from '../../release-model.js';
 import { timingOptions } from '../../release-model.js';
 import type { StepContext, StepDetail } from '../step-context.js';
-import { stepKind } from '../step-kind.js';
+import { type CompensationResult, releaseTarget, stepKind, stepUndoneBy } from '../step-kind.js';
 
 type MigrateDown = Extract<CompensationEntry['action'], { kind: 'migrate-down' }>;
 
-function databaseRef(input: ReleaseInput, step: MigratePlanStep) {
-  return {
-    releaseId: input.releaseId,
-    stepId: step.id,
-    service: input.service,
-    environment: step.environment,
-    database: step.database,
-  };
-}
+const databaseRef = (input: ReleaseInput, step: MigratePlanStep) => ({
+  ...releaseTarget(input, step),
+  stepId: step.id,
+  database: step.database,
+});
 
 const describeId = (migrationId: string | null) => migrationId ?? 'no migration';
 
@@ -83,9 +79,8 @@ async function compensateMigration(
   input: ReleaseInput,
   entry: CompensationEntry,
   action: MigrateDown,
-): Promise<{ status: 'done' | 'skipped'; detail: string }> {
-  const step = input.plan.steps.find((candidate) => candidate.id === entry.stepId) as MigratePlanStep;
-  const ref = databaseRef(input, step);
+): Promise<CompensationResult> {
+  const ref = databaseRef(input, stepUndoneBy<MigratePlanStep>(input, entry));
   const options = (summary: string) => ({ ...timingOptions(input), summary });
   const current = await databaseActivities.migrationStatus.executeWithOptions(
     options(`compensate: migration status before ${entry.description}`),
