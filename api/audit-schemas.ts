@@ -1,19 +1,13 @@
 // The shapes of GET /api/v1/audit: its query (validated, R-INPUT) and its answer.
 import { z } from '@hono/zod-openapi';
 import { AUDIT_OUTCOMES } from '../db/audit-log.js';
-import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
+import { plainText } from './plain-text.js';
 
 /** The most entries one page holds. */
 export const MAX_AUDIT_PAGE = 500;
 
 const filterText = (description: string, example: string) =>
-  z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
-    .optional()
-    .openapi({ description, example });
+  plainText({ min: 1, max: 200 }).optional().openapi({ description, example });
 
 const instant = (description: string, example: string) =>
   z.iso.datetime({ offset: true }).optional().openapi({ description, example });

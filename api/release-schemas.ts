@@ -26,7 +26,7 @@ import {
   planStepViewSchema,
   stepDefinitions,
 } from '../workflows/steps/step-definitions.js';
-import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from './plain-text.js';
+import { plainText } from './plain-text.js';
 
 /** Release ids are workflow ids: service, type, version and a random suffix (see ReleaseService.start). */
 export const RELEASE_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,127}$/;
@@ -95,15 +95,12 @@ export const versionSchema = semverText();
 
 /** Free text of a config-change request (R-CONFIG-CHANGE): bounded, and never what a record refuses. */
 const requestText = (field: string, description: string) =>
-  z
-    .string({
-      error: (issue) => (issue.input === undefined ? `expected ${field} for a config-change` : undefined),
-    })
-    .trim()
-    .min(3, 'expected at least 3 characters')
-    .max(1000, 'expected at most 1000 characters')
-    .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
-    .openapi({ description });
+  plainText({
+    min: 3,
+    max: 1000,
+    notBlank: 'expected text, not only blanks',
+    missing: `expected ${field} for a config-change`,
+  }).openapi({ description });
 
 /** What every start carries, whatever its type. */
 const startFields = {
@@ -206,22 +203,21 @@ export const DecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
     // No NUL: PostgreSQL text cannot hold it, and a comment must never be what a record refuses.
-    comment: z.string().max(500).regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE).optional(),
+    comment: plainText({ max: 500 }).optional(),
   })
   .openapi('Decision');
 
 // No NUL: PostgreSQL text cannot hold it, and a reason must never be what a record refuses.
-const reasonText = z
-  .string()
-  .min(1, 'expected a reason')
-  .max(500, 'expected a reason of at most 500 characters')
-  // A pattern, not a refine, so the published document says it too.
-  .regex(/\S/, 'expected a reason, not only blanks')
-  .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
-  .openapi({
-    description: 'Why: kept in the release record and its history.',
-    example: 'error rate up after the deploy',
-  });
+const reasonText = plainText({
+  min: 1,
+  max: 500,
+  tooShort: 'expected a reason',
+  tooLong: 'expected a reason of at most 500 characters',
+  notBlank: 'expected a reason, not only blanks',
+}).openapi({
+  description: 'Why: kept in the release record and its history.',
+  example: 'error rate up after the deploy',
+});
 
 export const ReleaseOrderSchema = z.strictObject({ reason: reasonText }).openapi('ReleaseOrder');
 

@@ -293,7 +293,16 @@ def _steer_read(case: Any) -> bool:
     releases = _releases()
     if not releases:
         return False
-    case.path_parameters = {**(case.path_parameters or {}), "id": _draw(releases)["id"]}
+    release = _draw(releases)
+    case.path_parameters = {**(case.path_parameters or {}), "id": release["id"]}
+    # Someone who reads one of its environments: to anyone else the release does not exist (404).
+    readers = [
+        name
+        for name, identity in sorted(IDENTITIES.items())
+        if any("read" in identity["roles"].get(environment, []) for environment in release.get("environments", []))
+    ]
+    if readers:
+        _send_as(case, _draw(readers))
     return True
 
 

@@ -5,7 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { ACCESS_ROLES, APPROVER_ROLES } from '../../workflows/release-model.js';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
-import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
+import { plainText } from '../plain-text.js';
 import { ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
@@ -17,16 +17,16 @@ export const ConfirmationSchema = z
       .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected the id of a checklist step, e.g. user-feedback')
       .openapi({ description: 'The confirm step waiting (`pendingGate.gateId`).', example: 'user-feedback' }),
     // No NUL: PostgreSQL text cannot hold it, and a note must never be what a record refuses.
-    note: z
-      .string()
-      .min(1, 'expected a note saying what was checked')
-      .max(500, 'expected a note of at most 500 characters')
-      .regex(/\S/, 'expected a note, not only blanks')
-      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
-      .openapi({
-        description: 'What was checked, kept in the checklist.',
-        example: 'no complaints in the support queue',
-      }),
+    note: plainText({
+      min: 1,
+      max: 500,
+      tooShort: 'expected a note saying what was checked',
+      tooLong: 'expected a note of at most 500 characters',
+      notBlank: 'expected a note, not only blanks',
+    }).openapi({
+      description: 'What was checked, kept in the checklist.',
+      example: 'no complaints in the support queue',
+    }),
   })
   .openapi('Confirmation');
 

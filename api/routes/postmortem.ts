@@ -4,7 +4,7 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
-import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
+import { plainText } from '../plain-text.js';
 import { ReleaseIdParamsSchema } from '../release-schemas.js';
 import { defineRoute } from '../route-roles.js';
 import type { ReleasePostmortems } from '../services/release-postmortem.js';
@@ -15,10 +15,7 @@ export const PostmortemSchema = z
       .url({ protocol: /^https?$/, error: 'expected an http or https URL' })
       .max(2000)
       .openapi({ example: 'https://wiki.example.com/incidents/2026-11-26-edm-web' }),
-    note: z
-      .string()
-      .max(2000, 'expected a note of at most 2000 characters')
-      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE)
+    note: plainText({ max: 2000, tooLong: 'expected a note of at most 2000 characters' })
       .optional()
       .openapi({ description: 'What the document covers, in a few words; kept with the link.' }),
   })

@@ -4,18 +4,14 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../app-env.js';
 import { decisionResponses } from '../error-responses.js';
-import { WITHOUT_NUL, WITHOUT_NUL_MESSAGE } from '../plain-text.js';
+import { plainText } from '../plain-text.js';
 import { DecisionResultSchema, ReleaseIdParamsSchema } from '../release-schemas.js';
 import type { ReleaseService } from '../release-service.js';
 import { defineRoute } from '../route-roles.js';
 
 const WindowOverrideSchema = z
   .strictObject({
-    reason: z
-      .string()
-      .min(3, 'expected a reason of at least 3 characters')
-      .max(500)
-      .regex(WITHOUT_NUL, WITHOUT_NUL_MESSAGE),
+    reason: plainText({ min: 3, max: 500, tooShort: 'expected a reason of at least 3 characters' }),
   })
   .openapi('WindowOverride');
 
