@@ -1,14 +1,14 @@
 // The release view as clients see it: ISO dates, null for absent values, timings, the Temporal link,
 // and a shape that matches the schema the OpenAPI document publishes.
 import { describe, expect, it } from 'vitest';
-import { releaseJson, releaseSummaryJson } from '../../api/release-json.js';
+import { planJson, releaseJson, releaseSummaryJson } from '../../api/release-json.js';
 import { ReleaseSchema, ReleaseSummarySchema } from '../../api/release-schemas.js';
 import type { ReleaseView } from '../../api/release-service.js';
 import { visibleView } from '../../api/services/release-reader.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
-import type { CommandSpec, PlanStep, RollbackPolicy } from '../../workflows/release-model.js';
+import type { CommandSpec, PlanStep, ReleasePlan, RollbackPolicy } from '../../workflows/release-model.js';
 import { HIDDEN } from '../../workflows/release-rules.js';
 
 const temporalUrlFor = (id: string) => `http://temporal.example/workflows/${id}`;
@@ -526,5 +526,44 @@ describe('releaseSummaryJson', () => {
     const json = releaseSummaryJson(failed, temporalUrlFor);
     expect(ReleaseSummarySchema.strict().safeParse(json).error).toBeUndefined();
     expect(json.failure).toEqual({ step: 'deploy-test', reason: 'boom' });
+  });
+});
+
+describe('planJson', () => {
+  it('names every field of a step, and shows only the common ones of a step its kind cannot shape', () => {
+    const plan = {
+      type: 'regular',
+      description: 'd',
+      steps: [
+        {
+          id: 'smoke',
+          name: 'Smoke',
+          environment: 'test',
+          kind: 'command',
+          command: { argv: ['true'], timeoutMs: 1000, envFrom: {} },
+          maxAttempts: 1,
+          internal: 'never shown',
+        },
+        // A shape the command kind does not know (its command missing): nothing but the common fields.
+        { id: 'odd', name: 'Odd', environment: 'test', kind: 'command', secretish: 'never shown' },
+      ],
+    } as unknown as ReleasePlan;
+    const [shaped, unshaped] = planJson(plan).steps;
+    expect(shaped).toEqual({
+      id: 'smoke',
+      name: 'Smoke',
+      environment: 'test',
+      checklist: null,
+      kind: 'command',
+      command: { argv: ['true'], timeoutMs: 1000, envFrom: {} },
+      maxAttempts: 1,
+    });
+    expect(unshaped).toEqual({
+      id: 'odd',
+      name: 'Odd',
+      environment: 'test',
+      checklist: null,
+      kind: 'command',
+    });
   });
 });

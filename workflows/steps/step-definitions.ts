@@ -73,11 +73,17 @@ export const compensationActionView = () =>
     definitions.flatMap((definition) => definition.compensationViews ?? []),
   ) as z.ZodType<CompensationActionView>;
 
-/** A plan step as the API shows it, shaped by its kind's view schema (which also leaves out the rest). */
+/**
+ * A plan step as the API shows it: what its kind's view schema names, and nothing else. A step the
+ * schema cannot shape (a plan older than its kind's last change) shows its common fields only, so
+ * no field reaches readers before someone decides it should.
+ */
 export function planStepView(step: { kind: string }): unknown {
   const definition = definitionOf(step.kind);
   const prepared = { ...(definition.toView ? definition.toView(step) : step) } as Record<string, unknown>;
   prepared.checklist ??= null;
   const shaped = definition.view.safeParse(prepared);
-  return shaped.success ? shaped.data : prepared;
+  if (shaped.success) return shaped.data;
+  const { id, name, environment, checklist, kind } = prepared;
+  return { id, name, environment, checklist, kind };
 }

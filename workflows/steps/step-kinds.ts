@@ -62,7 +62,8 @@ const registeredUndos = new Map<string, CompensationKind<CompensationAction>>();
  * kind's step file has it. Its API side is registered with registerStepDefinition.
  */
 export function registerStepKind(kind: string, definition: StepKind<never, never>): void {
-  if (kind in STEP_KINDS || registered.has(kind)) throw new Error(`step kind ${kind} is registered twice`);
+  if (Object.hasOwn(STEP_KINDS, kind) || registered.has(kind))
+    throw new Error(`step kind ${kind} is registered twice`);
   registered.set(kind, definition as unknown as AnyKind<PlanStep>);
   for (const [action, undo] of Object.entries(definition.compensations ?? {})) {
     registeredUndos.set(action, undo as CompensationKind<CompensationAction>);
@@ -70,7 +71,9 @@ export function registerStepKind(kind: string, definition: StepKind<never, never
 }
 
 function kindOf(step: Pick<PlanStep, 'kind'>): AnyKind<PlanStep> {
-  const kind = (STEP_KINDS[step.kind] as AnyKind<PlanStep> | undefined) ?? registered.get(step.kind);
+  const kind = Object.hasOwn(STEP_KINDS, step.kind)
+    ? (STEP_KINDS[step.kind] as AnyKind<PlanStep>)
+    : registered.get(step.kind);
   if (!kind) throw new Error(`no step kind ${step.kind}`);
   return kind;
 }
@@ -82,9 +85,9 @@ export function executeStep(context: StepContext, step: PlanStep): Promise<StepD
 }
 
 export function compensationKindOf(action: CompensationAction): CompensationKind<CompensationAction> {
-  const undo =
-    (COMPENSATION_KINDS[action.kind] as CompensationKind<CompensationAction> | undefined) ??
-    registeredUndos.get(action.kind);
+  const undo = Object.hasOwn(COMPENSATION_KINDS, action.kind)
+    ? (COMPENSATION_KINDS[action.kind] as CompensationKind<CompensationAction>)
+    : registeredUndos.get(action.kind);
   if (!undo) throw new Error(`no compensation kind ${action.kind}`);
   return undo;
 }
