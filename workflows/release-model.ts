@@ -1,20 +1,14 @@
 // The release's domain model, shared by the workflow, the activities and the API.
 // Pure data and types only: this module is bundled into the workflow sandbox.
 import type { z } from 'zod';
-import type { ApplyConfigPlanStep, restoreConfigAction } from './steps/apply-config/apply-config-schema.js';
-import type { ApprovalPlanStep } from './steps/approval/approval-schema.js';
-import type { BakePlanStep } from './steps/bake/bake-schema.js';
-import type { BaselinePlanStep } from './steps/baseline/baseline-schema.js';
-import type { CommandPlanStep } from './steps/command/command-schema.js';
-import type { ConfirmPlanStep } from './steps/confirm/confirm-schema.js';
+import type { restoreConfigAction } from './steps/apply-config/apply-config-schema.js';
 import type {
-  DeployPlanStep,
   DriverSpec,
   restoreInstanceAction,
   retireColourAction,
   switchTrafficBackAction,
 } from './steps/deploy/deploy-schema.js';
-import type { MigratePlanStep, migrateDownAction } from './steps/migrate/migrate-schema.js';
+import type { migrateDownAction } from './steps/migrate/migrate-schema.js';
 import type {
   BakeSettings,
   BakeThresholds,
@@ -22,7 +16,7 @@ import type {
   ProbeSpec,
   RosterEntry,
 } from './steps/plan-schemas.js';
-import type { VerifyPlanStep } from './steps/verify/verify-schema.js';
+import type { BuiltInPlanStep } from './steps/step-definitions.js';
 import type { WindowPlanStep } from './steps/window/window-schema.js';
 
 /** `config-change` (R-CONFIG-CHANGE) applies a named configuration bundle instead of a version. */
@@ -133,17 +127,8 @@ export type CommandDriverSpec = DriverSpec;
 /** Which calendar rules a release type obeys (SPEC 2: regular both, hotfix freezes only, emergency none). */
 export type WindowPolicy = WindowPlanStep['policy'];
 
-export type PlanStep =
-  | DeployPlanStep
-  | CommandPlanStep
-  | VerifyPlanStep
-  | ApprovalPlanStep
-  | WindowPlanStep
-  | MigratePlanStep
-  | BaselinePlanStep
-  | BakePlanStep
-  | ConfirmPlanStep
-  | ApplyConfigPlanStep;
+/** The kinds listed in steps/step-definitions.ts: a kind is added there, not here. */
+export type PlanStep = BuiltInPlanStep;
 
 /** What a failed step may lead to (R-GUIDED): `guided` waits for a person's decision. */
 export type OnFailure = 'compensate' | 'guided';

@@ -31,6 +31,8 @@ const BUILT_IN = [
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];
 type CompensationViewsOf<D> = D extends { compensationViews: readonly (infer V)[] } ? V : never;
+/** A resolved plan step: one of the kinds listed here (release-model.ts's PlanStep). */
+export type BuiltInPlanStep = z.infer<BuiltIn['planStep']>;
 /** A runbook step's schema, for the kinds listed here. */
 export type BuiltInRunbookStep = BuiltIn['runbookStep'];
 /** A plan step as the API shows it, for the kinds listed here. */
