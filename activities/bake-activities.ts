@@ -51,6 +51,16 @@ export interface BakeTripped {
   atMs: number;
 }
 
+/** The failure of a bake whose trigger tripped: final (no retry), with the figures as its details. */
+export function bakeUnhealthy(tripped: BakeTripped): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `bake: ${tripped.summary}`,
+    type: 'BakeUnhealthy',
+    nonRetryable: true,
+    details: [tripped],
+  });
+}
+
 function unavailable(error: unknown): never {
   if (error instanceof MetricsUnavailableError) {
     // Retried: a Prometheus restarting or a first scrape not yet in may answer on the next attempt.
@@ -123,12 +133,7 @@ export function createBakeActivities(deps: ActivityDeps) {
       ).catch(unavailable);
       if (tripped) {
         log.warn(tripped, 'bake tripped a rollback trigger');
-        throw ApplicationFailure.create({
-          message: `bake: ${tripped.summary}`,
-          type: 'BakeUnhealthy',
-          nonRetryable: true,
-          details: [tripped],
-        });
+        throw bakeUnhealthy(tripped);
       }
       const verdict = judgeBake(measurement, input.baseline, input.thresholds);
       log.info({ verdict: verdict.status, summary: verdict.summary }, 'bake ended');

@@ -7,6 +7,7 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
+import { bakeUnhealthy } from '../../activities/bake-activities.js';
 import type { RunwayActivities } from '../../activities/index.js';
 import type { VerifyRollbackInput } from '../../activities/rollback-verification-activities.js';
 import type { ReleasePlan, WindowCheck } from '../../workflows/release-model.js';
@@ -403,12 +404,7 @@ export class ModelWorld {
             summary: `error rate 30% (12 of 40 requests) ${marker(environment)}`,
             atMs: 1500,
           };
-          throw ApplicationFailure.create({
-            message: `bake: ${tripped.summary}`,
-            type: 'BakeUnhealthy',
-            nonRetryable: true,
-            details: [tripped],
-          });
+          throw bakeUnhealthy(tripped);
         }
         return {
           source: 'stand-in',

@@ -13,6 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bakeUnhealthy } from '../../activities/bake-activities.js';
 import { createDecisionActivities } from '../../activities/decision-activities.js';
 import type { RunwayActivities } from '../../activities/index.js';
 import type { ReleaseTransition } from '../../activities/record-activities.js';
@@ -299,12 +300,7 @@ function standInActivities(options: StandInOptions = {}) {
           summary: 'error rate 30% (12 of 40 requests); trips above 5%',
           atMs: 1500,
         };
-        throw ApplicationFailure.create({
-          message: `bake: ${tripped.summary}`,
-          type: 'BakeUnhealthy',
-          nonRetryable: true,
-          details: [tripped],
-        });
+        throw bakeUnhealthy(tripped);
       }
       return {
         source: 'http stand-in',
