@@ -62,6 +62,7 @@ const READY_TIMEOUT_MS = 60_000;
 const READY_POLL_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 3_000;
 const STOP_GRACE_MS = 5_000;
+const OUTPUT_HEAD_LINES = 10;
 const OUTPUT_TAIL_LINES = 40;
 
 const SEARCH_ATTRIBUTE_TYPES: Record<DevServerSearchAttributeType, SearchAttributeType> = {
@@ -116,9 +117,14 @@ function uiArguments(o: DevServerOptions): string[] {
   return args;
 }
 
-/** Keeps the last lines of the server's output for error messages, and forwards every line. */
+/**
+ * Keeps the first and the last lines of the server's output for error messages (a panic names its
+ * cause first, then prints a long stack), and forwards every line.
+ */
 class ServerOutput {
+  private readonly head: string[] = [];
   private readonly lines: string[] = [];
+  private dropped = 0;
   private readonly file: WriteStream | undefined;
 
   constructor(
@@ -139,14 +145,20 @@ class ServerOutput {
   }
 
   add(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > OUTPUT_TAIL_LINES) this.lines.shift();
+    if (this.head.length < OUTPUT_HEAD_LINES) this.head.push(line);
+    else this.lines.push(line);
+    if (this.lines.length > OUTPUT_TAIL_LINES) {
+      this.lines.shift();
+      this.dropped++;
+    }
     this.file?.write(`${line}\n`);
     this.log?.(line);
   }
 
   tail(): string {
-    return this.lines.length > 0 ? this.lines.join('\n') : '(no output)';
+    if (this.head.length === 0) return '(no output)';
+    const gap = this.dropped > 0 ? [`… (${this.dropped} lines)`] : [];
+    return [...this.head, ...gap, ...this.lines].join('\n');
   }
 
   close(): Promise<void> {
@@ -197,7 +209,32 @@ async function assertPortsFree(o: DevServerOptions): Promise<void> {
   }
 }
 
+// The server picks free ports of its own for its internal services; on a busy machine another
+// process can take one between the pick and the bind, and the server then exits at once. A fresh
+// launch picks fresh ports, so an early exit is retried a few times before it is reported.
+const LAUNCH_ATTEMPTS = 3;
+
+class ExitedBeforeReady extends Error {}
+
 async function startWithCli(cli: string, o: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchWithCli(cli, o);
+    } catch (error) {
+      if (
+        !(error instanceof Error && error.cause instanceof ExitedBeforeReady) ||
+        attempt >= LAUNCH_ATTEMPTS
+      ) {
+        throw error;
+      }
+      o.log?.(
+        `Temporal dev server exited while starting (attempt ${attempt} of ${LAUNCH_ATTEMPTS}); starting it again`,
+      );
+    }
+  }
+}
+
+async function launchWithCli(cli: string, o: DevServerOptions): Promise<DevServer> {
   const namespace = o.namespace ?? 'default';
   const address = `${o.ip ?? '127.0.0.1'}:${o.port}`;
   await assertPortsFree(o);
@@ -283,7 +320,7 @@ async function waitUntilReady(
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exit) throw new Error(`the server process ${describeExit(exit)}`);
+    if (exit) throw new ExitedBeforeReady(`the server process ${describeExit(exit)}`);
     try {
       return await probe(address, namespace);
     } catch (error) {

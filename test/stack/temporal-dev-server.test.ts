@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort, isPortFree } from '../../stack/free-port.js';
+import { resolveTemporalCli } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { createDevServerTestEnv, quietTemporalRuntime } from '../support/temporal-test-env.js';
 import { bundleStackCheckWorkflows } from './fixtures/bundle-fixture-workflows.js';
@@ -168,6 +169,57 @@ describe('Temporal dev server', () => {
       await expect(startTemporalDevServer({ port, headless: true })).rejects.toThrow(/already in use/);
     } finally {
       await teardown();
+    }
+  });
+
+  it('starts again when the server exits while starting, and reports the cause from the head of its output', async () => {
+    // A stand-in for the CLI that fails its first launch the way a lost port race does, then runs the real CLI.
+    const realCli = resolveTemporalCli();
+    expect(realCli).toBeDefined();
+    const launches = join(dir, 'launches');
+    const failing = join(dir, 'launches-that-fail');
+    const flaky = join(dir, 'flaky-temporal');
+    await writeFile(failing, '1');
+    await writeFile(
+      flaky,
+      [
+        '#!/bin/sh',
+        `echo launch >> '${launches}'`,
+        `if [ "$(wc -l < '${launches}')" -le "$(cat '${failing}')" ]; then`,
+        '  echo "panic: listen tcp 127.0.0.1:1: bind: address already in use"',
+        '  for i in $(seq 1 60); do echo "  stack line $i"; done',
+        '  exit 2',
+        'fi',
+        `exec '${realCli}' "$@"`,
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const logged: string[] = [];
+    const saved = process.env.TEMPORAL_CLI_PATH;
+    process.env.TEMPORAL_CLI_PATH = flaky;
+    try {
+      const server = await startTemporalDevServer({
+        port: await getFreePort(),
+        headless: true,
+        log: (l) => logged.push(l),
+      });
+      await server.stop();
+      expect((await readFile(launches, 'utf8')).trim().split('\n')).toHaveLength(2);
+      expect(logged).toContain(
+        'Temporal dev server exited while starting (attempt 1 of 3); starting it again',
+      );
+
+      // Every launch fails: the error names the cause (first line), not only the end of the stack.
+      await writeFile(launches, '');
+      await writeFile(failing, '99');
+      const failure = startTemporalDevServer({ port: await getFreePort(), headless: true });
+      await expect(failure).rejects.toThrow(
+        /exited with code 2[\s\S]*panic: listen tcp[\s\S]*… \(\d+ lines\)[\s\S]*stack line 60/,
+      );
+      expect((await readFile(launches, 'utf8')).trim().split('\n')).toHaveLength(3);
+    } finally {
+      if (saved === undefined) delete process.env.TEMPORAL_CLI_PATH;
+      else process.env.TEMPORAL_CLI_PATH = saved;
     }
   });
 
