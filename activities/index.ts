@@ -13,6 +13,7 @@ import { createRollbackVerificationActivities } from './rollback-verification-ac
 import { createRollingActivities } from './rolling-activities.js';
 import { createStartAuthorityActivities } from './start-authority-activities.js';
 import { createTargetActivities } from './target-activities.js';
+import { createTargetHealthActivities } from './target-health-activities.js';
 import { createTargetInspectionActivities } from './target-inspection-activities.js';
 import { createVerificationActivities } from './verification-activities.js';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRollingActivities(deps),
     ...createConfigurationActivities(deps),
     ...createTargetInspectionActivities(deps),
+    ...createTargetHealthActivities(deps),
     ...createCommandActivities(deps),
     ...createDatabaseActivities(deps),
     ...createVerificationActivities(deps),

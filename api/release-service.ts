@@ -6,9 +6,15 @@ import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
+import type { ReleaseStartMetrics } from '../metrics/api-metrics.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
+import {
+  type DeliveryMetricsQuery,
+  type DeliveryMetricsReport,
+  readDeliveryMetrics,
+} from './services/delivery-metrics-report.js';
 import { IdempotentStarts } from './services/idempotent-starts.js';
 import {
   type ConfirmationAnswer,
@@ -21,6 +27,8 @@ import { ReleasePostmortems } from './services/release-postmortem.js';
 import { type ListQuery, ReleaseReader, type ReleaseView } from './services/release-reader.js';
 import { ReleaseReconciler } from './services/release-reconciler.js';
 import { ReleaseStarter, type StartRequest } from './services/release-starter.js';
+import { type ServiceEntry, servicesReadBy } from './services/service-catalogue.js';
+import { type ServiceHealth, TargetHealthChecker } from './services/target-health.js';
 import type { ServiceTargets } from './services/target-inspection.js';
 import { WorkflowDecisions } from './services/workflow-decisions.js';
 import { StartRateLimiter } from './start-rate-limit.js';
@@ -40,11 +48,15 @@ export interface ReleaseServiceDeps {
   runbookDir?: string;
   /** What environments run (R-SEMVER); by default asked of the targets through a worker. */
   targets?: ServiceTargets;
+  /** How services are doing (GET …/health); by default checked on a worker. */
+  health?: ServiceHealth;
   /**
    * Milliseconds now: the start rate limit's refills, when decisions and starts are signed, whether a
    * rollback window is still open. Tests on a time-skipping server hand in its clock.
    */
   clock?: () => number;
+  /** Counts the releases started (the API's /metrics). */
+  metrics?: ReleaseStartMetrics;
 }
 
 export class ReleaseService {
@@ -57,6 +69,8 @@ export class ReleaseService {
   readonly #idempotentStarts: IdempotentStarts;
   /** Attaching the documentation a hotfix or emergency owes (R-POSTHOC). */
   readonly postmortems: ReleasePostmortems;
+  /** One round of a service's configured checks in an environment, run on a worker. */
+  readonly health: ServiceHealth;
 
   constructor(private readonly deps: ReleaseServiceDeps) {
     const { client, pool, config, logger } = deps;
@@ -78,6 +92,7 @@ export class ReleaseService {
       decisionKeys: deps.decisionKeys,
       ...(deps.targets ? { targets: deps.targets } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
     this.#idempotentStarts = new IdempotentStarts({
       pool,
@@ -101,6 +116,19 @@ export class ReleaseService {
       clock: deps.clock ?? Date.now,
     });
     this.postmortems = new ReleasePostmortems({ reader: this.#reader, workflows });
+    this.health =
+      deps.health ??
+      new TargetHealthChecker({
+        client,
+        config,
+        decisionKeys: deps.decisionKeys,
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      });
+  }
+
+  /** The configured services, each with the environments where it runs and `principal` reads. */
+  services(principal: Principal): ServiceEntry[] {
+    return servicesReadBy(this.deps.config, principal);
   }
 
   plan(request: StartRequest, requester: Principal): Promise<ReleasePlan> {
@@ -189,6 +217,11 @@ export class ReleaseService {
     reason: string,
   ): Promise<OrderAnswer> {
     return this.#orders.decide(id, principal, decision, reason);
+  }
+
+  /** Delivery metrics of one environment from the release records (R-METRICS); the caller reads it. */
+  deliveryMetrics(query: DeliveryMetricsQuery): Promise<DeliveryMetricsReport> {
+    return readDeliveryMetrics(this.deps.pool, query, (this.deps.clock ?? Date.now)());
   }
 
   temporalUrl(workflowId: string): string {

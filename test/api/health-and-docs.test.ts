@@ -78,7 +78,9 @@ describe('GET /openapi.json', () => {
       '/api/v1/releases/{id}/postmortem',
       '/api/v1/releases/{id}/rollback',
       '/api/v1/releases/{id}/window-override',
+      '/api/v1/services',
       '/api/v1/services/{service}/environments/{environment}',
+      '/api/v1/services/{service}/environments/{environment}/health',
       '/healthz',
       '/readyz',
     ]);

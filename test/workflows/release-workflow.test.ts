@@ -140,8 +140,15 @@ function standInActivities(options: StandInOptions = {}) {
   const activities: RunwayActivities = {
     ...createDecisionActivities({ decisionKeys: testDecisionKeys } as never),
     ...startAuthorityStandIns(),
-    // Plans here neither ask what production runs (the API does, before a start) nor change configuration.
-    ...unusedActivities('inspectDeployment', 'currentConfig', 'applyConfig', 'checkConfig'),
+    // Plans here neither ask what production runs (the API does, before a start) nor how a service is
+    // doing, nor change configuration.
+    ...unusedActivities(
+      'inspectDeployment',
+      'checkTargetHealth',
+      'currentConfig',
+      'applyConfig',
+      'checkConfig',
+    ),
     async inspectTarget(target) {
       calls.push({ activity: 'inspectTarget', environment: target.environment });
       const colour = active[target.environment] ?? null;
