@@ -3,6 +3,7 @@
 // replaying a release, signalling and updating in clear. Each attempt must do nothing — no command
 // run, no target moved, no decision counted — and leave its refusal in the audit trail.
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowIdReusePolicy } from '@temporalio/client';
@@ -172,6 +173,98 @@ describe('workflows started directly in Temporal', () => {
       ]);
     }
     expect(actionsSince(before)).toEqual([]);
+  });
+
+  it('makes no request for a health check started directly: unsigned, forged, or with a replayed authority', async () => {
+    // Where an attacker would like the worker to send a request: it must never hear one.
+    let heard = 0;
+    const bait: Server = createServer((_request, response) => {
+      heard++;
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
+    const baitUrl = `http://127.0.0.1:${(bait.address() as { port: number }).port}`;
+    try {
+      // A check Runway's API started: its input and authority, as anyone reading the history has them.
+      expect(
+        (await api('GET', '/services/edm-web/environments/test/health?timeout=5', 'qa-sun')).status,
+      ).toBe(200);
+      let legitimate = '';
+      await expect
+        .poll(
+          async () => {
+            for await (const execution of stack.runway.client.workflow.list({
+              query: 'WorkflowType = "checkHealthWorkflow" AND WorkflowId STARTS_WITH "health-edm-web-test-"',
+            })) {
+              legitimate = execution.workflowId;
+            }
+            return legitimate;
+          },
+          { timeout: 10_000 },
+        )
+        .not.toBe('');
+      const [input, authority] = (await startArgumentsOf(legitimate)) as [Record<string, unknown>, unknown];
+      const naming = { url: baitUrl, baseUrl: baitUrl, command: markerCommand('health') };
+      const forgedInput = { service: 'edm-web', environment: 'production', timeoutMs: 1_000, ...naming };
+      const attempts: { client: Client; id: string; args: unknown[]; because?: RegExp }[] = [
+        { client: outsider, id: 'attack-health-clear', args: [forgedInput] },
+        { client: insider, id: 'attack-health-sealed', args: [forgedInput], because: /no start authority/ },
+        {
+          client: insider,
+          id: 'attack-health-forged',
+          args: [
+            forgedInput,
+            authoriseStart(foreignDecisionKeys, 'checkHealthWorkflow', 'attack-health-forged', forgedInput),
+          ],
+          because: /signature does not match/,
+        },
+        // The API's own authority, under its own id, for another service, or with an endpoint added.
+        {
+          client: insider,
+          id: legitimate,
+          args: [{ ...input, service: 'edm-sender' }, authority],
+          because: /not the one Runway’s API signed/,
+        },
+        {
+          client: insider,
+          id: legitimate,
+          args: [{ ...input, ...naming }, authority],
+          because: /not the one Runway’s API signed/,
+        },
+        {
+          client: insider,
+          id: 'attack-health-replayed',
+          args: [input, authority],
+          because: /for workflow id/,
+        },
+      ];
+      for (const { client, id, args, because } of attempts) {
+        const started = await client.workflow.start('checkHealthWorkflow', {
+          taskQueue: taskQueue(),
+          workflowId: id,
+          args,
+        });
+        const closed = await closedWithin(client, id, Date.now(), started.firstExecutionRunId);
+        expect(closed.status, id).toBe('FAILED');
+        expect(closed.ms, id).toBeLessThan(30_000);
+        const refusal = (await auditOf(id)).at(-1);
+        expect(refusal, id).toMatchObject({
+          actor: null,
+          action: 'workflow.start-refused',
+          outcome: 'refused',
+        });
+        if (because) expect(refusal?.reason, id).toMatch(because);
+      }
+      // The API's own check was never refused, and each attempt on its id added one refusal.
+      expect((await auditOf(legitimate)).map((entry) => entry.action)).toEqual([
+        'workflow.start-refused',
+        'workflow.start-refused',
+      ]);
+      expect(heard).toBe(0);
+      expect(existsSync(markerPath('health'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => bait.close(resolve));
+    }
   });
 
   it('runs nothing for a crafted v2 or v1 release, in clear, sealed, or with a forged authority', async () => {
