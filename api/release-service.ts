@@ -6,15 +6,9 @@ import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
-import type { ReleaseStartMetrics } from '../metrics/api-metrics.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
-import {
-  type DeliveryMetricsQuery,
-  type DeliveryMetricsReport,
-  readDeliveryMetrics,
-} from './services/delivery-metrics-report.js';
 import { IdempotentStarts } from './services/idempotent-starts.js';
 import {
   type ConfirmationAnswer,
@@ -55,8 +49,6 @@ export interface ReleaseServiceDeps {
    * rollback window is still open. Tests on a time-skipping server hand in its clock.
    */
   clock?: () => number;
-  /** Counts the releases started (the API's /metrics). */
-  metrics?: ReleaseStartMetrics;
 }
 
 export class ReleaseService {
@@ -92,7 +84,6 @@ export class ReleaseService {
       decisionKeys: deps.decisionKeys,
       ...(deps.targets ? { targets: deps.targets } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
     this.#idempotentStarts = new IdempotentStarts({
       pool,
@@ -217,11 +208,6 @@ export class ReleaseService {
     reason: string,
   ): Promise<OrderAnswer> {
     return this.#orders.decide(id, principal, decision, reason);
-  }
-
-  /** Delivery metrics of one environment from the release records (R-METRICS); the caller reads it. */
-  deliveryMetrics(query: DeliveryMetricsQuery): Promise<DeliveryMetricsReport> {
-    return readDeliveryMetrics(this.deps.pool, query, (this.deps.clock ?? Date.now)());
   }
 
   temporalUrl(workflowId: string): string {
