@@ -23,6 +23,7 @@ import { auditRoutes } from './routes/audit.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { codecRoutes } from './routes/codec.js';
 import { confirmationRoutes } from './routes/confirmations.js';
+import { deliveryMetricsRoutes } from './routes/delivery-metrics.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { postmortemRoutes } from './routes/postmortem.js';
 import { releaseOrderRoutes } from './routes/release-orders.js';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1/services', serviceRoutes(deps.service));
   app.route('/api/v1/calendar', calendarRoutes(deps.calendars));
   app.route('/api/v1/audit', auditRoutes(deps.audit, Object.keys(deps.config.environments)));
+  app.route('/api/v1/metrics', deliveryMetricsRoutes(deps.service, Object.keys(deps.config.environments)));
   // Outside /api/v1 so its bearer middleware does not apply: the codec has its own access modes.
   if (deps.payloadCodec) {
     app.route('/codec', codecRoutes({ codec: deps.payloadCodec, config: deps.config, tokens: deps.tokens }));

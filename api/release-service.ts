@@ -9,6 +9,11 @@ import type { Logger } from '../logging/logger.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
+import {
+  type DeliveryMetricsQuery,
+  type DeliveryMetricsReport,
+  readDeliveryMetrics,
+} from './services/delivery-metrics-report.js';
 import { IdempotentStarts } from './services/idempotent-starts.js';
 import {
   type ConfirmationAnswer,
@@ -208,6 +213,11 @@ export class ReleaseService {
     reason: string,
   ): Promise<OrderAnswer> {
     return this.#orders.decide(id, principal, decision, reason);
+  }
+
+  /** Delivery metrics of one environment from the release records (R-METRICS); the caller reads it. */
+  deliveryMetrics(query: DeliveryMetricsQuery): Promise<DeliveryMetricsReport> {
+    return readDeliveryMetrics(this.deps.pool, query, (this.deps.clock ?? Date.now)());
   }
 
   temporalUrl(workflowId: string): string {
