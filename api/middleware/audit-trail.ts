@@ -31,13 +31,17 @@ const OPERATIONS: Partial<Record<string, string>> = {
   'POST /api/v1/releases/:id/postmortem': 'release.postmortem',
   'GET /api/v1/calendar': 'calendar.read',
   'GET /api/v1/audit': 'audit.list',
+  'GET /api/v1/services': 'services.list',
+  'GET /api/v1/services/:service/environments/:environment': 'service.inspect',
+  'GET /api/v1/services/:service/environments/:environment/health': 'service.health-check',
+  'GET /api/v1/metrics/delivery': 'metrics.delivery',
   // Temporal Web reading (or writing) payloads: who decrypted what is part of the trail.
   'POST /codec/decode': 'codec.decode',
   'POST /codec/encode': 'codec.encode',
 };
 
 /** Operations whose validated query names the environment they concern. */
-const ENVIRONMENT_ROUTES: ReadonlySet<string> = new Set(['/api/v1/calendar']);
+const ENVIRONMENT_ROUTES: ReadonlySet<string> = new Set(['/api/v1/calendar', '/api/v1/metrics/delivery']);
 
 /** A request that matched no operation (an unknown path, an undeclared method). */
 export const UNKNOWN_OPERATION = 'unknown-operation';
@@ -88,11 +92,20 @@ async function describeRequest(c: Context<AppEnv>, environments: Set<string>): P
   const principal: Principal | undefined = c.get('principal');
   // Only where the operation takes an environment (and validated it); elsewhere the query is
   // whatever the caller wrote, and would let it choose which admins see the entry.
-  const environment = route && ENVIRONMENT_ROUTES.has(route) ? c.req.query('environment') : undefined;
+  // A path's own :environment and :service are validated by the route before it answers 2xx.
+  const environment =
+    route && ENVIRONMENT_ROUTES.has(route)
+      ? c.req.query('environment')
+      : route && pathParam(route, c.req.path, 'environment');
+  const service = route && pathParam(route, c.req.path, 'service');
   return {
     actor: principal?.name ?? null,
     action,
-    target: releaseId ?? (await requestedService(c)) ?? c.req.path,
+    target:
+      releaseId ??
+      (service && SERVICE_NAME.test(service) ? service : undefined) ??
+      (await requestedService(c)) ??
+      c.req.path,
     environment: environment && environments.has(environment) ? environment : null,
     ...(releaseId ? { releaseId } : {}),
     outcome: outcomeOf(status),

@@ -23,6 +23,7 @@ const TOKEN = {
   devChen: 'dev-chen-audit-8f2a6c1e4b9d',
   adminZhao: 'admin-zhao-audit-3e7b1d9f5c2a',
   adminQian: 'admin-qian-audit-6a4c8e2f0b1d',
+  qaSun: 'qa-sun-audit-2c9e5a7f1d3b',
 };
 
 interface AuditEventJson {
@@ -86,6 +87,7 @@ beforeAll(async () => {
     [TOKEN.devChen, 'dev-chen'],
     [TOKEN.adminZhao, 'admin-zhao'],
     [TOKEN.adminQian, 'admin-qian'],
+    [TOKEN.qaSun, 'qa-sun'],
   ]);
   app = createApp({
     service,
@@ -191,6 +193,37 @@ describe('recording', () => {
       outcome: 'allowed',
       status: 200,
     });
+  });
+
+  it('records service and metrics reads against the service and environment they name', async () => {
+    const list = await call('/api/v1/services', 'audit-services', { headers: auth(TOKEN.devChen) });
+    expect(list.status).toBe(200);
+    expect(await entryOf('audit-services')).toMatchObject({ action: 'services.list', environment: null });
+    const metrics = await call('/api/v1/metrics/delivery?environment=production', 'audit-metrics', {
+      headers: auth(TOKEN.devChen),
+    });
+    expect(metrics.status).toBe(200);
+    expect(await entryOf('audit-metrics')).toMatchObject({
+      action: 'metrics.delivery',
+      environment: 'production',
+      outcome: 'allowed',
+    });
+    // Refused before any worker is asked: the entry still names the service and the environment.
+    const health = await call('/api/v1/services/edm-web/environments/production/health', 'audit-health', {
+      headers: auth(TOKEN.qaSun),
+    });
+    expect(health.status).toBe(403);
+    expect(await entryOf('audit-health')).toMatchObject({
+      action: 'service.health-check',
+      target: 'edm-web',
+      environment: 'production',
+      status: health.status,
+    });
+    // A name outside the configuration is never filed as an environment.
+    await call('/api/v1/services/edm-web/environments/nowhere/health', 'audit-health-nowhere', {
+      headers: auth(TOKEN.devChen),
+    });
+    expect(await entryOf('audit-health-nowhere')).toMatchObject({ environment: null, status: 404 });
   });
 
   it('records a request about a release against its id, in the environment the release stands in', async () => {
