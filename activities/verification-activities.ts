@@ -55,8 +55,21 @@ export async function probe(
     }
     return result(true, `status ${response.status}`);
   } catch (error) {
-    return result(false, error instanceof Error ? error.message : String(error));
+    return result(false, describeFetchError(error));
   }
+}
+
+/** fetch says only "fetch failed"; what failed (ECONNREFUSED, a DNS name not found…) is in its cause. */
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : undefined;
+  return detail ? `${error.message}: ${detail}` : error.message;
 }
 
 export function createVerificationActivities(deps: ActivityDeps) {
