@@ -108,7 +108,7 @@ export function assertEveryRouteDeclaresRole(app: Hono<AppEnv>): void {
   }
 }
 
-/** The route table as the README carries it, between its route-roles markers. */
+/** The route table as docs/security.md carries it, between its route-roles markers. */
 export function routeRoleMarkdown(app: Hono<AppEnv>): string {
   const rows = routeTable(app).map((route) => {
     const role = route.role === 'public' ? 'none' : `\`${route.role}\``;

@@ -29,8 +29,8 @@ type OpenApiDocument = { paths: Record<string, Record<string, Record<string, unk
 /** How the role check words its refusal. */
 const ROLE_REFUSAL = /has the [a-z-]+ role in no environment/;
 
-const README_START = '<!-- route-roles:start -->';
-const README_END = '<!-- route-roles:end -->';
+const TABLE_START = '<!-- route-roles:start -->';
+const TABLE_END = '<!-- route-roles:end -->';
 
 let app: App;
 let config: RunwayConfig;
@@ -124,16 +124,18 @@ describe('the route table', () => {
     expect(() => assertEveryRouteDeclaresRole(router)).not.toThrow(/GET \/declared/);
   });
 
-  it('is the table README.md carries between its route-roles markers', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf(README_START);
-    const end = readme.indexOf(README_END);
+  it('is the table docs/security.md carries between its route-roles markers', async () => {
+    const page = await readFile(new URL('../../docs/security.md', import.meta.url), 'utf8');
+    const start = page.indexOf(TABLE_START);
+    const end = page.indexOf(TABLE_END);
     const expected = routeRoleMarkdown(app);
     expect(
       start >= 0 && end > start,
-      `README.md needs the route table between ${README_START} and ${README_END}:\n${expected}`,
+      `docs/security.md needs the route table between ${TABLE_START} and ${TABLE_END}:\n${expected}`,
     ).toBe(true);
-    expect(readme.slice(start + README_START.length, end).trim()).toBe(expected);
+    expect(page.slice(start + TABLE_START.length, end).trim(), `the table to paste:\n${expected}`).toBe(
+      expected,
+    );
   });
 });
 
