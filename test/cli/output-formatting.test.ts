@@ -1,0 +1,280 @@
+// What the runway command prints and how it exits: exit codes per release status, durations,
+// tables, an API error's one line, and a release as a watch shows it. Pure pieces, no server.
+import { describe, expect, it } from 'vitest';
+import { describeApiError } from '../../cli/api-client.js';
+import type { Release } from '../../cli/api-types.js';
+import { formatMetricValue } from '../../cli/commands/metrics-command.js';
+import { formatDuration, parseDuration, parseInstant } from '../../cli/durations.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeForStatus } from '../../cli/exit-codes.js';
+import { formatTable, paletteFor, visibleLength, wantsColour } from '../../cli/output.js';
+import { gateText, releaseFacts, releaseFrame } from '../../cli/release-view.js';
+import { RELEASE_STATUSES } from '../../workflows/release-model.js';
+
+describe('exit codes', () => {
+  it('maps every release status: 0 production work done, 3 failed or rolled back, 4 not shipped, none while under way', () => {
+    const byStatus = Object.fromEntries(
+      RELEASE_STATUSES.map((status) => [status, exitCodeForStatus(status)]),
+    );
+    expect(byStatus).toEqual({
+      running: undefined,
+      'awaiting-approval': undefined,
+      'waiting-window': undefined,
+      'waiting-decision': undefined,
+      'rolling-back': undefined,
+      succeeded: 0,
+      'awaiting-docs': 0,
+      failed: 3,
+      'rolled-back': 3,
+      rejected: 4,
+      cancelled: 4,
+      expired: 4,
+      superseded: 4,
+      abandoned: 4,
+    });
+  });
+
+  it('documents each code in the help text', () => {
+    for (const code of Object.values(EXIT))
+      expect(EXIT_CODES_HELP).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
+  });
+});
+
+describe('durations and instants', () => {
+  it('reads what people type', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('45')).toBe(45_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(() => parseDuration('3q')).toThrow('expected a duration such as 90s');
+    const now = new Date('2026-12-06T10:00:00.000Z');
+    expect(parseInstant('2h', now)).toBe('2026-12-06T08:00:00.000Z');
+    expect(parseInstant('2026-12-01T08:00:00+08:00', now)).toBe('2026-12-01T00:00:00.000Z');
+    expect(() => parseInstant('yesterday', now)).toThrow('expected an ISO-8601 instant');
+  });
+
+  it('prints them short', () => {
+    expect([850, 4150, 42_000, 62_000, 3_900_000, 97_200_000].map(formatDuration)).toEqual([
+      '850ms',
+      '4.1s',
+      '42s',
+      '1m02s',
+      '1h05m',
+      '1d03h',
+    ]);
+  });
+
+  it('prints metric values by unit', () => {
+    expect(formatMetricValue(2.5, 'per-week')).toBe('2.5/week');
+    expect(formatMetricValue(0.9712, 'ratio')).toBe('97.1 %');
+    expect(formatMetricValue(750, 'seconds')).toBe('12m30s');
+  });
+});
+
+describe('text output', () => {
+  it('colours only a terminal without NO_COLOR', () => {
+    expect(wantsColour({ isTTY: true }, {})).toBe(true);
+    expect(wantsColour({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour({ isTTY: false }, {})).toBe(false);
+    expect(wantsColour({}, {})).toBe(false);
+  });
+
+  it('aligns table columns by what shows on screen, escapes left out', () => {
+    const paint = paletteFor(true);
+    const lines = formatTable(
+      ['A', 'STATUS', 'X'],
+      [
+        ['one', paint.green('succeeded'), 'x'],
+        ['three', 'failed', 'y'],
+      ],
+    );
+    expect(lines).toEqual([
+      'A      STATUS     X',
+      `one    ${paint.green('succeeded')}  x`,
+      'three  failed     y',
+    ]);
+    expect(visibleLength(paint.red('abc'))).toBe(3);
+  });
+
+  it('makes an API error one line with its status', () => {
+    expect(describeApiError(409, { code: 'conflict', message: 'the gate\nis closed' })).toBe(
+      '409 Conflict: the gate is closed',
+    );
+    expect(
+      describeApiError(409, { message: 'still in flight', activeReleaseId: 'edm-web-regular-1.1.0-aaaaaa' }),
+    ).toBe('409 Conflict: still in flight (in flight: edm-web-regular-1.1.0-aaaaaa)');
+    expect(describeApiError(502, undefined)).toBe('502 Bad Gateway');
+  });
+});
+
+const T0 = Date.parse('2026-12-06T10:00:00.000Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+/** A regular release waiting at its change approval, pm-li having approved; only what the views read. */
+function releaseAtGate(): Release {
+  return {
+    id: 'edm-web-regular-1.1.0-abc123',
+    type: 'regular',
+    service: 'edm-web',
+    version: '1.1.0',
+    changeRef: 'CHG-7',
+    requestedBy: 'ops-wang',
+    status: 'awaiting-approval',
+    createdAt: at(0),
+    finishedAt: null,
+    failure: null,
+    waitingWindow: null,
+    pendingDecision: null,
+    pendingRollbackOrder: null,
+    rollback: null,
+    supersededBy: null,
+    postHoc: null,
+    rollbackPlan: [],
+    pendingGate: {
+      gateId: 'change-approval',
+      name: 'Change approval',
+      environment: 'production',
+      quorum: ['pm', 'tech-lead'],
+      approvals: [{ approver: 'pm-li', seat: 'pm', at: at(30), comment: null }],
+      missing: ['tech-lead'],
+    },
+    plan: {
+      type: 'regular',
+      description: 'test',
+      rollback: null,
+      steps: [
+        {
+          id: 'deploy-test',
+          name: 'Deploy to TEST',
+          environment: 'test',
+          kind: 'deploy',
+          strategy: 'blue-green',
+        },
+        {
+          id: 'change-approval',
+          name: 'Change approval',
+          environment: 'production',
+          kind: 'approval',
+          quorum: ['pm', 'tech-lead'],
+          roster: [
+            { identity: 'pm-li', roles: ['pm'] },
+            { identity: 'tl-zhang', roles: ['tech-lead'] },
+            { identity: 'ops-wang', roles: ['tech-lead'] },
+          ],
+        },
+        {
+          id: 'bake-production',
+          name: 'Bake',
+          environment: 'production',
+          kind: 'bake',
+          durationMs: 60_000,
+          baselineStepId: null,
+          thresholds: { healthConsecutiveFailures: 3, errorRatePercent: 5, p95PercentOfBaseline: 200 },
+        },
+      ],
+    },
+    steps: [
+      {
+        id: 'deploy-test',
+        name: 'Deploy to TEST',
+        kind: 'deploy',
+        environment: 'test',
+        status: 'succeeded',
+        startedAt: at(1),
+        finishedAt: at(5.2),
+        durationMs: 4200,
+        error: null,
+        detail: null,
+      },
+      {
+        id: 'change-approval',
+        name: 'Change approval',
+        kind: 'approval',
+        environment: 'production',
+        status: 'running',
+        startedAt: at(6),
+        finishedAt: null,
+        durationMs: null,
+        error: null,
+        detail: null,
+      },
+    ],
+  } as unknown as Release;
+}
+
+describe('a release as the command shows it', () => {
+  it('names the seats a gate misses and who may fill them, never the requester', () => {
+    const release = releaseAtGate();
+    const step = release.plan.steps[1];
+    expect(step && gateText(release, step)).toBe('waits for tech-lead (tl-zhang); approved by pm-li (pm)');
+  });
+
+  it('redraws every step with its time on a terminal', () => {
+    const lines = releaseFrame(releaseAtGate(), T0 + 62_000, paletteFor(false));
+    expect(lines).toEqual([
+      'edm-web 1.1.0 regular  edm-web-regular-1.1.0-abc123',
+      'status awaiting-approval   elapsed 1m02s   requested by ops-wang   CHG-7',
+      '  ✓ deploy-test      test        4.2s',
+      '  ▶ change-approval  production  56s      waits for tech-lead (tl-zhang); approved by pm-li (pm)',
+      '  · bake-production  production',
+    ]);
+  });
+
+  it('lists facts without a clock, so a change prints once; a bake says how long and what trips it', () => {
+    const release = releaseAtGate();
+    expect(releaseFacts(release)).toEqual([
+      'deploy-test (test) started',
+      'deploy-test succeeded in 4.2s',
+      'change-approval (production) started',
+      'change-approval waits for tech-lead (tl-zhang); approved by pm-li (pm)',
+      'status awaiting-approval',
+    ]);
+    const baking = {
+      ...release,
+      status: 'running',
+      pendingGate: null,
+      steps: [
+        ...release.steps,
+        { ...release.steps[1], id: 'bake-production', kind: 'bake', status: 'running', startedAt: at(70) },
+      ],
+    } as Release;
+    expect(releaseFacts(baking)).toContain(
+      'bake-production baking 1m00s; rolls back if health fails 3× in a row, errors pass 5 %',
+    );
+    expect(releaseFrame(baking, T0 + 82_000, paletteFor(false)).at(-1)).toBe(
+      '  ▶ bake-production  production  12s      baking 12s of 1m00s; rolls back if health fails 3× in a row, errors pass 5 %',
+    );
+  });
+
+  it('says why a release stopped, and what a waiting decision needs', () => {
+    const failed = {
+      ...releaseAtGate(),
+      status: 'waiting-decision',
+      pendingGate: null,
+      pendingDecision: {
+        gateId: 'guided:deploy-production',
+        kind: 'step',
+        subject: 'deploy-production',
+        environment: 'production',
+        reason: 'check exited with 1',
+        options: ['retry', 'rollback', 'abort'],
+        since: at(90),
+      },
+    } as Release;
+    expect(releaseFacts(failed)).toEqual(
+      expect.arrayContaining([
+        'waits for a decision on deploy-production (production): check exited with 1',
+        '  answer with: runway decide edm-web-regular-1.1.0-abc123 retry|rollback|abort --reason "…"',
+      ]),
+    );
+    const rejected = {
+      ...releaseAtGate(),
+      status: 'rejected',
+      pendingGate: null,
+      failure: { step: 'change-approval', reason: 'rejected by tl-zhang: legal hold' },
+    } as Release;
+    expect(releaseFacts(rejected).slice(-2)).toEqual([
+      'stopped at change-approval: rejected by tl-zhang: legal hold',
+      'status rejected',
+    ]);
+  });
+});
