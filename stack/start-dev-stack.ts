@@ -294,6 +294,9 @@ function printWelcome(info: {
     `  Demo tokens (also in ${info.tokensFile} — \`source ${info.tokensFile}\`):`,
     ...[...info.tokens].map(([name, token]) => `    ${name.padEnd(10)} ${token}`),
     '',
+    `  CLI            source ${info.tokensFile} && export RUNWAY_URL=${info.apiUrl} RUNWAY_TOKEN=$RUNWAY_TOKEN_OPS_WANG`,
+    '                 npx runway status   (every command: docs/cli.md)',
+    '',
     `  Logs           ${info.logPath}`,
     '',
   ];
