@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AlertingSettings } from '../alerts/alert-message.js';
 import type { Notifier } from '../alerts/notifier.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import type { WorkerMetricsSink } from '../metrics/worker-metrics.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { WindowCalendar } from './calendar-activities.js';
 import type { RunAuthority } from './run-authority.js';
@@ -26,4 +27,6 @@ export interface ActivityDeps {
   notifier?: Notifier;
   /** Channels, routes, people's contacts and link bases (runway.yml); none: alerts are only recorded. */
   alerting?: AlertingSettings;
+  /** What the worker's /metrics counts (records, alert deliveries); none in tests of single activities. */
+  metrics?: WorkerMetricsSink;
 }

@@ -48,6 +48,12 @@ export function createAlertActivities(deps: ActivityDeps) {
         // Configuration changed between routing and delivery: no retry can find the channel again.
         const error = `channel ${request.channel} is no longer configured (runway.yml alerts.channels)`;
         deps.logger.error(log, error);
+        deps.metrics?.alertDelivered({
+          channel: request.channel,
+          channelType: 'unconfigured',
+          level: 'unknown',
+          outcome: 'failed',
+        });
         return { delivered: false, error };
       }
       const stored = await findStoredAlert(deps.pool, request.releaseId, request.key);
@@ -57,12 +63,14 @@ export function createAlertActivities(deps: ActivityDeps) {
           'AlertNotRecorded',
         );
       }
+      const counted = { channel: request.channel, channelType: channel.type, level: stored.level };
       try {
         await channel.send(alertMessage(stored, alerting));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         if (attempt < request.attempts) {
           deps.logger.warn(log, `alert not delivered yet: ${reason}`);
+          deps.metrics?.alertAttemptFailed({ channel: request.channel, channelType: channel.type });
           throw error;
         }
         await recordDelivery(deps.pool, request.releaseId, {
@@ -74,6 +82,7 @@ export function createAlertActivities(deps: ActivityDeps) {
           error: reason,
         });
         deps.logger.error(log, `alert not delivered after ${attempt} attempts: ${reason}`);
+        deps.metrics?.alertDelivered({ ...counted, outcome: 'failed' });
         return { delivered: false, error: reason };
       }
       await recordDelivery(deps.pool, request.releaseId, {
@@ -84,6 +93,7 @@ export function createAlertActivities(deps: ActivityDeps) {
         attempts: attempt,
         error: null,
       });
+      deps.metrics?.alertDelivered({ ...counted, outcome: 'delivered' });
       return { delivered: true };
     },
   };

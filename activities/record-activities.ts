@@ -4,6 +4,7 @@
 // release stands. The first write binds the record to the run that makes it; any other run of the
 // release (a reset, a re-run under its id) writes nothing (activities/run-authority.ts).
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { type RecordedState, readRecordedState } from '../db/recorded-state.js';
 import {
   applyReleaseRowOnly,
   applyTransition,
@@ -38,14 +39,35 @@ function callingRun(): string | undefined {
   }
 }
 
+/**
+ * The record as it stands, for the metrics to count what this transition changes. Metrics never hold
+ * up a release: if it cannot be read, this transition goes uncounted (the write itself then says
+ * whether PostgreSQL answers).
+ */
+async function recordedStateForMetrics(
+  deps: ActivityDeps,
+  transition: ReleaseTransition,
+): Promise<RecordedState | undefined> {
+  if (!deps.metrics) return undefined;
+  const stepIds = transition.steps.map((step) => step.id);
+  return readRecordedState(deps.pool, transition.releaseId, stepIds).catch((error: unknown) => {
+    deps.logger.debug({ releaseId: transition.releaseId, err: String(error) }, 'record not read for metrics');
+    return undefined;
+  });
+}
+
 export function createRecordActivities(deps: ActivityDeps) {
   return {
     async recordTransition(transition: ReleaseTransition): Promise<TransitionResult> {
       const log = deps.logger.child({ releaseId: transition.releaseId, seq: transition.seq });
       const runId = callingRun();
       try {
+        const before = await recordedStateForMetrics(deps, transition);
         const applied = await applyTransition(deps.pool, transition, runId);
-        if (applied) return { applied };
+        if (applied) {
+          if (before) deps.metrics?.transitionApplied(before, transition);
+          return { applied };
+        }
         const holder = runId ? (await findReleaseRun(deps.pool, transition.releaseId))?.runId : null;
         if (holder && holder !== runId) {
           const reason = `run ${runId} does not hold release ${transition.releaseId} (its run is ${holder})`;

@@ -8,11 +8,13 @@ import type { CalendarSource } from '../calendar/release-calendars.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { AuditLog } from '../db/audit-log.js';
 import type { Logger } from '../logging/logger.js';
+import type { HttpRequestMetrics } from '../metrics/api-metrics.js';
 import { type AppEnv, createRouter } from './app-env.js';
 import { errorJson, handleError } from './error-responses.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { auditTrail } from './middleware/audit-trail.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
+import { requestDurations } from './middleware/request-durations.js';
 import { requestLog } from './middleware/request-log.js';
 import { requireRole } from './middleware/require-role.js';
 import type { ReleaseService } from './release-service.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   audit: AuditLog;
   /** The payload codec the workers use; with it, /codec decrypts payloads for Temporal Web. */
   payloadCodec?: PayloadCodec;
+  /** Where request durations go, by route template (the API's /metrics); none: not measured. */
+  httpMetrics?: HttpRequestMetrics;
 }
 
 /** Request bodies are a few hundred bytes; anything near this is a mistake or an attack. */
@@ -52,7 +56,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
-  // Order matters: the request id exists before anything logs, and the log line sees the final status.
+  // Order matters: durations cover every other middleware; the request id exists before anything
+  // logs, and the log line sees the final status.
+  if (deps.httpMetrics) app.use(requestDurations(deps.httpMetrics));
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLog(deps.logger));
   // Before authentication, so that the requests it refuses (401) are recorded too.

@@ -6,6 +6,9 @@ import { loadProcessConfig } from '../config/load-process-config.js';
 import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
+import { ApiMetrics } from '../metrics/api-metrics.js';
+import { metricsAddressFor } from '../metrics/listen-address.js';
+import { serveApiMetrics } from '../metrics/metrics-endpoints.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
 import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
@@ -21,6 +24,14 @@ async function main(): Promise<void> {
   const { config, databaseUrl } = await loadProcessConfig();
   await checkRunbooks(config);
   const pool = createPool(databaseUrl, logger);
+  // First: an address already taken stops the start before anything runs.
+  const metrics = new ApiMetrics({ pool, logger: logger.child({ component: 'metrics' }) });
+  const metricsEndpoint = await serveApiMetrics({
+    listen: metricsAddressFor(config.settings, 'api'),
+    metrics,
+    logger,
+  });
+  logger.info({ url: metricsEndpoint.url }, 'metrics listening');
   const encryption = payloadEncryptionFromEnvironment();
   const connection = await Connection.connect({ address: config.settings.temporal.address });
   const client = new Client({
@@ -36,6 +47,7 @@ async function main(): Promise<void> {
     logger,
     decisionKeys: loadDecisionKeys(),
     windowCalendar: calendars,
+    metrics,
   });
   // Records left open by workflows that ended meanwhile (terminated, or while PostgreSQL was down).
   void service.reconciler
@@ -51,6 +63,7 @@ async function main(): Promise<void> {
     calendars,
     payloadCodec: encryption.codec,
     audit: new AuditLog(pool),
+    httpMetrics: metrics,
   });
   const hostname = process.env.RUNWAY_API_HOST ?? '0.0.0.0';
   assertCodecAccessSafe(config, hostname);
@@ -58,6 +71,7 @@ async function main(): Promise<void> {
   logger.info({ url: server.url }, 'api listening');
   const stop = async () => {
     await server.close();
+    await metricsEndpoint.close();
     await connection.close();
     await pool.end();
     process.exit(0);

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { WindowCalendar } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
+import type { ReleaseStartMetrics } from '../metrics/api-metrics.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
@@ -54,6 +55,8 @@ export interface ReleaseServiceDeps {
    * rollback window is still open. Tests on a time-skipping server hand in its clock.
    */
   clock?: () => number;
+  /** Counts the releases started (the API's /metrics). */
+  metrics?: ReleaseStartMetrics;
 }
 
 export class ReleaseService {
@@ -89,6 +92,7 @@ export class ReleaseService {
       decisionKeys: deps.decisionKeys,
       ...(deps.targets ? { targets: deps.targets } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
     this.#idempotentStarts = new IdempotentStarts({
       pool,

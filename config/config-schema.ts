@@ -374,6 +374,31 @@ const releasesSchema = z.strictObject({
     .default({ reminderHours: 24 }),
 });
 
+/**
+ * host:port where a process serves its Prometheus /metrics, apart from the API's public port:
+ * an IPv4 address, a host name or a bracketed IPv6 address; port 0 takes a free port (tests).
+ */
+export const metricsListenAddress = z
+  .string()
+  .regex(
+    /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(0|[1-9][0-9]{0,4})$/,
+    'expected host:port, e.g. 127.0.0.1:9464',
+  )
+  .refine(
+    (address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65535,
+    'expected a port up to 65535',
+  );
+
+/** Each process's own /metrics: the API's, and a worker's (a second worker on one host needs its own). */
+const metricsSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      api: metricsListenAddress.default('127.0.0.1:9464'),
+      worker: metricsListenAddress.default('127.0.0.1:9465'),
+    })
+    .default({ api: '127.0.0.1:9464', worker: '127.0.0.1:9465' }),
+});
+
 export const runwaySettingsSchema = z.strictObject({
   api: z.strictObject({
     port: z.number().int().min(1).max(65535).default(3001),
@@ -434,6 +459,8 @@ export const runwaySettingsSchema = z.strictObject({
     .strictObject({ L1: escalationLevelSchema, L2: escalationLevelSchema, L3: escalationLevelSchema })
     .optional(),
   releases: releasesSchema.default(releasesSchema.parse({})),
+  /** Prometheus metrics (docs/metrics.md). */
+  metrics: metricsSchema.default(metricsSchema.parse({})),
   identities: z
     .array(identitySchema)
     .min(1)

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Runtime } from '@temporalio/worker';
 import { ConfigError } from '../config/config-error.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
@@ -19,6 +18,7 @@ import { MIGRATION_DATABASE_URL_ENV, provisionApplicationRole } from '../db/appl
 import { migrateDatabase } from '../db/migrate-database.js';
 import { killRecordedInstances, startDemoTarget } from '../demo/target/demo-target.js';
 import { createLogger, type Logger, logFile } from '../logging/logger.js';
+import { installTemporalRuntime } from '../metrics/temporal-sdk-metrics.js';
 import { temporalSdkLogger } from '../worker/temporal-sdk-logger.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { startDemoRelease } from './demo-release.js';
@@ -152,8 +152,9 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   const log = logger;
   const config = applyEnvironmentOverrides(await loadConfig(process.env.RUNWAY_CONFIG_DIR));
   // The SDK logs through its runtime, once per process: into the log file, not the terminal. Its
-  // own signal handling is off: shutDown stops the API before the worker, then the servers.
-  Runtime.install({ logger: temporalSdkLogger(log), shutdownSignals: [] });
+  // own signal handling is off: shutDown stops the API before the worker, then the servers. Its
+  // worker metrics reach the worker's /metrics.
+  await installTemporalRuntime({ logger: temporalSdkLogger(log), shutdownSignals: [] });
   const tokensFile = join(STATE_DIR, 'demo.env');
   const tokens = provideDemoTokens(config, tokensFile);
   // Temporal Web here is bound to localhost and has no login, so it cannot pass a token: the codec

@@ -16,6 +16,7 @@ import type { RunwayConfig } from '../config/config-schema.js';
 import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
+import { type RunwayMetrics, serveRunwayMetrics } from '../metrics/runway-metrics.js';
 import { checkRunbooks } from '../runbooks/load-runbook.js';
 import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
@@ -41,6 +42,8 @@ export interface RunwayOptions {
 
 export interface RunningRunway {
   apiUrl: string;
+  /** The API's and the worker's /metrics, each on its own listener (metrics.listen). */
+  metricsUrls: RunwayMetrics['urls'];
   /** Said at start when the release calendar's holiday data is about to end. */
   calendarWarning?: string;
   client: Client;
@@ -52,6 +55,26 @@ export interface RunningRunway {
 export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
   const { config, logger } = options;
   await checkRunbooks(config, options.runbookDir);
+  const pool = createPool(options.databaseUrl, logger);
+  // First: an address already taken stops the start before anything runs.
+  const metrics = await serveRunwayMetrics(config.settings, { pool, logger }).catch(async (error) => {
+    await pool.end();
+    throw error;
+  });
+  try {
+    return await startParts(options, pool, metrics);
+  } catch (error) {
+    await metrics.close();
+    throw error;
+  }
+}
+
+async function startParts(
+  options: RunwayOptions,
+  pool: pg.Pool,
+  metrics: RunwayMetrics,
+): Promise<RunningRunway> {
+  const { config, logger } = options;
   const { address, namespace, taskQueue } = config.settings.temporal;
   const decisionKeys = loadDecisionKeys(options.env);
   const {
@@ -60,7 +83,6 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     workerDataConverter,
   } = payloadEncryptionFromEnvironment(options.env);
   const calendars = new ReleaseCalendars(config);
-  const pool = createPool(options.databaseUrl, logger);
   const workerConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection, namespace, dataConverter });
@@ -79,6 +101,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     // Channel URLs and SMTP credentials are the worker's secrets: its own environment's.
     alerting: alertingSettingsFrom(config, options.env ? { ...process.env, ...options.env } : process.env),
     workflowBundle: options.workflowBundle,
+    metrics: metrics.worker,
   });
   const workerRun = worker.run();
 
@@ -90,6 +113,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     decisionKeys,
     windowCalendar: calendars,
     runbookDir: options.runbookDir,
+    metrics: metrics.api,
   });
   const calendarWarning = await calendars.dataEndWarning(new Date());
   if (calendarWarning) logger.warn(calendarWarning);
@@ -112,6 +136,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     calendars,
     payloadCodec,
     audit: new AuditLog(pool),
+    httpMetrics: metrics.api,
     readiness: readinessCheck({
       pool,
       connection: clientConnection,
@@ -120,10 +145,11 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     }),
   });
   const api = await serveApi(app, options.apiPort ?? config.settings.api.port);
-  logger.info({ apiUrl: api.url, taskQueue }, 'runway started');
+  logger.info({ apiUrl: api.url, taskQueue, metrics: metrics.urls }, 'runway started');
 
   return {
     apiUrl: api.url,
+    metricsUrls: metrics.urls,
     ...(calendarWarning ? { calendarWarning } : {}),
     client,
     pool,
@@ -149,6 +175,7 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
         settle('the client connection', clientConnection.close()),
         settle('the worker connection', workerConnection.close()),
         settle('the database pool', pool.end()),
+        settle('the metrics listeners', metrics.close()),
       ]);
     },
   };

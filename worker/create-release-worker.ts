@@ -11,6 +11,7 @@ import { RunAuthority } from '../activities/run-authority.js';
 import type { AlertingSettings } from '../alerts/alert-message.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { Logger } from '../logging/logger.js';
+import type { WorkerMetricsSink } from '../metrics/worker-metrics.js';
 import { FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../security/data-converter.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 
@@ -52,6 +53,8 @@ export interface ReleaseWorkerOptions {
   dataConverter: DataConverter;
   /** A prebuilt bundle (tests bundle once and share it); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** What the worker's /metrics counts; none: nothing is counted. */
+  metrics?: WorkerMetricsSink;
 }
 
 export async function createReleaseWorker(options: ReleaseWorkerOptions): Promise<Worker> {
@@ -79,6 +82,7 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     runAuthority,
     calendar: options.calendar,
     ...(options.alerting ? { alerting: options.alerting } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return Worker.create({
     connection: options.connection,

@@ -1,6 +1,6 @@
 // `npm run worker`: a release worker on its own, for deployments where workers scale separately
 // from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { alertingSettingsFrom } from '../alerts/alert-message.js';
 import { unknownRouteChannels } from '../alerts/alert-routing.js';
 import { CalendarNotices } from '../alerts/calendar-notices.js';
@@ -8,6 +8,10 @@ import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
+import { metricsAddressFor } from '../metrics/listen-address.js';
+import { serveWorkerMetrics } from '../metrics/metrics-endpoints.js';
+import { installTemporalRuntime } from '../metrics/temporal-sdk-metrics.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { payloadEncryptionFromEnvironment } from '../security/data-converter.js';
 import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from './create-release-worker.js';
@@ -15,8 +19,17 @@ import { temporalSdkLogger } from './temporal-sdk-logger.js';
 
 async function main(): Promise<void> {
   const logger = createLogger('runway-worker');
-  Runtime.install({ logger: temporalSdkLogger(logger) });
   const { config, databaseUrl } = await loadProcessConfig();
+  // First: an address already taken stops the start before anything runs.
+  const metrics = new WorkerMetrics();
+  const metricsEndpoint = await serveWorkerMetrics({
+    listen: metricsAddressFor(config.settings, 'worker'),
+    metrics,
+    logger: logger.child({ component: 'metrics' }),
+  });
+  logger.info({ url: metricsEndpoint.url }, 'metrics listening');
+  // The SDK's worker metrics are exported on a loopback port and appended to this worker's /metrics.
+  await installTemporalRuntime({ logger: temporalSdkLogger(logger) });
   const pool = createPool(databaseUrl, logger);
   const { address, namespace, taskQueue } = config.settings.temporal;
   const connection = await NativeConnection.connect({ address });
@@ -35,6 +48,7 @@ async function main(): Promise<void> {
     calendar: new ReleaseCalendars(config),
     alerting: alertingSettingsFrom(config),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
+    metrics,
   });
   logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');
   const unrouted = unknownRouteChannels(config.settings.alerts);
@@ -55,6 +69,7 @@ async function main(): Promise<void> {
   notices.stop();
   await connection.close();
   await pool.end();
+  await metricsEndpoint.close();
 }
 
 main().catch((error: unknown) => {

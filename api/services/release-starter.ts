@@ -23,6 +23,7 @@ import {
   setRunId,
 } from '../../db/release-records.js';
 import type { Logger } from '../../logging/logger.js';
+import type { ReleaseStartMetrics } from '../../metrics/api-metrics.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { configBundleOf } from '../../runbooks/resolve-config-step.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
@@ -97,6 +98,8 @@ export interface ReleaseStarterDeps {
   targets?: ServiceTargets;
   /** Milliseconds now, when starts are signed. */
   clock?: () => number;
+  /** Counts the releases started (the API's /metrics). */
+  metrics?: ReleaseStartMetrics;
 }
 
 export function newReleaseId(request: StartRequest): string {
@@ -272,6 +275,8 @@ export class ReleaseStarter {
     );
     if (holder) await this.#supersede(holder, requester, releaseId, runId);
     this.deps.logger.info({ releaseId, requestedBy: requester.name }, 'release started');
+    // A retry resuming its own start was counted by the attempt that began it.
+    if (!resuming) this.deps.metrics?.releaseStarted({ service: request.service, type: request.type });
     return releaseId;
   }
 

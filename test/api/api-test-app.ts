@@ -60,6 +60,8 @@ export interface TestAppOptions {
   codecAccess?: 'token' | 'local-open';
   /** Changes the loaded configuration before the app is built (codec.oidc, identities' oidcSubject). */
   configure?: (config: RunwayConfig) => void;
+  /** Measures request durations by route template (the API's /metrics). */
+  httpMetrics?: AppDeps['httpMetrics'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -99,6 +101,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     audit: options.audit ?? new AuditLog(untouchable<pg.Pool>('the PostgreSQL pool')),
     ...(options.readiness ? { readiness: options.readiness } : {}),
     ...(options.payloadCodec ? { payloadCodec: options.payloadCodec } : {}),
+    ...(options.httpMetrics ? { httpMetrics: options.httpMetrics } : {}),
   });
   return { app, config, logLines, rawLog };
 }

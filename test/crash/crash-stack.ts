@@ -261,6 +261,9 @@ export async function startCrashStack(): Promise<CrashStack> {
       RUNWAY_TEMPORAL_ADDRESS: temporal.address,
       RUNWAY_API_PORT: String(apiPort),
       RUNWAY_API_HOST: '127.0.0.1',
+      // Several workers run at once: each /metrics on a free port of its own.
+      RUNWAY_API_METRICS_LISTEN: '127.0.0.1:0',
+      RUNWAY_WORKER_METRICS_LISTEN: '127.0.0.1:0',
       RUNWAY_WORKFLOW_BUNDLE: join(dir, 'workflow-bundle.js'),
       RUNWAY_HEARTBEAT_TIMEOUT_SECONDS: HEARTBEAT_TIMEOUT_SECONDS,
       RUNWAY_IDEMPOTENCY_LEASE_SECONDS: IDEMPOTENCY_LEASE_SECONDS,

@@ -73,6 +73,9 @@ beforeAll(async () => {
     RUNWAY_API_PORT: String(ports.api),
     RUNWAY_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     RUNWAY_TEMPORAL_WEB_URL: `http://localhost:${ports.ui}`,
+    // Beside a running `npm start`, whose /metrics hold the default ports.
+    RUNWAY_API_METRICS_LISTEN: '127.0.0.1:0',
+    RUNWAY_WORKER_METRICS_LISTEN: '127.0.0.1:0',
   };
   checkout = await createPrivateCheckout();
 });

@@ -68,6 +68,8 @@ async function configOnFreePorts(temporal: DevServer, agentPort: number): Promis
     taskQueue: `runway-e2e-${randomBytes(3).toString('hex')}`,
   };
   config.settings.api.port = await getFreePort();
+  // Port 0: each /metrics takes a free port, which runway.metricsUrls then names.
+  config.settings.metrics.listen = { api: '127.0.0.1:0', worker: '127.0.0.1:0' };
   for (const environment of Object.values(config.environments)) {
     const target = environment.services[DEMO_SERVICE];
     if (!target) continue;
