@@ -3,7 +3,7 @@
 // failure leads to is decided in one place (failure-policy.ts); compensations are data
 // (compensations.ts); decisions arrive through the decision desk; the record follows every
 // transition (record-writer.ts). Deterministic: no I/O, no wall clock beyond the workflow clock.
-// Changing what this code does for releases already running needs patched(): see the README.
+// Changing what this code does for releases already running needs patched(): see "Changing workflow code" in docs/operations.md.
 import {
   allHandlersFinished,
   CancellationScope,

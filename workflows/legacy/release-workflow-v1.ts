@@ -1,7 +1,7 @@
 // FROZEN — the v1 release engine, workflow type `releaseWorkflow`. New releases start the v2 engine
 // (`releaseWorkflowV2`, ../release-workflow.ts); releases started before it finish here, and the
 // histories recorded from this code (test/replay/histories/regular-release-*.json) must keep
-// replaying. Never change what this file does: see "Changing workflow code" in the README.
+// replaying. Never change what this file does: see "Changing workflow code" in docs/operations.md.
 // Known limit, kept for compatibility: v1 trusts the approver and roles an approval signal claims.
 // The API no longer starts this engine, so an execution started after the trust boundary (behind
 // patched(), see ./start-refusal.ts) is someone else's and is refused before it does anything. It
