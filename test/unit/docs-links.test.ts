@@ -7,12 +7,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/**
- * Screenshots a script produces later; until then the README links them ahead of time. An entry
- * whose file is committed is checked like any link, and can go.
- */
-const PENDING_SCREENSHOTS = ['docs/images/temporal-web-release.png', 'docs/images/runway-watch.png'];
-
 const MARKDOWN_FILES = [
   'README.md',
   ...readdirSync(join(ROOT, 'docs'))
@@ -65,7 +59,7 @@ function problemWith(link: Link): string | undefined {
   const [path = '', fragment] = link.target.split('#');
   const targetFile = path === '' ? link.file : relative(ROOT, resolve(ROOT, dirname(link.file), path));
   if (!existsSync(join(ROOT, targetFile))) {
-    return PENDING_SCREENSHOTS.includes(targetFile) ? undefined : `${targetFile} does not exist`;
+    return `${targetFile} does not exist`;
   }
   if (fragment === undefined) return undefined;
   if (!targetFile.endsWith('.md')) return `#${fragment} points into ${targetFile}, which has no headings`;
@@ -98,13 +92,6 @@ describe('links in README.md and docs/', () => {
     );
     const unlinked = MARKDOWN_FILES.filter((file) => file.startsWith('docs/') && !fromReadme.has(file));
     expect(unlinked).toEqual([]);
-  });
-
-  it('lists as pending only screenshots the pages link', () => {
-    const linked = new Set(
-      links.map((link) => relative(ROOT, resolve(ROOT, dirname(link.file), link.target))),
-    );
-    expect(PENDING_SCREENSHOTS.filter((screenshot) => !linked.has(screenshot))).toEqual([]);
   });
 
   it('reads anchors as GitHub makes them', () => {
