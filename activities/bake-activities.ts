@@ -3,8 +3,8 @@
 // An unhealthy verdict ends the activity at once with a non-retryable `BakeUnhealthy` failure that
 // carries the trigger, the measured value and the threshold: the workflow rolls back on it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { type BakeVerdict, judgeBake } from '../analysis/judge-bake.js';
-import type { BakeMeasurement } from '../analysis/measurement.js';
+import { type BakeVerdict, judgeBake, type TriggerCheck } from '../analysis/judge-bake.js';
+import type { BakeMeasurement, TrafficObservation } from '../analysis/measurement.js';
 import { MetricsUnavailableError } from '../analysis/measurement.js';
 import { probeFromSpec } from '../analysis/probe-from-spec.js';
 import type { BakeSettings, BakeThresholds, ProbeSpec } from '../workflows/release-model.js';
@@ -40,6 +40,22 @@ export interface BakeResult {
   checks: BakeVerdict['checks'];
 }
 
+/**
+ * What a running bake heartbeats: how far it is, and its latest judgement with the figures it
+ * judged, so the API can show the bake as it goes. `elapsedMs` is also what a retried attempt resumes from.
+ */
+export interface BakeHeartbeat {
+  stepId: string;
+  elapsedMs: number;
+  /** The rest is absent until the first judgement, one probe interval into the bake. */
+  verdict?: BakeVerdict['status'];
+  summary?: string;
+  checks?: TriggerCheck[];
+  /** The span of recent behaviour the judgement covered. */
+  windowMs?: number;
+  traffic?: Pick<TrafficObservation, 'requests' | 'errors' | 'p95Ms'> | null;
+}
+
 /** The details of a `BakeUnhealthy` failure: what tripped, with figures. */
 export interface BakeTripped {
   trigger: string;
@@ -67,6 +83,18 @@ function unavailable(error: unknown): never {
     throw ApplicationFailure.retryable(error.message, 'MetricsUnavailable');
   }
   throw error;
+}
+
+/** The latest judgement as a heartbeat carries it: the verdict and the figures behind it. */
+function judgementFigures(verdict: BakeVerdict, measurement: BakeMeasurement) {
+  const { traffic } = measurement;
+  return {
+    verdict: verdict.status,
+    summary: verdict.summary,
+    checks: verdict.checks,
+    windowMs: measurement.windowMs,
+    traffic: traffic && { requests: traffic.requests, errors: traffic.errors, p95Ms: traffic.p95Ms },
+  };
 }
 
 export function createBakeActivities(deps: ActivityDeps) {
@@ -108,8 +136,10 @@ export function createBakeActivities(deps: ActivityDeps) {
       const remainingMs = Math.max(input.durationMs - resumedMs, input.settings.intervalMs);
       const started = Date.now() - resumedMs;
       let latest: BakeVerdict | undefined;
+      let judged: BakeMeasurement | undefined;
       let tripped: BakeTripped | undefined;
       const judge = (measurement: BakeMeasurement): 'stop' | undefined => {
+        judged = measurement;
         latest = judgeBake(measurement, input.baseline, input.thresholds);
         if (latest.status !== 'unhealthy') return undefined;
         tripped = {
@@ -123,7 +153,11 @@ export function createBakeActivities(deps: ActivityDeps) {
         return 'stop';
       };
       const measurement = await withHeartbeat(
-        () => ({ elapsedMs: Date.now() - started, verdict: latest?.status, summary: latest?.summary }),
+        (): BakeHeartbeat => ({
+          stepId: input.stepId,
+          elapsedMs: Date.now() - started,
+          ...(latest && judged ? judgementFigures(latest, judged) : {}),
+        }),
         (signal) =>
           probe.measure(remainingMs, {
             signal,

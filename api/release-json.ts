@@ -12,6 +12,7 @@ import type {
 import { definitionOf, planStepView } from '../workflows/steps/step-definitions.js';
 import type { PlanJson, ReleaseJson, ReleaseSummaryJson } from './release-schemas.js';
 import type { ReleaseView } from './release-service.js';
+import type { LiveBake } from './services/bake-progress.js';
 
 /** pg hands back Date for timestamptz, records built in code carry strings: accept both. */
 const iso = (value: Date | string): string => new Date(value).toISOString();
@@ -174,6 +175,37 @@ export function releaseJson(
         at: iso(delivery.at),
       })),
     })),
+    live: release.live ? liveBakeJson(release.live) : null,
+  };
+}
+
+/** Named field by field, like the rest: the reader already bounded and cleaned what Temporal gave. */
+function liveBakeJson(live: LiveBake): NonNullable<ReleaseJson['live']> {
+  return {
+    step: live.step,
+    kind: live.kind,
+    elapsedMs: live.elapsedMs,
+    verdict: live.verdict,
+    summary: live.summary,
+    checks: live.checks.map((check) =>
+      check.outcome === 'no-verdict'
+        ? { trigger: check.trigger, outcome: check.outcome, detail: check.detail }
+        : {
+            trigger: check.trigger,
+            outcome: check.outcome,
+            measured: check.measured,
+            threshold: check.threshold,
+            unit: check.unit,
+            detail: check.detail,
+          },
+    ),
+    windowMs: live.windowMs,
+    traffic: live.traffic && {
+      requests: live.traffic.requests,
+      errors: live.traffic.errors,
+      p95Ms: live.traffic.p95Ms,
+    },
+    updatedAt: iso(live.updatedAt),
   };
 }
 

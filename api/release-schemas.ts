@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import semver from 'semver';
 import { DELIVERY_OUTCOMES } from '../alerts/alert-deliveries.js';
 import { ALERT_KINDS, ALERT_LEVELS } from '../alerts/notifier.js';
+import { BAKE_TRIGGERS } from '../analysis/judge-bake.js';
 import { NAME_PATTERN } from '../config/config-schema.js';
 import {
   ACCESS_ROLES,
@@ -597,6 +598,60 @@ export const PostHocSchema = z
       'What a hotfix (documentation) or emergency (incident review) owes after its production work (R-POSTHOC).',
   });
 
+const bakeTrigger = z.enum(BAKE_TRIGGERS);
+
+export const LiveBakeCheckSchema = z
+  .union([
+    z.object({
+      trigger: bakeTrigger,
+      outcome: z.enum(['passed', 'tripped']),
+      measured: z.number(),
+      threshold: z.number().openapi({ description: 'It trips above this (health: at this many).' }),
+      unit: z.enum(['failures', 'percent', 'ms']),
+      detail: z.string().openapi({ example: 'error rate 0% (0 of 312 requests); trips above 5%' }),
+    }),
+    z.object({
+      trigger: bakeTrigger,
+      outcome: z.literal('no-verdict'),
+      detail: z
+        .string()
+        .openapi({ description: 'Why it could not be judged (too few requests, no baseline…).' }),
+    }),
+  ])
+  .openapi('LiveBakeCheck', { description: 'One rollback trigger as the latest judgement found it.' });
+
+export const LiveBakeSchema = z
+  .object({
+    step: z.string().openapi({ description: 'The bake step running.' }),
+    kind: z.literal('bake'),
+    elapsedMs: z
+      .number()
+      .int()
+      .openapi({ description: "How long it has baked (of the plan step's durationMs)." }),
+    verdict: z.enum(['healthy', 'unhealthy', 'inconclusive']).nullable().openapi({
+      description:
+        'The latest judgement, made every probe interval over recent behaviour; null: not judged yet. Unhealthy ends the bake and rolls back.',
+    }),
+    summary: z.string().nullable().openapi({ example: 'every trigger passed' }),
+    checks: z
+      .array(LiveBakeCheckSchema)
+      .openapi({ description: 'Health, error rate, p95 latency, in that order.' }),
+    windowMs: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The span of recent behaviour the judgement covered.' }),
+    traffic: z
+      .object({ requests: z.number(), errors: z.number(), p95Ms: z.number().nullable() })
+      .nullable()
+      .openapi({ description: 'What the judgement saw over `windowMs`; null: traffic is not measured.' }),
+    updatedAt: isoDate.openapi({ description: 'When the bake last reported.' }),
+  })
+  .openapi('LiveBake', {
+    description:
+      "A running bake's latest judgement (R-RB-TRIGGER-AUTO), as its activity last reported it to Temporal. In a release view while a bake runs in an environment the caller reads; null otherwise, and when Temporal does not answer within a second.",
+  });
+
 export const ReleaseSchema = ReleaseSummarySchema.extend({
   waitingWindow: z.object({ until: isoDate.nullable(), reason: z.string() }).nullable().openapi({
     description: 'While `waiting-window`: the instant it waits for (null: for the calendar) and why.',
@@ -629,6 +684,7 @@ export const ReleaseSchema = ReleaseSummarySchema.extend({
       'The checklist (R-CHECKLIST): the plan steps tagged as items, in plan order, with their results.',
   }),
   alerts: z.array(AlertSchema).openapi({ description: 'Every alert the release raised, oldest first.' }),
+  live: LiveBakeSchema.nullable(),
 }).openapi('Release');
 
 export const ReleaseListSchema = z.object({ releases: z.array(ReleaseSummarySchema) }).openapi('ReleaseList');

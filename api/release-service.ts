@@ -10,6 +10,7 @@ import type { ReleaseStartMetrics } from '../metrics/api-metrics.js';
 import type { DecisionKeys } from '../security/decision-signature.js';
 import type { GuidedOption, ReleasePlan } from '../workflows/release-model.js';
 import type { Principal } from './principal.js';
+import { BakeProgress } from './services/bake-progress.js';
 import {
   type DeliveryMetricsQuery,
   type DeliveryMetricsReport,
@@ -79,6 +80,7 @@ export class ReleaseService {
       pool,
       reconciler: this.reconciler,
       environments: Object.keys(config.environments),
+      bakeProgress: new BakeProgress({ client, logger }),
     });
     this.#starter = new ReleaseStarter({
       client,

@@ -8,6 +8,9 @@ import type { Palette } from './output.js';
 type PlanStep = Release['plan']['steps'][number];
 type StepRecord = Release['steps'][number];
 type RosterEntry = { identity: string; roles: string[] };
+type BakeStep = Extract<PlanStep, { kind: 'bake' }>;
+type LiveBake = NonNullable<Release['live']>;
+type LiveCheck = LiveBake['checks'][number];
 
 const STEP_ICONS: Record<StepRecord['status'] | 'pending', string> = {
   running: '▶',
@@ -75,11 +78,9 @@ function percent(value: number): string {
 }
 
 /** What a bake watches for: the plan's thresholds and the baseline it measured. */
-function bakeRules(release: Release, step: Extract<PlanStep, { kind: 'bake' }>): string {
+function bakeRules(release: Release, step: BakeStep): string {
   const { thresholds } = step;
-  const baseline = step.baselineStepId
-    ? latestRecords(release).get(step.baselineStepId)?.detail?.p95Ms
-    : undefined;
+  const baseline = baselineP95(release, step);
   const rules = [
     `health fails ${thresholds.healthConsecutiveFailures}× in a row`,
     `errors pass ${percent(thresholds.errorRatePercent)}`,
@@ -87,7 +88,7 @@ function bakeRules(release: Release, step: Extract<PlanStep, { kind: 'bake' }>):
       ? [`p95 passes ${percent(thresholds.p95PercentOfBaseline)} of the baseline`]
       : []),
   ];
-  const measured = typeof baseline === 'number' ? ` (baseline p95 ${Math.round(baseline)} ms)` : '';
+  const measured = baseline === undefined ? '' : ` (baseline p95 ${Math.round(baseline)} ms)`;
   return `rolls back if ${rules.join(', ')}${measured}`;
 }
 
@@ -97,16 +98,84 @@ function detailSummary(record: StepRecord): string | undefined {
   return typeof summary === 'string' && summary ? summary : undefined;
 }
 
+/** A live report older than this says how old it is: the bake's worker may be gone. */
+const STALE_LIVE_MS = 10_000;
+
+const CHECK_LABELS: Record<LiveCheck['trigger'], string> = {
+  health: 'health',
+  'error-rate': 'error rate',
+  'latency-p95': 'p95',
+};
+
+/** The p95 the baseline step measured before the deploy, when there is one. */
+function baselineP95(release: Release, step: BakeStep): number | undefined {
+  const p95 = step.baselineStepId
+    ? latestRecords(release).get(step.baselineStepId)?.detail?.p95Ms
+    : undefined;
+  return typeof p95 === 'number' ? p95 : undefined;
+}
+
+/** One trigger as the latest judgement found it: "error rate 0.0 % (0 of 312)". */
+function liveCheckText(check: LiveCheck, live: LiveBake, baseline: number | undefined): string {
+  const label = CHECK_LABELS[check.trigger];
+  if (check.outcome === 'no-verdict') return `${label} not judged`;
+  const tripped = check.outcome === 'tripped' ? ' tripped' : '';
+  switch (check.unit) {
+    case 'failures':
+      return check.measured === 0
+        ? `${label} ok`
+        : `${label} ${check.measured} failed in a row (trips at ${check.threshold})${tripped}`;
+    case 'percent': {
+      const traffic = live.traffic;
+      const counts = traffic ? ` (${Math.round(traffic.errors)} of ${Math.round(traffic.requests)})` : '';
+      return `${label} ${check.measured.toFixed(1)} %${counts}${tripped}`;
+    }
+    case 'ms': {
+      const against =
+        baseline === undefined
+          ? `trips above ${Math.round(check.threshold)} ms`
+          : `baseline ${Math.round(baseline)} ms`;
+      return `${label} ${Math.round(check.measured)} ms (${against})${tripped}`;
+    }
+  }
+}
+
+/** The bake's latest judgement with its figures, once it has judged; undefined before. */
+function liveBakeText(release: Release, step: BakeStep, now: number): string | undefined {
+  const live = release.live;
+  if (!live || live.step !== step.id || live.verdict === null) return undefined;
+  const baseline = baselineP95(release, step);
+  const age = now - Date.parse(live.updatedAt);
+  return [
+    live.verdict,
+    ...live.checks.map((check) => liveCheckText(check, live, baseline)),
+    ...(age > STALE_LIVE_MS ? [`reported ${formatDuration(age)} ago`] : []),
+  ].join(' · ');
+}
+
+/** A bake under way: how long of how long, then its live figures, or until it has judged, what trips it. */
+function bakingText(release: Release, step: BakeStep, record: StepRecord, now: number): string {
+  const baking = `baking ${formatDuration(now - Date.parse(record.startedAt))} of ${formatDuration(step.durationMs)}`;
+  const live = liveBakeText(release, step, now);
+  return live ? `${baking} · ${live}` : `${baking}; ${bakeRules(release, step)}`;
+}
+
 /** What a running step is doing, beyond its elapsed time. */
 function runningText(release: Release, step: PlanStep, record: StepRecord, now: number | undefined): string {
   const gate = gateText(release, step);
   if (gate) return gate;
   if (step.kind === 'window' && release.waitingWindow) return windowText(release) ?? '';
   if (step.kind === 'bake') {
-    const elapsed = now === undefined ? '' : `${formatDuration(now - Date.parse(record.startedAt))} of `;
-    return `baking ${elapsed}${formatDuration(step.durationMs)}; ${bakeRules(release, step)}`;
+    if (now !== undefined) return bakingText(release, step, record, now);
+    return `baking ${formatDuration(step.durationMs)}; ${bakeRules(release, step)}`;
   }
   return '';
+}
+
+/** The verdict a running bake has reached, as a fact: printed again only when it changes. */
+function bakeVerdictFact(release: Release, record: StepRecord): string | undefined {
+  const verdict = release.live?.step === record.id ? release.live.verdict : null;
+  return verdict ? `${record.id} judged ${verdict} so far` : undefined;
 }
 
 /** Lines about the release as a whole: a decision it waits for, why it failed or rolled back. */
@@ -218,6 +287,8 @@ export function releaseFacts(release: Release): string[] {
     if (record.status === 'running') {
       const text = step ? runningText(release, step, record, undefined) : '';
       if (text) facts.push(`${record.id} ${text}`);
+      const verdict = bakeVerdictFact(release, record);
+      if (verdict) facts.push(verdict);
       continue;
     }
     const took = record.durationMs === null ? '' : ` in ${formatDuration(record.durationMs)}`;

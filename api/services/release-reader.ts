@@ -22,12 +22,15 @@ import {
 } from '../../workflows/release-rules.js';
 import type { Principal } from '../principal.js';
 import { NotFoundError } from '../service-errors.js';
+import type { BakeProgress, LiveBake } from './bake-progress.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
 
 export interface ReleaseView extends ReleaseDetail {
   pendingGate: PendingGate | null;
   /** The alerts it raised with their deliveries (R-ALERT); absent where a view is built without them. */
   alerts?: RecordedAlert[];
+  /** The running bake's latest judgement; null when no bake runs or it cannot be read now. */
+  live?: LiveBake | null;
 }
 
 export interface ListQuery {
@@ -43,7 +46,12 @@ export function readableEnvironments(principal: Principal, environments: readonl
 
 export class ReleaseReader {
   constructor(
-    private readonly deps: { pool: pg.Pool; reconciler: ReleaseReconciler; environments: string[] },
+    private readonly deps: {
+      pool: pg.Pool;
+      reconciler: ReleaseReconciler;
+      environments: string[];
+      bakeProgress: BakeProgress;
+    },
   ) {}
 
   /** The release as `principal` may see it; NotFoundError when it may see none of it. */
@@ -51,11 +59,31 @@ export class ReleaseReader {
     let release = await getRelease(this.deps.pool, id);
     const readable = release ? readableEnvironments(principal, release.environments) : [];
     if (!release || readable.length === 0) throw new NotFoundError(`no release ${id}`);
+    const readableSet = new Set(readable);
+    // Asked alongside the reconciliation, which asks Temporal too: the two waits overlap.
+    const liveRead = this.#liveBake(release, readableSet);
     if (!release.finishedAt && (await this.deps.reconciler.reconcile(release))) {
       release = (await getRelease(this.deps.pool, id)) as ReleaseDetail;
     }
-    const alerts = await listReleaseAlerts(this.deps.pool, id);
-    return visibleView({ ...release, pendingGate: pendingGateOf(release), alerts }, new Set(readable));
+    const [alerts, live] = await Promise.all([listReleaseAlerts(this.deps.pool, id), liveRead]);
+    const view = {
+      ...release,
+      pendingGate: pendingGateOf(release),
+      alerts,
+      live: release.finishedAt ? null : live,
+    };
+    return visibleView(view, readableSet);
+  }
+
+  /**
+   * Asked of Temporal only while a bake runs and the reader reads its environment, so reading any
+   * other release costs what it did before. Never rejects.
+   */
+  async #liveBake(release: ReleaseDetail, readable: ReadonlySet<string>): Promise<LiveBake | null> {
+    if (release.finishedAt || release.status !== 'running') return null;
+    const step = release.plan.steps.find((candidate) => candidate.id === release.currentStep);
+    if (step?.kind !== 'bake' || !readable.has(step.environment)) return null;
+    return (await this.deps.bakeProgress.read(release.id, release.runId, step.id)) ?? null;
   }
 
   /** The unrestricted view, for the services that act on a release (never returned to a caller as is). */
@@ -150,6 +178,14 @@ export function visibleView(view: ReleaseView, readable: ReadonlySet<string>): R
         ? view.pendingRollbackOrder
         : null,
     ...(view.alerts ? { alerts: view.alerts.filter((alert) => sees(alert.environment)) } : {}),
+    ...(view.live !== undefined
+      ? {
+          live:
+            view.live && sees(subjectEnvironment(view.plan, view.rollbackPlan, view.live.step))
+              ? view.live
+              : null,
+        }
+      : {}),
     ...(view.sla !== undefined ? { sla: view.sla && sees(slaFor) ? view.sla : null } : {}),
     ...(view.escalations
       ? {

@@ -245,6 +245,106 @@ describe('a release as the command shows it', () => {
     );
   });
 
+  it("shows a bake's live figures once it has judged, with the baseline, and how old a stale report is", () => {
+    const release = releaseAtGate();
+    const plan = release.plan.steps.map((step) =>
+      step.kind === 'bake' ? { ...step, baselineStepId: 'baseline-production' } : step,
+    );
+    const running = release.steps[1] as Release['steps'][number];
+    const live: NonNullable<Release['live']> = {
+      step: 'bake-production',
+      kind: 'bake',
+      elapsedMs: 41_800,
+      verdict: 'healthy',
+      summary: 'every trigger passed',
+      checks: [
+        {
+          trigger: 'health',
+          outcome: 'passed',
+          measured: 0,
+          threshold: 3,
+          unit: 'failures',
+          detail: '0 consecutive health check failures (0 of 40 failed); trips at 3',
+        },
+        {
+          trigger: 'error-rate',
+          outcome: 'passed',
+          measured: 0,
+          threshold: 5,
+          unit: 'percent',
+          detail: 'error rate 0% (0 of 312 requests); trips above 5%',
+        },
+        {
+          trigger: 'latency-p95',
+          outcome: 'passed',
+          measured: 41.2,
+          threshold: 78,
+          unit: 'ms',
+          detail: 'p95 41.2 ms against a baseline of 39 ms; trips above 200% of it, 78 ms',
+        },
+      ],
+      windowMs: 30_000,
+      traffic: { requests: 312, errors: 0, p95Ms: 41.2 },
+      updatedAt: at(111.8),
+    };
+    const baking = {
+      ...release,
+      status: 'running',
+      pendingGate: null,
+      plan: { ...release.plan, steps: plan },
+      steps: [
+        ...release.steps,
+        {
+          ...running,
+          id: 'baseline-production',
+          kind: 'baseline',
+          status: 'succeeded',
+          detail: { p95Ms: 38.6, requests: 80 },
+        },
+        { ...running, id: 'bake-production', kind: 'bake', status: 'running', startedAt: at(70) },
+      ],
+      live,
+    } as Release;
+    const bakeLine = (view: Release, seconds: number) =>
+      releaseFrame(view, T0 + seconds * 1000, paletteFor(false)).at(-1);
+    expect(bakeLine(baking, 112)).toBe(
+      '  ▶ bake-production  production  42s      baking 42s of 1m00s · healthy · health ok · error rate 0.0 % (0 of 312) · p95 41 ms (baseline 39 ms)',
+    );
+    // A report the bake's worker has not renewed says how old it is.
+    expect(bakeLine(baking, 125)).toMatch(/p95 41 ms \(baseline 39 ms\) · reported 13s ago$/);
+    // Before its first judgement, and when the API could not say, the line says what trips it.
+    const unjudged = { ...baking, live: { ...live, verdict: null, checks: [], traffic: null } } as Release;
+    expect(bakeLine(unjudged, 71)).toMatch(/baking 1\.0s of 1m00s; rolls back if health fails 3× in a row/);
+    expect(bakeLine({ ...baking, live: null }, 71)).toMatch(/baking 1\.0s of 1m00s; rolls back if/);
+    // Without a terminal, the verdict is a fact of its own, printed once until it changes.
+    expect(releaseFacts(baking)).toContain('bake-production judged healthy so far');
+    expect(releaseFacts(unjudged).some((fact) => fact.includes('judged'))).toBe(false);
+
+    const tripping = {
+      ...baking,
+      live: {
+        ...live,
+        verdict: 'unhealthy',
+        checks: [
+          { trigger: 'health', outcome: 'no-verdict', detail: 'no health check ran' },
+          {
+            trigger: 'error-rate',
+            outcome: 'tripped',
+            measured: 12.5,
+            threshold: 5,
+            unit: 'percent',
+            detail: 'error rate 12.5% (5 of 40 requests); trips above 5%',
+          },
+          { trigger: 'latency-p95', outcome: 'no-verdict', detail: '40 requests, fewer than the 50 needed' },
+        ],
+        traffic: { requests: 40, errors: 5, p95Ms: 12 },
+      },
+    } as Release;
+    expect(bakeLine(tripping, 112)).toMatch(
+      /· unhealthy · health not judged · error rate 12\.5 % \(5 of 40\) tripped · p95 not judged$/,
+    );
+  });
+
   it('says why a release stopped, and what a waiting decision needs', () => {
     const failed = {
       ...releaseAtGate(),

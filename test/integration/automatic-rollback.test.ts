@@ -1,7 +1,8 @@
 // Automatic rollback and guided failure through the API on the real stack (R-RB-TRIGGER-AUTO,
 // R-RB-BLUEGREEN, R-RB-VERIFY, R-GUIDED). A production-only runbook keeps each release short: a
 // build that starts answering 5xx once it takes traffic is switched back by the workflow itself
-// during its bake; a deploy whose check fails waits for a person's decision.
+// during its bake; a deploy whose check fails waits for a person's decision. A healthy bake shows its
+// latest judgement in the release view while it runs.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +142,39 @@ describe('automatic rollback during the production bake', () => {
     const summary = done.rollback?.automatic?.summary;
     expect(summary).toMatch(/error rate/);
     expect(asTester).not.toContain(String(summary));
+  });
+});
+
+describe('a bake as it runs', () => {
+  it('shows its latest judgement to readers of its environment while it bakes, and not once it ended', async () => {
+    const id = await release('1.3.0');
+    // The first judgement comes one probe interval into the bake; the worker heartbeats every second.
+    await expect
+      .poll(async () => (await getRelease(id)).live?.verdict ?? null, { timeout: 60_000, interval: 200 })
+      .toBe('healthy');
+    const baking = await getRelease(id);
+    expect(baking.currentStep).toBe('bake-production');
+    expect(baking.live).toMatchObject({
+      step: 'bake-production',
+      kind: 'bake',
+      verdict: 'healthy',
+      summary: expect.any(String),
+      traffic: { requests: expect.any(Number), errors: 0 },
+    });
+    const live = baking.live as NonNullable<typeof baking.live>;
+    expect(live.checks.map((check) => check.trigger)).toEqual(['health', 'error-rate', 'latency-p95']);
+    expect(live.checks.find((check) => check.trigger === 'health')?.outcome).toBe('passed');
+    expect(live.elapsedMs).toBeGreaterThan(0);
+    expect(live.elapsedMs).toBeLessThanOrEqual(8_000 + 2_000);
+    expect(Date.now() - Date.parse(live.updatedAt)).toBeLessThan(10_000);
+    // Its figures belong to production: a TEST-only reader sees the release, not them (R-AUTH).
+    const asTester = await getRelease(id, 'qa-sun');
+    expect(asTester.live).toBeNull();
+    expect(JSON.stringify(asTester)).not.toContain('bake-production');
+
+    const done = await waitForStatus(id, ['succeeded', 'failed', 'rolled-back'], 60_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.live).toBeNull();
   });
 });
 
