@@ -53,9 +53,10 @@ const STATUS_DESCRIPTIONS: Record<ReleaseStatus, string> = {
     'Its workflow ended outside Runway (terminated, timed out) or never started; nothing was compensated.',
   'awaiting-docs':
     'A hotfix or emergency whose production work is done, owing its documentation or incident review (`postHoc`); reminders go out until someone attaches it. Holds no lock.',
-  expired: 'A gate waited past its lifetime; the release ended there, production untouched.',
+  expired:
+    'A gate waited past its lifetime; the release ended there. Production keeps what the release put there (a gate after production work is marked missing with a P1 alert); a gate elsewhere has its environment compensated.',
   superseded:
-    'A newer release of the service started while this one waited at a gate; it ended there (`supersededBy`), production untouched.',
+    'A newer release of the service started while this one waited at a gate; it ended there (`supersededBy`) as an expiry does: production keeps what it has, another environment is compensated.',
 };
 
 export const ReleaseStatusSchema = z.enum(RELEASE_STATUSES).openapi('ReleaseStatus', {

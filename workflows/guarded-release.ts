@@ -215,7 +215,7 @@ function endByOrder(
   );
 }
 
-/** R-EXPIRE: a newer release replaced this one while it waited at a gate; production is untouched. */
+/** R-EXPIRE: a newer release replaced this one while it waited at a gate; production keeps what it has. */
 function endSuperseded(
   context: StepContext,
   order: ReleaseOrder,

@@ -2,7 +2,7 @@
 // (approval, release window, manual confirmation) and configuration says `supersede`. The API signs a
 // `supersede` order (gate `release`, the comment names the newer release) for the older release's
 // workflow, which judges it like any order — counted only while it still waits at a gate — and ends
-// `superseded`, production untouched. The newer release may start once the older one has let go of
+// `superseded`, production keeping what it has. The newer release may start once the older one has let go of
 // the service's lock.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
