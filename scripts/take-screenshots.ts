@@ -3,8 +3,9 @@
 // turns both into PNGs). Run it while `npm start` is up, optionally naming the release:
 //   npm run screenshots [-- <release-id>]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { applyEnvironmentOverrides } from '../config/environment-overrides.js';
@@ -44,6 +45,9 @@ async function newestRelease(apiUrl: string, token: string): Promise<string> {
 /** The terminal screen of `runway watch <id>`, with its colours, as tmux shows it. */
 async function watchScreen(apiUrl: string, token: string, id: string): Promise<string> {
   const session = `runway-screenshot-${process.pid}`;
+  // The token reaches the CLI in a file: tmux's arguments, like any, are visible to everyone in ps.
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'runway-screenshot-')), 'token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
   const command = `node ${join(projectRoot, 'cli', 'runway.mjs')} watch ${id}; sleep 60`;
   execFileSync('tmux', [
     'new-session',
@@ -57,7 +61,7 @@ async function watchScreen(apiUrl: string, token: string, id: string): Promise<s
     '-e',
     `RUNWAY_URL=${apiUrl}`,
     '-e',
-    `RUNWAY_TOKEN=${token}`,
+    `RUNWAY_TOKEN_FILE=${tokenFile}`,
     '-e',
     'TERM=xterm-256color',
     command,
@@ -67,6 +71,7 @@ async function watchScreen(apiUrl: string, token: string, id: string): Promise<s
     return execFileSync('tmux', ['capture-pane', '-p', '-e', '-t', session], { encoding: 'utf8' }).trimEnd();
   } finally {
     spawnSync('tmux', ['kill-session', '-t', session]);
+    rmSync(dirname(tokenFile), { recursive: true, force: true });
   }
 }
 

@@ -69,6 +69,7 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/v1/audit',
       '/api/v1/calendar',
+      '/api/v1/metrics/delivery',
       '/api/v1/releases',
       '/api/v1/releases/{id}',
       '/api/v1/releases/{id}/abort',

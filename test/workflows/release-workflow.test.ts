@@ -10,6 +10,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -488,8 +489,9 @@ async function runRelease(
  */
 async function cancelAndAwaitHandling(handle: WorkflowHandle): Promise<void> {
   await handle.cancel();
+  let events: temporal.api.history.v1.IHistoryEvent[] = [];
   for (let attempt = 0; attempt < 600; attempt++) {
-    const events = (await handle.fetchHistory()).events ?? [];
+    events = (await handle.fetchHistory()).events ?? [];
     const requested = events.findIndex((event) => event.workflowExecutionCancelRequestedEventAttributes);
     const handled = events
       .slice(requested + 1)
@@ -498,9 +500,17 @@ async function cancelAndAwaitHandling(handle: WorkflowHandle): Promise<void> {
           event.workflowTaskCompletedEventAttributes || event.workflowExecutionCanceledEventAttributes,
       );
     if (requested >= 0 && handled) return;
+    // A workflow task offered to the worker's sticky queue goes back to the shared one when its
+    // schedule-to-start timeout passes — on the test server's clock, which stands still here. A task
+    // not taken within 10 s gets one small step of that clock; no timer of a release waiting at a
+    // gate is due that soon.
+    if (attempt === 200) await env.sleep('10 seconds');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error('the cancellation was never taken in by a workflow task');
+  const seen = events.slice(-12).map((event) => temporal.api.enums.v1.EventType[event.eventType ?? 0]);
+  throw new Error(
+    `the cancellation was never taken in by a workflow task; the last events: ${seen.join(', ')}`,
+  );
 }
 
 /** What changed production: measuring it (baseline, bake) and inspecting it change nothing. */
