@@ -319,11 +319,21 @@ async function waitUntilReady(
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
+  // A server that exits is reported at once, not after the probe under way gives up.
+  const exitedEarly = exited.then((e) => {
+    throw new ExitedBeforeReady(`the server process ${describeExit(e)}`);
+  });
+  exitedEarly.catch(() => {});
   while (Date.now() < deadline) {
     if (exit) throw new ExitedBeforeReady(`the server process ${describeExit(exit)}`);
+    const probing = probe(address, namespace);
     try {
-      return await probe(address, namespace);
+      return await Promise.race([probing, exitedEarly]);
     } catch (error) {
+      if (error instanceof ExitedBeforeReady) {
+        void probing.then((connection) => connection.close()).catch(() => {});
+        throw error;
+      }
       lastError = error;
       await delay(READY_POLL_INTERVAL_MS);
     }
