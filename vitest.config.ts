@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import HeavyFirstSequencer from './test/support/heavy-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,6 +14,7 @@ export default defineConfig({
     // starts is on free ports of its own.
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: HeavyFirstSequencer },
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },
