@@ -4,10 +4,11 @@
 // release stands. The first write binds the record to the run that makes it; any other run of the
 // release (a reset, a re-run under its id) writes nothing (activities/run-authority.ts).
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { type RecordedState, readRecordedState } from '../db/recorded-state.js';
+import { lockRecordedState, type RecordedState } from '../db/recorded-state.js';
 import {
   applyReleaseRowOnly,
   applyTransition,
+  type BeforeTransition,
   findLockHolder,
   isPermanentDatabaseError,
   type ReleaseTransition,
@@ -40,20 +41,31 @@ function callingRun(): string | undefined {
 }
 
 /**
- * The record as it stands, for the metrics to count what this transition changes. Metrics never hold
- * up a release: if it cannot be read, this transition goes uncounted (the write itself then says
- * whether PostgreSQL answers).
+ * Reads, inside the write's transaction and with the release's row locked, the record as it stood
+ * before the write: what the metrics count is what this write changed. Two attempts of one write at
+ * once (a timed-out attempt still running beside its retry) both apply, since the record accepts a
+ * write of the same seq again; the second one waits for the first's lock and reads what it wrote, so
+ * it counts nothing. Metrics never hold up a release: a record that cannot be read goes uncounted.
+ * Without metrics nothing is read first.
  */
-async function recordedStateForMetrics(
+function recordedStateForMetrics(
   deps: ActivityDeps,
-  transition: ReleaseTransition,
-): Promise<RecordedState | undefined> {
-  if (!deps.metrics) return undefined;
-  const stepIds = transition.steps.map((step) => step.id);
-  return readRecordedState(deps.pool, transition.releaseId, stepIds).catch((error: unknown) => {
-    deps.logger.debug({ releaseId: transition.releaseId, err: String(error) }, 'record not read for metrics');
-    return undefined;
-  });
+  releaseId: string,
+): { read?: BeforeTransition; state(): RecordedState | undefined } {
+  if (!deps.metrics) return { state: () => undefined };
+  let before: RecordedState | undefined;
+  return {
+    async read(transaction) {
+      before = await lockRecordedState(transaction, releaseId, (error) =>
+        deps.logger.debug({ releaseId, err: String(error) }, 'record not read for metrics'),
+      );
+    },
+    state: () => before,
+  };
+}
+
+function countTransition(deps: ActivityDeps, before: RecordedState | undefined, applied: ReleaseTransition) {
+  if (before) deps.metrics?.transitionApplied(before, applied);
 }
 
 export function createRecordActivities(deps: ActivityDeps) {
@@ -61,11 +73,11 @@ export function createRecordActivities(deps: ActivityDeps) {
     async recordTransition(transition: ReleaseTransition): Promise<TransitionResult> {
       const log = deps.logger.child({ releaseId: transition.releaseId, seq: transition.seq });
       const runId = callingRun();
+      const before = recordedStateForMetrics(deps, transition.releaseId);
       try {
-        const before = await recordedStateForMetrics(deps, transition);
-        const applied = await applyTransition(deps.pool, transition, runId);
+        const applied = await applyTransition(deps.pool, transition, runId, before.read);
         if (applied) {
-          if (before) deps.metrics?.transitionApplied(before, transition);
+          countTransition(deps, before.state(), transition);
           return { applied };
         }
         const holder = runId ? (await findReleaseRun(deps.pool, transition.releaseId))?.runId : null;
@@ -89,7 +101,9 @@ export function createRecordActivities(deps: ActivityDeps) {
         log.error({ err: message, code: (error as { code?: string }).code }, 'record refused the transition');
         // What can still be written is written; then the workflow hears why the rest could not be.
         try {
-          await applyReleaseRowOnly(deps.pool, transition, runId);
+          // The row alone changed: what it says counts (a rollback, the release's end), its steps do not.
+          if (await applyReleaseRowOnly(deps.pool, transition, runId, before.read))
+            countTransition(deps, before.state(), { ...transition, steps: [], decisions: [] });
         } catch (rowError) {
           if (!isPermanentDatabaseError(rowError)) throw rowError;
           throw ApplicationFailure.nonRetryable(

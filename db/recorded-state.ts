@@ -1,6 +1,6 @@
 // What a release's record says before a transition is applied: what the worker's metrics compare
 // the transition with, so each gate closing, step ending or release ending is counted once, even
-// when a write is retried after it already landed.
+// when a write is retried after it already landed, or two attempts of one write run at once.
 import type pg from 'pg';
 import type {
   PendingDecision,
@@ -20,23 +20,28 @@ export interface RecordedState {
   pendingDecision: PendingDecision | null;
   pendingRollbackOrder: PendingRollbackOrder | null;
   rollback: RollbackReport | null;
-  /** The recorded status of each asked step that has a row. */
+  /** The ids of the steps of the release's runbook, in order: its production work. */
+  planStepIds: string[];
+  /** The recorded status of each step of the release that has a row (compensations included). */
   stepStatuses: Record<string, StepStatus>;
 }
 
-/** The record of `releaseId` with the statuses of `stepIds`; undefined when there is no record. */
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** The record of `releaseId` as `db` sees it now; undefined when there is no record. */
 export async function readRecordedState(
-  pool: pg.Pool,
+  db: Queryable,
   releaseId: string,
-  stepIds: string[],
 ): Promise<RecordedState | undefined> {
-  const { rows } = await pool.query(
+  const { rows } = await db.query(
     `SELECT r.service, r.type, r.status, r.finished_at IS NOT NULL AS finished, r.created_at,
             r.pending_decision, r.pending_rollback_order, r.rollback,
+            ARRAY(SELECT step->>'id' FROM jsonb_array_elements(COALESCE(r.runbook->'steps', '[]'::jsonb)) step)
+              AS plan_step_ids,
             COALESCE((SELECT jsonb_object_agg(s.step_id, s.status) FROM release_steps s
-                       WHERE s.release_id = r.id AND s.step_id = ANY($2::text[])), '{}'::jsonb) AS step_statuses
+                       WHERE s.release_id = r.id), '{}'::jsonb) AS step_statuses
        FROM releases r WHERE r.id = $1`,
-    [releaseId, stepIds],
+    [releaseId],
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -49,6 +54,32 @@ export async function readRecordedState(
     pendingDecision: row.pending_decision ?? null,
     pendingRollbackOrder: row.pending_rollback_order ?? null,
     rollback: row.rollback ?? null,
+    planStepIds: row.plan_step_ids,
     stepStatuses: row.step_statuses,
   };
+}
+
+/**
+ * The record as it stands for a write about to change it, inside the write's transaction: the
+ * release's row is locked first (FOR NO KEY UPDATE, the lock the write's UPDATE takes anyway), so a
+ * second attempt of the same write waits here and then reads what the first one committed. A read
+ * that fails is undone to a savepoint and handed to `unread`, leaving the transaction usable: what
+ * the caller counts from it must never hold up the write.
+ */
+export async function lockRecordedState(
+  transaction: pg.PoolClient,
+  releaseId: string,
+  unread: (error: unknown) => void,
+): Promise<RecordedState | undefined> {
+  await transaction.query('SELECT 1 FROM releases WHERE id = $1 FOR NO KEY UPDATE', [releaseId]);
+  await transaction.query('SAVEPOINT recorded_state');
+  try {
+    const state = await readRecordedState(transaction, releaseId);
+    await transaction.query('RELEASE SAVEPOINT recorded_state');
+    return state;
+  } catch (error) {
+    await transaction.query('ROLLBACK TO SAVEPOINT recorded_state');
+    unread(error);
+    return undefined;
+  }
 }

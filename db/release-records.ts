@@ -276,6 +276,12 @@ function releaseRowValues(transition: ReleaseTransition, runId: string | undefin
 }
 
 /**
+ * Runs first in a transition's transaction, before anything is written: what it reads there (after
+ * locking the release's row) is the record this write changes, whatever other write runs at once.
+ */
+export type BeforeTransition = (transaction: pg.PoolClient) => Promise<void>;
+
+/**
  * Applies one transition in a transaction. Not applied (false) when the record is already finished
  * — closed by reconciliation, or by this same write retried — which for a first write means the
  * record was taken from this workflow before it ran; or when it is held by another run than `runId`
@@ -285,11 +291,13 @@ export async function applyTransition(
   pool: pg.Pool,
   written: ReleaseTransition,
   runId?: string,
+  before?: BeforeTransition,
 ): Promise<boolean> {
   const transition = storable(written);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    await before?.(client);
     const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(transition, runId));
     if (updated.rowCount !== 1) {
       // The record is closed, but decisions are facts of their own: one judged while the workflow
@@ -322,9 +330,21 @@ export async function applyReleaseRowOnly(
   pool: pg.Pool,
   transition: ReleaseTransition,
   runId?: string,
+  before?: BeforeTransition,
 ): Promise<boolean> {
-  const updated = await pool.query(UPDATE_RELEASE_ROW, releaseRowValues(storable(transition), runId));
-  return updated.rowCount === 1;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await before?.(client);
+    const updated = await client.query(UPDATE_RELEASE_ROW, releaseRowValues(storable(transition), runId));
+    await client.query('COMMIT');
+    return updated.rowCount === 1;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // What a transition changes in a release's record, as the worker's metrics count it: steps that end,
-// gates that close, a rollback that starts or finishes, the release that ends. Compared with the
-// record as it stood, so a write retried after it landed changes nothing the second time.
+// gates that close, a rollback that starts or finishes, the release's production work that ends, the
+// release that ends. Compared with the record as it stood, so a write retried after it landed
+// changes nothing the second time.
 import type { RecordedState } from '../db/recorded-state.js';
 import type { ReleaseTransition } from '../db/release-records.js';
 import type { ReleaseStatus, RollbackReport, StepStatus } from '../workflows/release-model.js';
@@ -20,7 +21,8 @@ export type RecordChange =
   | { change: 'gate-closed'; gate: GateKind; environment: string; seconds: number }
   | { change: 'rollback-started'; cause: RollbackReport['cause'] }
   | { change: 'rollback-finished'; cause: RollbackReport['cause']; verified: boolean; seconds: number }
-  | { change: 'release-ended'; outcome: ReleaseStatus; environment: string; seconds: number };
+  | { change: 'production-work-ended'; outcome: ReleaseStatus; seconds: number }
+  | { change: 'release-ended'; outcome: ReleaseStatus; environment: string };
 
 const secondsBetween = (from: string | Date, to: string | Date): number =>
   Math.max(0, (new Date(to).getTime() - new Date(from).getTime()) / 1000);
@@ -34,7 +36,8 @@ export function recordChanges(
     ...stepChanges(before, transition),
     ...waitingGateChanges(before, transition, now),
     ...rollbackChanges(before.rollback, transition.rollback ?? null),
-    ...endChange(before, transition, now),
+    ...productionWorkChange(before, transition, now),
+    ...endChange(before, transition),
   ];
 }
 
@@ -97,7 +100,43 @@ function rollbackChanges(before: RollbackReport | null, after: RollbackReport | 
   return changes;
 }
 
-function endChange(before: RecordedState, transition: ReleaseTransition, now: Date): RecordChange[] {
+/**
+ * A release's production work is done when every step of its runbook has ended well (succeeded, or
+ * skipped by a decision): the release then goes `succeeded` or `awaiting-docs`, though its record
+ * stays open while a rollback may still be ordered or its documents are owed. Its compensations are
+ * steps of their own, so a rollback after success leaves this true.
+ */
+function productionWorkDone(
+  planStepIds: string[],
+  statuses: Record<string, StepStatus | undefined>,
+): boolean {
+  return (
+    planStepIds.length > 0 &&
+    planStepIds.every((id) => statuses[id] === 'succeeded' || statuses[id] === 'skipped')
+  );
+}
+
+/**
+ * How long a release took, from its request: once, when its production work is done (outcome
+ * `succeeded`), or when the release ends without it (outcome: its final status). Never at the record's
+ * close after success, which waits for the rollback window or the documents.
+ */
+function productionWorkChange(
+  before: RecordedState,
+  transition: ReleaseTransition,
+  now: Date,
+): RecordChange[] {
+  if (before.finished || productionWorkDone(before.planStepIds, before.stepStatuses)) return [];
+  const after = { ...before.stepStatuses };
+  for (const step of transition.steps) after[step.id] = step.status;
+  const seconds = secondsBetween(before.createdAt, now);
+  if (productionWorkDone(before.planStepIds, after))
+    return [{ change: 'production-work-ended', outcome: 'succeeded', seconds }];
+  if (transition.finished) return [{ change: 'production-work-ended', outcome: transition.status, seconds }];
+  return [];
+}
+
+function endChange(before: RecordedState, transition: ReleaseTransition): RecordChange[] {
   if (!transition.finished || before.finished) return [];
   return [
     {
@@ -105,7 +144,6 @@ function endChange(before: RecordedState, transition: ReleaseTransition, now: Da
       outcome: transition.status,
       // Where it ended: the environment of its failure, else of its last step.
       environment: transition.failure?.environment ?? transition.environment ?? '',
-      seconds: secondsBetween(before.createdAt, now),
     },
   ];
 }

@@ -97,7 +97,7 @@ export class WorkerMetrics implements WorkerMetricsSink {
     });
     this.#releaseDuration = new Histogram({
       name: 'runway_release_duration_seconds',
-      help: 'From a release being requested to its record closing',
+      help: 'From a release being requested to its production work done (outcome succeeded), or to its end without it',
       labelNames: ['service', 'type', 'outcome'],
       buckets: RELEASE_BUCKETS,
       registers,
@@ -177,6 +177,9 @@ export class WorkerMetrics implements WorkerMetricsSink {
             change.seconds,
           );
           break;
+        case 'production-work-ended':
+          this.#releaseDuration.observe({ service, type, outcome: change.outcome }, change.seconds);
+          break;
         case 'release-ended':
           this.#releasesEnded.inc({
             service,
@@ -184,7 +187,6 @@ export class WorkerMetrics implements WorkerMetricsSink {
             environment: change.environment,
             outcome: change.outcome,
           });
-          this.#releaseDuration.observe({ service, type, outcome: change.outcome }, change.seconds);
           break;
       }
     }

@@ -23,6 +23,14 @@ export interface QueryAnswer {
   data?: { resultType: string; result: { metric: Record<string, string>; value?: [number, string] }[] };
 }
 
+/**
+ * The shortest scrape interval (and timeout) a test may ask for. A scrape of the API may wait 2 s for
+ * its open-release count from PostgreSQL, one of a worker 2 s for the Temporal SDK's exporter; a
+ * timeout under that fails scrapes on a loaded machine and the targets flap between up and down.
+ * Prometheus wants the timeout no longer than the interval, so both are this at least.
+ */
+export const MIN_SCRAPE_SECONDS = 3;
+
 export interface RunningPrometheus {
   url: string;
   /** Instant query at now; the answer as Prometheus gives it, errors included. */
@@ -38,8 +46,14 @@ export interface RunningPrometheus {
 export async function startPrometheus(options: {
   jobs: ScrapeJob[];
   ruleFiles: string[];
+  /** Scrape and rule evaluation interval, also the scrape timeout: MIN_SCRAPE_SECONDS at least. */
   intervalSeconds: number;
 }): Promise<RunningPrometheus> {
+  if (options.intervalSeconds < MIN_SCRAPE_SECONDS) {
+    throw new Error(
+      `a scrape interval of ${options.intervalSeconds} s leaves a scrape less time than Runway's /metrics may take; use ${MIN_SCRAPE_SECONDS} s or more`,
+    );
+  }
   const directory = await mkdtemp(join(tmpdir(), 'runway-prometheus-'));
   const port = await getFreePort();
   const url = `http://127.0.0.1:${port}`;
