@@ -138,11 +138,12 @@ describe('GET /api/v1/services/{service}/environments/{environment}/health', () 
       expect(body.healthy).toBe(false);
       for (const check of body.checks as { passed: boolean; latencyMs: number; detail: string }[]) {
         expect(check.passed).toBe(false);
-        expect(check.latencyMs).toBeLessThan(1_500);
+        // Well under the default of 30 s: the 1 s asked for is honoured, with room for a loaded machine.
+        expect(check.latencyMs).toBeLessThan(3_000);
         expect(check.detail).toMatch(/timeout|abort/i);
       }
-      // The round's second, and the worker's taking of the workflow.
-      expect(took).toBeLessThan(8_000);
+      // The round's second, and the worker's taking of the workflow; a default round would take 30 s.
+      expect(took).toBeLessThan(20_000);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
