@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { CliError } from './cli-error.js';
+import { printable } from './output.js';
 
 /** What the API answers when it refuses: `{ error: { code, message, … } }` (api/error-responses.ts). */
 export interface ApiErrorBody {
@@ -36,26 +37,37 @@ export class ConnectionError extends CliError {
   }
 }
 
-/** "409 Conflict: the gate is closed", with the release in flight when the API names one. */
+/**
+ * "409 Conflict: the gate is closed", with the release in flight when the API names one: one line
+ * a terminal prints as it is, whatever the body held (a proxy's HTML page, escape sequences).
+ */
 export function describeApiError(status: number, body: ApiErrorBody | undefined): string {
   const reason = STATUS_CODES[status] ?? 'Error';
-  const message = body?.message?.replace(/\s+/g, ' ').trim();
-  const inFlight = body?.activeReleaseId ? ` (in flight: ${body.activeReleaseId})` : '';
+  const message = printable(String(body?.message ?? ''))
+    .replace(/\s+/g, ' ')
+    .trim();
+  const inFlight = body?.activeReleaseId ? ` (in flight: ${printable(String(body.activeReleaseId))})` : '';
   return `${status} ${reason}${message ? `: ${message}` : ''}${inFlight}`;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Aborting it ends the request at once (Ctrl-C during a watch); the promise rejects with its reason. */
+  signal?: AbortSignal;
+}
+
 export interface ApiClient {
   /** The server's root URL, as the commands name it in messages. */
   readonly url: string;
-  get<T>(path: string, query?: Query, options?: { timeoutMs?: number }): Promise<T>;
+  get<T>(path: string, query?: Query, options?: RequestOptions): Promise<T>;
   post<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<T>;
   /** The answer with its status, for routes whose 200 and 201 mean different things. */
   send<T>(
     method: string,
     path: string,
-    options?: { query?: Query; body?: unknown; headers?: Record<string, string>; timeoutMs?: number },
+    options?: { query?: Query; body?: unknown; headers?: Record<string, string> } & RequestOptions,
   ): Promise<{ status: number; body: T }>;
 }
 
@@ -84,6 +96,10 @@ function readBody(response: IncomingMessage): Promise<string> {
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     response.on('error', reject);
+    // Closed before its end (the request aborted, the connection cut): no answer to wait for.
+    response.on('close', () => {
+      if (!response.complete) reject(new Error('the answer was cut short'));
+    });
   });
 }
 
@@ -101,13 +117,22 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   async function send<T>(
     method: string,
     path: string,
-    call: { query?: Query; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+    call: { query?: Query; body?: unknown; headers?: Record<string, string> } & RequestOptions = {},
   ): Promise<{ status: number; body: T }> {
     const url = urlFor(options.url, path, call.query);
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
     const timeoutMs = call.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      // An aborted request rejects with the abort's reason; any other failure says what was not reached.
+      const fail = (error: NodeJS.ErrnoException) =>
+        reject(
+          call.signal?.aborted
+            ? call.signal.reason
+            : error instanceof ConnectionError
+              ? error
+              : new ConnectionError(options.url, error.code ?? error.message),
+        );
       const outgoing = request(
         url,
         {
@@ -122,24 +147,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
             ...call.headers,
           },
           timeout: timeoutMs,
+          ...(call.signal ? { signal: call.signal } : {}),
         },
         (response) => {
-          readBody(response).then(
-            (body) => resolve({ status: response.statusCode ?? 0, text: body }),
-            reject,
-          );
+          readBody(response).then((body) => resolve({ status: response.statusCode ?? 0, text: body }), fail);
         },
       );
       outgoing.on('timeout', () =>
         outgoing.destroy(new ConnectionError(options.url, `no answer within ${timeoutMs / 1000} s`)),
       );
-      outgoing.on('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error instanceof ConnectionError
-            ? error
-            : new ConnectionError(options.url, error.code ?? error.message),
-        ),
-      );
+      outgoing.on('error', fail);
       outgoing.end(payload);
     });
     const body = parseJson(text);
@@ -158,7 +175,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     url: options.url,
     send,
-    async get<T>(path: string, query?: Query, call: { timeoutMs?: number } = {}) {
+    async get<T>(path: string, query?: Query, call: RequestOptions = {}) {
       return (await send<T>('GET', path, { ...(query ? { query } : {}), ...call })).body;
     },
     async post<T>(path: string, body: unknown, headers?: Record<string, string>) {

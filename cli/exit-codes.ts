@@ -48,4 +48,4 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    the release failed or was rolled back (health-check: a check failed)
   4    the release ended without shipping: rejected, cancelled, expired, superseded or abandoned
   5    --timeout passed; the release keeps running
-  130  interrupted (Ctrl-C); the release keeps running`;
+  130  interrupted (Ctrl-C); the release keeps running (at deploy's [y/N] question, nothing starts)`;

@@ -15,6 +15,7 @@ import { registerOrderCommands } from './commands/order-commands.js';
 import { registerReleaseListCommands } from './commands/release-list-commands.js';
 import { registerWatchCommand } from './commands/watch-command.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { printable } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -63,7 +64,8 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     const known = error instanceof CliError;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`runway: ${known ? message : `unexpected error: ${message}`}\n`);
+    // One line, printed as it is: a message may quote what the server answered.
+    process.stderr.write(`runway: ${printable(known ? message : `unexpected error: ${message}`)}\n`);
     process.exitCode = known ? error.exitCode : EXIT.error;
   }
 }

@@ -45,9 +45,80 @@ export function stripEscapes(text: string): string {
   return text.replace(ESCAPES, '');
 }
 
-/** The width a string takes on screen: escapes take none. */
+// Text from the server — a deploy script's stderr, a reason someone typed, an API error's body — is
+// shown, never obeyed: an escape sequence in it could write the clipboard (OSC 52), move the cursor
+// to fake a "✓ succeeded" line, or ring the bell; a line break would break a one-line field.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point
+const SERVER_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+const LINE_BREAKS = /[\t\n\v\f\r]+/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * Server text as one line a terminal prints as it is: complete CSI and OSC sequences (colours, cursor
+ * moves, clipboard writes) dropped, line breaks and tabs made a space, every other C0 or C1 control
+ * character (a lone ESC, BEL, DEL…) shown as �.
+ */
+export function printable(text: string): string {
+  return text.replace(SERVER_SEQUENCES, '').replace(LINE_BREAKS, ' ').replace(CONTROLS, '\ufffd');
+}
+
+/** An answer of the API with every string in it printable: what the text views read (never --json). */
+export function printableStrings<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map((item) => printableStrings(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, field]) => [name, printableStrings(field)]),
+    ) as T;
+  }
+  return value;
+}
+
+// East Asian wide characters and emoji take two columns of a terminal (Unicode's EastAsianWidth W
+// and F, in blocks): a reason typed in Chinese must not be counted at half its width.
+const WIDE_RANGES: readonly (readonly [number, number])[] = [
+  [0x1100, 0x115f],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd],
+];
+
+/** The columns one character takes: combining marks and joiners none, wide characters two. */
+function columnsOf(char: string): number {
+  const code = char.codePointAt(0) ?? 0;
+  if ((code >= 0x300 && code <= 0x36f) || code === 0x200d || (code >= 0xfe00 && code <= 0xfe0f)) return 0;
+  return WIDE_RANGES.some(([from, to]) => code >= from && code <= to) ? 2 : 1;
+}
+
+/** The width a string takes on screen: escapes take none, wide characters two columns. */
 export function visibleLength(text: string): number {
-  return [...stripEscapes(text)].length;
+  let width = 0;
+  for (const char of stripEscapes(text)) width += columnsOf(char);
+  return width;
+}
+
+/** A line cut to at most `columns` on screen, with … where it was cut (escapes dropped then). */
+export function fitToWidth(line: string, columns: number): string {
+  if (visibleLength(line) <= columns) return line;
+  let cut = '';
+  let width = 0;
+  for (const char of stripEscapes(line)) {
+    if (width + columnsOf(char) > columns - 1) break;
+    cut += char;
+    width += columnsOf(char);
+  }
+  return `${cut}…`;
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -74,7 +145,7 @@ export interface Output {
   print(...lines: string[]): void;
   /** A value as JSON on stdout (scripts read it). */
   printJson(value: unknown): void;
-  /** A notice on stderr, which never mixes with what stdout carries. */
+  /** A notice on stderr, which never mixes with what stdout carries: one uncoloured line, printable. */
   note(line: string): void;
 }
 
@@ -98,7 +169,7 @@ export function createOutput(options: {
       stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
     note: (line) => {
-      stderr.write(`${line}\n`);
+      stderr.write(`${printable(line)}\n`);
     },
   };
 }

@@ -2,7 +2,7 @@
 // and when each window step would open.
 import type { DryRun } from './api-types.js';
 import { formatDuration } from './durations.js';
-import { formatTable, type Palette } from './output.js';
+import { formatTable, type Palette, printableStrings } from './output.js';
 
 type PlanStep = DryRun['plan']['steps'][number];
 
@@ -37,8 +37,8 @@ export function planEnvironments(plan: DryRun['plan']): string[] {
   return [...new Set(plan.steps.map((step) => step.environment))];
 }
 
-export function planLines(dryRun: DryRun, title: string, paint: Palette): string[] {
-  const { plan, versionRule, windowEstimates } = dryRun;
+export function planLines(answer: DryRun, title: string, paint: Palette): string[] {
+  const { plan, versionRule, windowEstimates } = printableStrings(answer);
   const rows = plan.steps.map((step, index) => [
     String(index + 1),
     step.id,

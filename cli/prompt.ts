@@ -2,14 +2,44 @@
 // Prompts go to stderr, so stdout carries only the command's result.
 import { createInterface } from 'node:readline/promises';
 import { CliError } from './cli-error.js';
+import { EXIT } from './exit-codes.js';
 
-/** True only for an explicit yes; anything else (Enter included) is no. */
-export async function askYesNo(question: string): Promise<boolean> {
-  const reader = createInterface({ input: process.stdin, output: process.stderr });
+/** Where a question is asked: the terminal by default; `terminal` says to read keys (Ctrl-C included). */
+export interface PromptStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  terminal?: boolean;
+}
+
+/** What Ctrl-C at the [y/N] question ends the command with. */
+export const NOT_STARTED_INTERRUPTED = 'interrupted: not started';
+
+/**
+ * True only for an explicit yes; anything else (Enter included) is no. Ctrl-C rejects with exit 130:
+ * as a key on the terminal (readline's SIGINT) or as a signal (stderr not a terminal, kill -INT).
+ */
+export async function askYesNo(
+  question: string,
+  streams: PromptStreams = { input: process.stdin, output: process.stderr },
+): Promise<boolean> {
+  const reader = createInterface(streams);
+  let onInterrupt = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    onInterrupt = () => {
+      streams.output.write('\n');
+      reject(new CliError(NOT_STARTED_INTERRUPTED, EXIT.interrupted));
+    };
+  });
+  reader.once('SIGINT', onInterrupt);
+  process.once('SIGINT', onInterrupt);
   try {
-    const answer = await reader.question(`${question} [y/N] `);
+    const asked = reader.question(`${question} [y/N] `);
+    // Closing the reader after Ctrl-C rejects the question left unanswered: nobody waits for it.
+    asked.catch(() => {});
+    const answer = await Promise.race([asked, interrupted]);
     return /^(y|yes)$/i.test(answer.trim());
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     reader.close();
   }
 }

@@ -1,9 +1,9 @@
 // A release as the runway command shows it: a frame (status and every step, redrawn in place on a
 // terminal) and facts (one line per change, for logs and pipes). Both read only the release view
-// GET /api/v1/releases/{id} answers.
+// GET /api/v1/releases/{id} answers, every string of it made printable first (output.ts).
 import type { Release } from './api-types.js';
 import { formatDuration } from './durations.js';
-import type { Palette } from './output.js';
+import { type Palette, printableStrings } from './output.js';
 
 type PlanStep = Release['plan']['steps'][number];
 type StepRecord = Release['steps'][number];
@@ -232,18 +232,40 @@ export function releaseElapsed(release: Release, now: number): number {
   return end - Date.parse(release.createdAt);
 }
 
-export function headline(release: Release, paint: Palette): string {
+function headline(release: Release, paint: Palette): string {
   return `${paint.bold(`${release.service} ${release.version}`)} ${release.type}  ${release.id}`;
 }
 
-/** The whole release, step by step: what `runway status <id>` prints and a watch redraws. */
-export function releaseFrame(release: Release, now: number, paint: Palette): string[] {
+/** A frame in its parts, so that a terminal too short for it can keep the header, the step under way and the notes. */
+export interface ReleaseFrame {
+  header: string[];
+  /** One line per plan step, in plan order. */
+  steps: string[];
+  /** The index in `steps` of the step the release is at (the last one that started). */
+  current: number;
+  /** Undos that ran, then what the release waits for or why it ended. */
+  notes: string[];
+}
+
+/** The plan step the release last started, as an index into the plan (0 before any). */
+function currentStepIndex(release: Release): number {
+  for (const record of [...release.steps].reverse()) {
+    const index = release.plan.steps.findIndex((step) => step.id === record.id);
+    if (index >= 0) return index;
+  }
+  return 0;
+}
+
+/** The whole release, step by step, in its parts: what a watch redraws on a terminal. */
+export function releaseFrameParts(view: Release, now: number, paint: Palette): ReleaseFrame {
+  const release = printableStrings(view);
   const records = latestRecords(release);
   const status = statusPaint(release.status, paint)(release.status);
-  const lines = [
+  const header = [
     headline(release, paint),
     `status ${status}   elapsed ${formatDuration(releaseElapsed(release, now))}   requested by ${release.requestedBy}${release.changeRef ? `   ${release.changeRef}` : ''}`,
   ];
+  const steps: string[] = [];
   const idWidth = Math.max(...release.plan.steps.map((step) => step.id.length), 4);
   const envWidth = Math.max(...release.plan.steps.map((step) => step.environment.length), 4);
   for (const step of release.plan.steps) {
@@ -267,18 +289,24 @@ export function releaseFrame(release: Release, now: number, paint: Palette): str
         ? runningText(release, step, record, now)
         : (record.error ?? detailSummary(record) ?? '');
     const cells = `${step.id.padEnd(idWidth)}  ${step.environment.padEnd(envWidth)}  ${time.padEnd(7)}  ${text}`;
-    lines.push(`  ${painted} ${record ? cells : paint.dim(cells)}`.trimEnd());
+    steps.push(`  ${painted} ${record ? cells : paint.dim(cells)}`.trimEnd());
   }
-  lines.push(...compensationLines(release).map((line) => `  ↺ ${line}`));
-  lines.push(...releaseNotes(release));
-  return lines;
+  const notes = [...compensationLines(release).map((line) => `  ↺ ${line}`), ...releaseNotes(release)];
+  return { header, steps, current: currentStepIndex(release), notes };
+}
+
+/** The whole release, step by step: what `runway status <id>` prints. */
+export function releaseFrame(release: Release, now: number, paint: Palette): string[] {
+  const frame = releaseFrameParts(release, now, paint);
+  return [...frame.header, ...frame.steps, ...frame.notes];
 }
 
 /**
  * The release as separate facts, none of which changes while it stays true (no live clock): a
  * watch without a terminal prints each fact the first time it sees it, one line per change.
  */
-export function releaseFacts(release: Release): string[] {
+export function releaseFacts(view: Release): string[] {
+  const release = printableStrings(view);
   const facts: string[] = [];
   const plan = new Map(release.plan.steps.map((step) => [step.id, step]));
   for (const record of release.steps) {
@@ -300,7 +328,8 @@ export function releaseFacts(release: Release): string[] {
 }
 
 /** The last line of a watch: how the release ended. */
-export function outcomeLine(release: Release, now: number, paint: Palette): string {
+export function outcomeLine(view: Release, now: number, paint: Palette): string {
+  const release = printableStrings(view);
   const status = statusPaint(release.status, paint)(release.status);
   return `${release.service} ${release.version} ${status} after ${formatDuration(releaseElapsed(release, now))} (${release.id})`;
 }

@@ -6,8 +6,8 @@ import { type ApiClient, ApiError, ConnectionError } from './api-client.js';
 import type { Release } from './api-types.js';
 import { formatDuration } from './durations.js';
 import { type ExitCode, exitCodeForStatus } from './exit-codes.js';
-import { type Output, stripEscapes, visibleLength } from './output.js';
-import { releaseElapsed, releaseFacts, releaseFrame } from './release-view.js';
+import { fitToWidth, type Output } from './output.js';
+import { type ReleaseFrame, releaseElapsed, releaseFacts, releaseFrameParts } from './release-view.js';
 
 /** The API is asked no more often than this. */
 export const MIN_POLL_INTERVAL_MS = 2000;
@@ -29,17 +29,69 @@ export interface WatchOptions {
   intervalMs?: number;
 }
 
-/** Redraws the frame in place: up over the previous one, clear, draw; lines cut to the width. */
-function inPlaceScreen(out: Output) {
+/**
+ * Which steps fit in `room` rows: all of them, else a run around the current one, with a row saying
+ * how many were left out before it and after it.
+ */
+function stepRows(steps: string[], current: number, room: number): string[] {
+  if (steps.length <= room) return steps;
+  const around = (shown: number) => {
+    const from = Math.min(Math.max(current - Math.floor((shown - 1) / 2), 0), steps.length - shown);
+    return { from, to: from + shown };
+  };
+  if (room < 3) {
+    const { from, to } = around(room);
+    return steps.slice(from, to);
+  }
+  let { from, to } = around(room - 1);
+  if (from > 0 && to < steps.length) ({ from, to } = around(room - 2));
+  return [
+    ...(from > 0 ? [`  ⋮ ${from} earlier step${from === 1 ? '' : 's'}`] : []),
+    ...steps.slice(from, to),
+    ...(to < steps.length
+      ? [`  ⋮ ${steps.length - to} later step${steps.length - to === 1 ? '' : 's'}`]
+      : []),
+  ];
+}
+
+/**
+ * The frame in at most `rows` lines: the header and the notes (what the release waits for) are kept,
+ * the steps around the current one fill what is left; on a terminal shorter than even those, the
+ * header, the current step and as many notes as fit.
+ */
+export function clipFrame(frame: ReleaseFrame, rows: number): string[] {
+  const room = rows - frame.header.length - frame.notes.length;
+  if (room >= 1) return [...frame.header, ...stepRows(frame.steps, frame.current, room), ...frame.notes];
+  const current = frame.steps[frame.current];
+  return [...frame.header, ...(current === undefined ? [] : [current]), ...frame.notes].slice(
+    0,
+    Math.max(rows, 1),
+  );
+}
+
+/** The terminal a watch redraws on: its size, and what is written to it. */
+export interface Screen {
+  columns?: number;
+  rows?: number;
+  write(text: string): unknown;
+}
+
+/**
+ * Redraws the frame in place: up over the previous one, clear, draw. Going back up works only if
+ * each line drawn took exactly one row and the whole frame stayed on screen, so each line is cut
+ * to the width (and line wrap is off while drawing, should a character be wider than counted) and
+ * the frame to the height, less one row for the cursor.
+ */
+export function inPlaceScreen(screen: Screen) {
   let drawn = 0;
-  return (lines: string[]) => {
-    const columns = out.stdout.columns || 120;
-    // A line wider than the terminal would wrap and throw the count of lines to go back over off.
-    const cut = lines.map((line) =>
-      visibleLength(line) > columns ? `${[...stripEscapes(line)].slice(0, columns - 1).join('')}…` : line,
+  return (frame: ReleaseFrame) => {
+    const columns = screen.columns || 120;
+    const lines = clipFrame(frame, (screen.rows || 24) - 1).map((line) =>
+      fitToWidth(line.replace(/[\r\n]+/g, ' '), columns),
     );
-    out.stdout.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${cut.join('\n')}\n`);
-    drawn = cut.length;
+    const back = drawn ? `\x1b[${drawn}F\x1b[J` : '';
+    screen.write(`${back}\x1b[?7l${lines.join('\n')}\n\x1b[?7h`);
+    drawn = lines.length;
   };
 }
 
@@ -62,16 +114,18 @@ export async function watchRelease(client: ApiClient, id: string, options: Watch
   const { out, signal } = options;
   const interval = Math.max(options.intervalMs ?? MIN_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS);
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
-  const draw = out.json ? undefined : options.tty ? inPlaceScreen(out) : undefined;
+  const draw = out.json ? undefined : options.tty ? inPlaceScreen(out.stdout) : undefined;
   const printFacts = out.json || options.tty ? undefined : factPrinter(out);
   let release: Release | undefined;
   let failingSince: number | undefined;
   while (!signal.aborted) {
     try {
-      release = await client.get<Release>(`/releases/${encodeURIComponent(id)}`);
+      release = await client.get<Release>(`/releases/${encodeURIComponent(id)}`, undefined, { signal });
       if (failingSince !== undefined) out.note(`runway: ${client.url} answers again`);
       failingSince = undefined;
     } catch (error) {
+      // Ctrl-C ended the request under way: the watch stops now, not when the API answers.
+      if (signal.aborted) break;
       if (!isTransient(error)) throw error;
       if (failingSince === undefined) {
         failingSince = Date.now();
@@ -82,7 +136,7 @@ export async function watchRelease(client: ApiClient, id: string, options: Watch
     }
     if (release) {
       const now = Date.now();
-      draw?.(releaseFrame(release, now, out.paint));
+      draw?.(releaseFrameParts(release, now, out.paint));
       printFacts?.(release, now);
       const exitCode = exitCodeForStatus(release.status);
       if (exitCode !== undefined) return { kind: 'ended', release, exitCode };

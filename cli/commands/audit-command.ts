@@ -4,7 +4,7 @@ import type { AuditPage } from '../api-types.js';
 import { action, withCommonOptions } from '../command-context.js';
 import { parseInstant } from '../durations.js';
 import { EXIT } from '../exit-codes.js';
-import { formatTable } from '../output.js';
+import { formatTable, printableStrings } from '../output.js';
 
 interface AuditOptions {
   actor?: string;
@@ -68,7 +68,7 @@ export function registerAuditCommand(program: Command): void {
           context.out.printJson(page);
           return EXIT.ok;
         }
-        const rows = page.events.map((event) => [
+        const rows = printableStrings(page.events).map((event) => [
           event.occurredAt,
           event.actor ?? '-',
           event.action,

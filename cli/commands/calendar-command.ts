@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { CalendarView } from '../api-types.js';
 import { action, withCommonOptions } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
+import { printableStrings } from '../output.js';
 
 const DAY_MS = 86_400_000;
 
@@ -36,7 +37,8 @@ function localParts(instant: string, timeZone: string) {
   };
 }
 
-export function calendarLines(calendar: CalendarView, days: number): string[] {
+export function calendarLines(answer: CalendarView, days: number): string[] {
+  const calendar = printableStrings(answer);
   const zone = calendar.timeZone;
   const lines = [
     `${calendar.environment}: the next ${days} days, in ${zone}${calendar.holidayDataUntil ? ` (holiday data until ${calendar.holidayDataUntil})` : ''}`,

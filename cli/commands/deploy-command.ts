@@ -11,6 +11,7 @@ import { CliError } from '../cli-error.js';
 import { action, type CommandContext, withCommonOptions } from '../command-context.js';
 import { parseDuration } from '../durations.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { printable } from '../output.js';
 import { planEnvironments, planLines } from '../plan-view.js';
 import { askYesNo } from '../prompt.js';
 import { followRelease, WATCH_HELP } from './watch-command.js';
@@ -127,13 +128,13 @@ async function deploy(context: CommandContext, options: DeployOptions): Promise<
   const release = started.body;
   if (!out.json) {
     out.print(
-      `${started.status === 201 ? 'started' : 'already started (same Idempotency-Key)'} ${out.paint.bold(release.id)}`,
-      `  Temporal Web: ${release.temporalUrl}`,
+      `${started.status === 201 ? 'started' : 'already started (same Idempotency-Key)'} ${out.paint.bold(printable(release.id))}`,
+      `  Temporal Web: ${printable(release.temporalUrl)}`,
     );
   }
   if (!options.watch) {
     if (out.json) out.printJson(release);
-    else out.print(`  follow it with: runway watch ${release.id}`);
+    else out.print(`  follow it with: runway watch ${printable(release.id)}`);
     return EXIT.ok;
   }
   return followRelease(context, release.id, options.timeout);

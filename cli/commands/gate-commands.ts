@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { ConfirmationResult, DecisionResult } from '../api-types.js';
 import { action, type CommandContext, withCommonOptions } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
+import { printable, printableStrings } from '../output.js';
 
 const releasePath = (id: string, what: string) => `/releases/${encodeURIComponent(id)}/${what}`;
 
@@ -13,7 +14,7 @@ function reportCounted(context: CommandContext, result: DecisionResult, id: stri
     context.out.printJson(result);
   } else {
     const rest = result.missing.length
-      ? `still missing: ${result.missing.join(', ')}`
+      ? `still missing: ${printable(result.missing.join(', '))}`
       : 'no seat is missing any more';
     context.out.print(`${what} counted for ${id}; ${rest}`);
   }
@@ -81,8 +82,10 @@ export function registerGateCommands(program: Command): void {
           .client()
           .post<ConfirmationResult>(releasePath(id, 'confirmations'), { stepId: step, note: options.note });
         if (context.out.json) context.out.printJson(result);
-        else
-          context.out.print(`${result.stepId} confirmed by ${result.confirmedBy} (${result.role}) for ${id}`);
+        else {
+          const { stepId, confirmedBy, role } = printableStrings(result);
+          context.out.print(`${stepId} confirmed by ${confirmedBy} (${role}) for ${id}`);
+        }
         return EXIT.ok;
       }),
     );

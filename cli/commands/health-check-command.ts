@@ -6,7 +6,7 @@ import type { HealthReport, ServiceList } from '../api-types.js';
 import { CliError } from '../cli-error.js';
 import { action, withCommonOptions } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatTable, type Palette } from '../output.js';
+import { formatTable, type Palette, printableStrings } from '../output.js';
 
 /** One target's answer: its report, or why it could not be asked. */
 export type HealthResult =
@@ -43,8 +43,8 @@ async function checkOne(
   }
 }
 
-export function healthTable(results: HealthResult[], paint: Palette): string[] {
-  const rows = results.map((result) => {
+export function healthTable(answers: HealthResult[], paint: Palette): string[] {
+  const rows = printableStrings(answers).map((result) => {
     if (!result.ok) return [result.service, result.environment, paint.red('ERROR'), result.error.message];
     const checks = result.checks
       .map(

