@@ -1,6 +1,6 @@
 // Where the runway command finds its server and token, the profile file it keeps, and the start
 // bodies deploy builds: pure pieces, no server.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,7 +125,7 @@ describe('the profile file', () => {
     expect(profilePath({})).toMatch(/\.config\/runway\/profile\.json$/);
   });
 
-  it('is written with mode 600 in a folder of mode 700 whatever the umask, and read back', async () => {
+  it('is written with mode 600 in a folder it creates with mode 700, whatever the umask, and read back', async () => {
     const path = join(dir, 'nested', 'profile.json');
     const umask = process.umask(0);
     try {
@@ -140,6 +140,39 @@ describe('the profile file', () => {
       url: 'http://localhost:3001',
       token: 'rw_token_0123456789',
     });
+  });
+
+  it('is written through a new file of a name nobody can guess, never through one planted beside it', async () => {
+    const folder = join(dir, 'planted');
+    await mkdir(folder, { mode: 0o700 });
+    const path = join(folder, 'profile.json');
+    // Someone who guessed the temporary name links it to a file of the victim's.
+    const victim = join(dir, 'victim.txt');
+    await writeFile(victim, 'untouched\n');
+    await symlink(victim, `${path}.${process.pid}.tmp`);
+    writeProfile(path, { url: 'http://localhost:3001', token: 'rw_token_0123456789' });
+    expect(await readFile(victim, 'utf8')).toBe('untouched\n');
+    expect(readProfile(path)?.token).toBe('rw_token_0123456789');
+    expect((await readdir(folder)).sort()).toEqual(['profile.json', `profile.json.${process.pid}.tmp`]);
+  });
+
+  it('is refused in a folder others may write to, and kept in an existing folder others may only read', async () => {
+    const shared = join(dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o775);
+    const path = join(shared, 'profile.json');
+    expect(() => writeProfile(path, { url: 'http://a:1', token: 't' })).toThrow(
+      `the profile's folder ${shared} may be written by others (mode 775): chmod go-w ${shared}`,
+    );
+    expect(await readdir(shared)).toEqual([]);
+
+    const readable = join(dir, 'readable');
+    await mkdir(readable);
+    await chmod(readable, 0o755);
+    writeProfile(join(readable, 'profile.json'), { url: 'http://a:1', token: 't' });
+    // An existing folder keeps its mode: only one the command creates is made 700.
+    expect((await stat(readable)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(readable, 'profile.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('is refused when others may read it, or when it is not a profile; a missing one is no profile', async () => {
