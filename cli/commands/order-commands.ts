@@ -1,49 +1,22 @@
 // Orders about a whole release: roll it back, abort it, or answer the failure it waits at. Each is
 // signed by the API and judged by the workflow against who held deploy when the release started.
 import { Argument, type Command, Option } from 'commander';
-import { GUIDED_OPTIONS, LOCK_HOLDING_STATUSES, type ReleaseStatus } from '../../workflows/release-model.js';
-import type { ApiClient } from '../api-client.js';
-import type { OrderResult, ReleaseSummary } from '../api-types.js';
+import { GUIDED_OPTIONS } from '../../workflows/release-model.js';
+import type { OrderResult } from '../api-types.js';
 import { CliError } from '../cli-error.js';
 import { action, type CommandContext, withCommonOptions } from '../command-context.js';
 import { EXIT } from '../exit-codes.js';
-
-/** A release in these may still be undone: while it runs, and after its production work until its window closes. */
-const ROLLBACK_CANDIDATES: readonly ReleaseStatus[] = [
-  ...LOCK_HOLDING_STATUSES,
-  'succeeded',
-  'awaiting-docs',
-];
+import { printable } from '../output.js';
+import { findRollbackTarget } from '../rollback-target.js';
 
 const releasePath = (id: string, what: string) => `/releases/${encodeURIComponent(id)}/${what}`;
-
-/**
- * The newest release of the service in that environment that could be rolled back. Whether it
- * still may (its rollback window, a newer start) is the API's to say.
- */
-export async function findRollbackTarget(
-  client: ApiClient,
-  service: string,
-  environment: string,
-): Promise<ReleaseSummary> {
-  const { releases } = await client.get<{ releases: ReleaseSummary[] }>('/releases', { service, limit: 200 });
-  const there = releases.filter((release) => release.environments.includes(environment));
-  const target = there.find((release) => ROLLBACK_CANDIDATES.includes(release.status));
-  if (target) return target;
-  const newest = there[0];
-  throw new CliError(
-    newest
-      ? `no release of ${service} in ${environment} can be rolled back: the newest there, ${newest.id}, is ${newest.status}`
-      : `no release of ${service} in ${environment} that you can read: nothing to roll back`,
-  );
-}
 
 function reportOrder(context: CommandContext, id: string, answer: OrderResult) {
   if (context.out.json) {
     context.out.printJson({ releaseId: id, ...answer });
     return EXIT.ok;
   }
-  context.out.print(answer.message);
+  context.out.print(printable(answer.message));
   if (answer.missing.includes('deploy')) {
     context.out.print(`  a second person with deploy must order it too: runway rollback ${id} --reason "…"`);
   }
@@ -71,7 +44,9 @@ async function rollback(context: CommandContext, id: string | undefined, options
   if (!target && options.service) {
     const found = await findRollbackTarget(client, options.service, options.env);
     if (!context.out.json) {
-      context.out.print(`rolling back ${found.id} (${found.service} ${found.version}, ${found.status})`);
+      context.out.print(
+        printable(`rolling back ${found.id} (${found.service} ${found.version}, ${found.status})`),
+      );
     }
     target = found.id;
   }
@@ -84,10 +59,12 @@ export function registerOrderCommands(program: Command): void {
   withCommonOptions(
     program
       .command('rollback')
-      .description('undo a release (newest change first, then verify); or the latest in an environment')
+      .description(
+        'undo a release (newest change first, then verify); or the latest one that changed an environment',
+      )
       .argument('[release]', 'the release id')
       .requiredOption('--reason <text>', 'why (kept in the release)')
-      .option('--service <name>', 'with --to previous: the service whose latest release is undone')
+      .option('--service <name>', 'with --to previous: the service whose latest release there is undone')
       .option('--env <environment>', 'with --to previous: the environment', 'production')
       .addOption(new Option('--to <target>', 'what to go back to').choices(['previous'])),
   )
@@ -97,6 +74,9 @@ export function registerOrderCommands(program: Command): void {
 Where production rollback is two-person, the first order waits for a second person with deploy.
 After success a rollback may be ordered until the release's rollbackOpenUntil, and not once a newer
 release of the service started: the API then answers 409, and so does this command (exit 1).
+--to previous undoes the newest release of the service that changed the environment (one of its
+deploy, migrate or apply-config steps ran there); when the newest release is still on its way there,
+it names that one instead: roll it back by its id.
 
 Examples:
   runway rollback edm-web-regular-1.2.3-a1b2c3 --reason "error rate up"

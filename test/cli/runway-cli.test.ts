@@ -406,6 +406,22 @@ describe('releases through the runway command', () => {
     );
     await waitForStatus(id, ['awaiting-approval']);
 
+    // --to previous undoes the latest release that changed production, never one still on its way there.
+    const previous = await runway('ops-wang', [
+      'rollback',
+      '--service',
+      'edm-web',
+      '--to',
+      'previous',
+      '--reason',
+      'error rate up',
+    ]);
+    expect(previous.exitCode).toBe(1);
+    expect(oneLineError(previous)).toBe(
+      `runway: the newest release of edm-web, ${id}, is awaiting-approval and has not changed production: to undo it, runway rollback ${id} --reason "…"`,
+    );
+    expect((await getRelease(id)).status).toBe('awaiting-approval');
+
     const rejected = await runway('pm-li', ['reject', id, '--reason', 'legal hold']);
     expect(rejected.exitCode, rejected.stderr).toBe(0);
     const watched = await runway('dev-chen', ['watch', id]);
