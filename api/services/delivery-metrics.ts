@@ -1,12 +1,8 @@
 // Delivery metrics (R-METRICS) from release records: records in, metrics out, nothing read or
 // written. What counts as a deployment, a success, a rollback or a restore is set out in
 // docs/delivery-metrics.md; the functions below are that text as code.
-import {
-  holdsServiceLock,
-  type ReleaseStatus,
-  type ReleaseType,
-  type StepStatus,
-} from '../../workflows/release-model.js';
+import type { DeliveryRow, DeliveryStepRow } from '../../db/delivery-records.js';
+import { holdsServiceLock, type ReleaseStatus, type ReleaseType } from '../../workflows/release-model.js';
 
 export const DELIVERY_METRIC_KEYS = [
   'deploymentFrequency',
@@ -72,27 +68,11 @@ const METRICS: Record<
  */
 export type DeliveryStepPart = 'change' | 'gate' | 'undo' | 'check';
 
-export interface DeliveryStep {
-  environment: string;
-  part: DeliveryStepPart;
-  status: StepStatus;
-  startedAt: Date;
-  finishedAt: Date | null;
-}
+/** A step record as the metrics see it: its kind reduced to the part it plays. */
+export type DeliveryStep = Omit<DeliveryStepRow, 'kind'> & { part: DeliveryStepPart };
 
 /** One release record, with what the metrics read of it. */
-export interface DeliveryRecord {
-  id: string;
-  service: string;
-  type: ReleaseType;
-  status: ReleaseStatus;
-  createdAt: Date;
-  finishedAt: Date | null;
-  updatedAt: Date;
-  /** When its rollback began and ended, once one began. */
-  rollback: { startedAt: Date; finishedAt: Date | null } | null;
-  steps: DeliveryStep[];
-}
+export type DeliveryRecord = Omit<DeliveryRow, 'steps'> & { steps: DeliveryStep[] };
 
 export interface DeliveryScope {
   environment: string;
