@@ -35,7 +35,7 @@ function assertRange(from: Date, to: Date): void {
 
 const interval = z.object({ start: z.string(), end: z.string() });
 
-const CalendarSchema = z
+export const CalendarSchema = z
   .object({
     environment: z.string(),
     timeZone: z.string(),

@@ -71,7 +71,7 @@ const DeliveryMetricSchema = z
   })
   .openapi('DeliveryMetric');
 
-const DeliveryMetricsSchema = z
+export const DeliveryMetricsSchema = z
   .object({
     from: z.string().openapi({ description: 'The window’s start (inclusive), ISO-8601.' }),
     to: z.string().openapi({ description: 'The window’s end (exclusive), ISO-8601.' }),

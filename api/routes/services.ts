@@ -55,7 +55,7 @@ const ServiceEnvironmentSchema = z
   })
   .openapi('ServiceEnvironment');
 
-const ServiceListSchema = z
+export const ServiceListSchema = z
   .object({
     services: z.array(
       z.object({
@@ -86,7 +86,7 @@ const HealthQuerySchema = z.strictObject({
     }),
 });
 
-const ServiceHealthSchema = z
+export const ServiceHealthSchema = z
   .object({
     service: z.string(),
     environment: z.string(),
