@@ -171,13 +171,23 @@ describe('a release seen through Prometheus', () => {
   });
 
   it('labels HTTP durations by route template, and no series by a release id', async () => {
-    const routes = (
-      await prometheus.query('count by (route) (runway_http_request_duration_seconds_count)')
-    ).data?.result.map((found) => found.metric.route ?? '');
-    expect(routes).toEqual(
-      expect.arrayContaining(['/api/v1/releases', '/api/v1/releases/{id}', '/api/v1/releases/{id}/rollback']),
+    const expectedRoutes = ['/api/v1/releases', '/api/v1/releases/{id}', '/api/v1/releases/{id}/rollback'];
+    const scrapedRoutes = async () =>
+      (
+        await prometheus.query('count by (route) (runway_http_request_duration_seconds_count)')
+      ).data?.result.map((found) => found.metric.route ?? '') ?? [];
+    // The last requests of the release reach Prometheus with the next scrape of the API.
+    await prometheus.until(
+      () => `the routes of the release's requests: ${prometheus.output()}`,
+      SEEN_WITHIN_MS,
+      async () => {
+        const seen = await scrapedRoutes();
+        return expectedRoutes.every((route) => seen.includes(route));
+      },
     );
-    for (const route of routes ?? []) {
+    const routes = await scrapedRoutes();
+    expect(routes).toEqual(expect.arrayContaining(expectedRoutes));
+    for (const route of routes) {
       expect(route === UNMATCHED_ROUTE || /^(\/([a-z0-9._-]+|\{[A-Za-z]+\}|\*))+$/.test(route), route).toBe(
         true,
       );
