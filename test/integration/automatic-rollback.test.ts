@@ -46,6 +46,9 @@ beforeAll(async () => {
       if (!analysis) return;
       // Long enough for the fault to show (it trips within a few seconds); a healthy bake lasts all of it.
       Object.assign(analysis, { bakeSeconds: 8, baselineSeconds: 2, recoverySeconds: 2 });
+      // The faults here are errors and health; on a starved machine a healthy build's p95 passed
+      // twice the 50 ms floor (104.8 ms) and rolled back a release these cases need to succeed.
+      analysis.thresholds.baselineFloorMs = 250;
     },
   });
   pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
