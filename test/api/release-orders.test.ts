@@ -1,17 +1,12 @@
-// Rollback, abort and guided decisions through the API (R-RB-TRIGGER-MANUAL, R-GUIDED): what the API
-// refuses before asking a workflow (bad bodies, roles, unknown, ended, closed or pre-rollback
-// releases), the route table and the audit trail — over records seeded in PostgreSQL — and one
-// order that goes through a real workflow: an abort while a release waits at its change approval.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { routeTable } from '../../api/route-roles.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import type { ReleasePlan } from '../../workflows/release-model.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { createTestApp } from './api-test-app.js';
 
@@ -20,7 +15,7 @@ let owner: pg.Pool;
 let plan: ReleasePlan;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     // Someone with deploy who cannot read the seeded releases' environments: a 404, never a 403.
     configure: (config) => {
       const development = config.environments.development;

@@ -1,20 +1,16 @@
-// GET /api/v1/services and …/health on the real stack: the services as the configuration declares
-// them, filtered by what the caller reads, and one round of a service's configured checks run on a
-// worker against the demo target's real processes — healthy, down, hanging — or no worker at all.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principalFor } from '../../api/principal.js';
 import { UnavailableError } from '../../api/service-errors.js';
 import { TargetHealthChecker } from '../../api/services/target-health.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { testDecisionKeys } from '../support/signed-decisions.js';
 
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
+  stack = await startTestStack(await releaseWorkflowBundle());
 }, 120_000);
 
 afterAll(async () => {

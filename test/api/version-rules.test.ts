@@ -1,12 +1,9 @@
-// R-SEMVER against what production runs, as the demo target itself reports it through the service's
-// driver (asked on a worker), including a version set on the target by hand, which Runway never deployed.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeVersion, runningVersionOf } from '../../api/services/target-inspection-rules.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 describe('the version rules, on their own', () => {
@@ -40,7 +37,7 @@ describe('the version rules, on their own', () => {
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
+  stack = await startTestStack(await releaseWorkflowBundle());
 }, 120_000);
 
 afterAll(async () => {

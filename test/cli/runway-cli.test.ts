@@ -5,12 +5,11 @@
 // cases run in order; the others run side by side first.
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunSchema, ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
 import { getFreePort } from '../../stack/free-port.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import {
   type CliOptions,
@@ -38,7 +37,7 @@ let tokenFiles: Record<string, string>;
 beforeAll(async () => {
   home = await cliHome();
   await writeFile(join(home.home, 'regular.yml'), RUNBOOK);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     runbookDir: home.home,
     // A succeeded release may still be rolled back for a while (the test stacks close it at once).
     configure: (config) => {

@@ -9,7 +9,6 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
@@ -24,9 +23,9 @@ import { getFreePort } from '../../stack/free-port.js';
 import { provideServiceDatabases } from '../../stack/service-databases.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { testPayloadKeyEnv } from '../support/payload-keys.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { freePortRun, TEST_BACKUP_KEY_ENTRY } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 
@@ -115,7 +114,7 @@ function spawnRunway(entry: string, env: NodeJS.ProcessEnv, logFile: string): Ru
 }
 
 /** The shipped configuration, written to `dir` with the demo service moved onto free ports. */
-async function writeConfig(dir: string, agentPort: number): Promise<void> {
+export async function writeConfig(dir: string, agentPort: number): Promise<void> {
   await cp(DEFAULT_CONFIG_DIR, dir, { recursive: true, filter: (source) => !source.endsWith('.ts') });
   for (const name of ['development', 'test', 'staging', 'production']) {
     const file = join(dir, 'environments', `${name}.yml`);
@@ -248,7 +247,7 @@ export async function startCrashStack(): Promise<CrashStack> {
       }
     });
 
-    const bundle = await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE);
+    const bundle = await releaseWorkflowBundle();
     await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
 
     const apiPort = await getFreePort();

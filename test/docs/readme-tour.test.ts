@@ -7,12 +7,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoRelease } from '../../stack/demo-release.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { isActiveStatus, type ReleaseStatus } from '../../workflows/release-model.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 const README_API_URL = 'http://localhost:3001';
@@ -112,7 +111,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'runway-tour-'));
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), { withSender: true });
+  stack = await startTestStack(await releaseWorkflowBundle(), { withSender: true });
 });
 
 afterAll(async () => {

@@ -6,12 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listReleaseAlerts } from '../../alerts/recording-notifier.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 const RUNBOOK = `type: regular
@@ -39,7 +38,7 @@ beforeAll(async () => {
   process.env.EDM_FAULT_AFTER_MS = '1000';
   runbookDir = await mkdtemp(join(tmpdir(), 'runway-rollback-runbooks-'));
   await writeFile(join(runbookDir, 'regular.yml'), RUNBOOK);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     runbookDir,
     configure: (config) => {
       const analysis = config.services['edm-web']?.analysis;

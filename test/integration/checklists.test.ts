@@ -7,12 +7,11 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { approvalSignal } from '../../workflows/release-messages.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
 
@@ -47,7 +46,7 @@ beforeAll(async () => {
     join(runbookDir, 'regular.yml'),
   );
   await writeFile(join(runbookDir, 'hotfix.yml'), CONFIRM_RUNBOOK);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), { runbookDir });
+  stack = await startTestStack(await releaseWorkflowBundle(), { runbookDir });
 });
 
 afterAll(async () => {

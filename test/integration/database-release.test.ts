@@ -5,14 +5,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, TEST_BACKUP_KEY_ENTRY, type TestStack } from '../support/runway-stack.js';
 
 // Production only, so each release is a few seconds: the shipped regular runbook's migrate steps
@@ -31,7 +30,7 @@ let runbookDir: string;
 beforeAll(async () => {
   runbookDir = await mkdtemp(join(tmpdir(), 'runway-db-runbooks-'));
   await writeFile(join(runbookDir, 'regular.yml'), RUNBOOK);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), { runbookDir });
+  stack = await startTestStack(await releaseWorkflowBundle(), { runbookDir });
 });
 
 afterAll(async () => {

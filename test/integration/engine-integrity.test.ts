@@ -2,7 +2,6 @@ import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -12,12 +11,12 @@ import { ReleaseService } from '../../api/release-service.js';
 import { createPool } from '../../db/create-pool.js';
 import { createLogger } from '../../logging/logger.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { DeployPlanStep, ReleasePlan } from '../../workflows/release-model.js';
 import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
 import { testDataConverter } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
 
@@ -25,7 +24,7 @@ let stack: TestStack;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
+  stack = await startTestStack(await releaseWorkflowBundle());
   // The project's pool: a connection the server ends while the suite stops is logged, not thrown.
   db = createPool(stack.databaseUrl, createLogger('engine-integrity-db', { level: 'silent' }), 2);
 });

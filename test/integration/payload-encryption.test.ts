@@ -7,16 +7,16 @@ import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { isEncrypted, PayloadEncryptionCodec } from '../../security/payload-codec.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { RELEASE_RULES_PATCH, RULES_FIRST_PATCH } from '../../workflows/release-rules.js';
 import { START_AUTHORITY_PATCH } from '../../workflows/start-authority.js';
 import { testDataConverter, testPayloadKeys } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 /** Debian's package; elsewhere point RUNWAY_CHROMIUM_PATH at a Chromium or Chrome binary. */
@@ -29,7 +29,7 @@ let bareConnection: Connection;
 let bare: Client;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE);
+  workflowBundle = await releaseWorkflowBundle();
   stack = await startTestStack(workflowBundle, { temporalWeb: true });
   bareConnection = await Connection.connect({ address: stack.temporal.address });
   bare = new Client({ connection: bareConnection, namespace: stack.config.settings.temporal.namespace });

@@ -1,16 +1,15 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseListSchema, ReleaseSchema } from '../../api/release-schemas.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { environmentKey, environmentsKey, serviceKey, statusKey } from '../../workflows/search-attributes.js';
 import { WAITING_AT_CHANGE_APPROVAL } from '../support/regular-runbook-steps.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
+  stack = await startTestStack(await releaseWorkflowBundle());
 });
 
 afterAll(async () => {

@@ -4,15 +4,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principalFor } from '../../api/principal.js';
 import { ConflictError } from '../../api/service-errors.js';
 import { supersedeHeldRelease } from '../../api/services/release-supersession.js';
 import { findLockHolder } from '../../db/release-records.js';
 import { createLogger } from '../../logging/logger.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { testDecisionKeys } from '../support/signed-decisions.js';
 
@@ -32,7 +31,7 @@ let runbookDir: string;
 beforeAll(async () => {
   runbookDir = await mkdtemp(join(tmpdir(), 'runway-oversight-runbooks-'));
   await writeFile(join(runbookDir, 'hotfix.yml'), HOTFIX);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), { runbookDir });
+  stack = await startTestStack(await releaseWorkflowBundle(), { runbookDir });
 });
 
 afterAll(async () => {

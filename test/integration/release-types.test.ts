@@ -1,13 +1,9 @@
-// Hotfix, emergency and config-change releases end to end on the real stack (SPEC 2, R-CONFIG-CHANGE):
-// the same engine walks each runbook against the demo target. Production is frozen in this stack's
-// calendar, so the hotfix needs its approver's override and the emergency shows it ignores freezes.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WindowCalendar } from '../../activities/calendar-activities.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { type ReleaseJson, releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 /** Every environment frozen: a release obeying freezes waits until someone overrides. */
@@ -25,7 +21,7 @@ const FROZEN_CALENDAR: WindowCalendar = {
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     windowCalendar: FROZEN_CALENDAR,
     // An emergency’s gates expire after 20 s here (30 min by default), so one can be seen expiring.
     configure: (config) => {

@@ -1,21 +1,16 @@
-// Rolling releases of edm-sender through the API on the real stack (R-RB-ROLLING): batches of two
-// with checks between, and a failure in batch 2 that returns every instance already updated to the
-// previous version, newest first. Versions are read on each instance's own port, not only through
-// the proxy. TEST runs four instances; STAGING and PROD one each, so the full runbook stays quick.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseSchema } from '../../api/release-schemas.js';
 import { readActionLog } from '../../demo/target/action-log.js';
 import type { SenderInstanceStatus } from '../../demo/target/model.js';
 import { DEMO_ROLLING_SERVICE } from '../../stack/demo-target-layout.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     withSender: true,
     configure: (config) => {
       for (const name of ['staging', 'production']) {

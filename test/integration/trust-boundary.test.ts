@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowIdReusePolicy } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principalFor } from '../../api/principal.js';
@@ -23,12 +23,13 @@ import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { resolveReleasePlan } from '../../runbooks/resolve-release-plan.js';
 import { authoriseStart } from '../../security/start-authority.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { createReleaseWorker, RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
+import { createReleaseWorker } from '../../worker/create-release-worker.js';
 import { approvalSignal, decideUpdate } from '../../workflows/release-messages.js';
 import type { PlanStep, ReleaseInput, ReleasePlan } from '../../workflows/release-model.js';
 import { ALWAYS_OPEN_CALENDAR } from '../support/always-open-calendar.js';
 import { testDataConverter, testWorkerDataConverter } from '../support/payload-keys.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { claimFor, foreignDecisionKeys, signedBy, testDecisionKeys } from '../support/signed-decisions.js';
 
@@ -40,7 +41,7 @@ let outsider: Client;
 let insider: Client;
 
 beforeAll(async () => {
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE));
+  stack = await startTestStack(await releaseWorkflowBundle());
   db = createPool(stack.databaseUrl, createLogger('trust-boundary-db', { level: 'silent' }), 2);
   const connection = await Connection.connect({ address: stack.temporal.address });
   outsider = new Client({ connection, namespace: 'default' });
@@ -332,7 +333,7 @@ describe('workflows started directly in Temporal', () => {
       config: stack.config,
       calendar: ALWAYS_OPEN_CALENDAR,
       dataConverter: testWorkerDataConverter,
-      workflowBundle: await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE),
+      workflowBundle: await releaseWorkflowBundle(),
     });
     try {
       await worker.runUntil(async () => {

@@ -8,15 +8,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UNMATCHED_ROUTE } from '../../api/middleware/request-durations.js';
 import { installTemporalRuntime } from '../../metrics/temporal-sdk-metrics.js';
 import { getFreePort } from '../../stack/free-port.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { releaseApi } from '../support/release-api.js';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { startTestStack, type TestStack } from '../support/runway-stack.js';
 import { dashboardQueries } from './support/dashboard-queries.js';
 import { MIN_SCRAPE_SECONDS, type RunningPrometheus, startPrometheus } from './support/prometheus-server.js';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   process.env[WEBHOOK_ENV] = `http://127.0.0.1:${await getFreePort()}/hook`;
   runbookDir = await mkdtemp(join(tmpdir(), 'runway-metrics-runbooks-'));
   await writeFile(join(runbookDir, 'hotfix.yml'), HOTFIX);
-  stack = await startTestStack(await bundleWorkflowCode(RELEASE_WORKFLOW_BUNDLE), {
+  stack = await startTestStack(await releaseWorkflowBundle(), {
     runbookDir,
     configure: (config) => {
       // Past its SLA within a second, while it waits at its approval.

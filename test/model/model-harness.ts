@@ -103,7 +103,8 @@ function targetsOf(world: ModelWorld, config: RunwayConfig) {
   };
 }
 
-export async function startModelHarness(): Promise<ModelHarness> {
+/** `bundle`: the release workflows already bundled (the test run bundles them once); else bundled here. */
+export async function startModelHarness(bundle?: WorkflowBundleWithSourceMap): Promise<ModelHarness> {
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
     // Each part within a bound: a part that hangs on the way down must not keep the rest running.
@@ -119,16 +120,16 @@ export async function startModelHarness(): Promise<ModelHarness> {
     }
   };
   try {
-    const [env, database, bundle] = await Promise.all([
+    const [env, database, workflowBundle] = await Promise.all([
       createTimeSkippingTestEnv(),
       startMigratedDatabase(),
-      bundleWorkflowCode({ ...RELEASE_WORKFLOW_BUNDLE, logger: undefined as never }),
+      bundle ?? bundleWorkflowCode({ ...RELEASE_WORKFLOW_BUNDLE, logger: undefined as never }),
     ]);
     stops.push(
       () => env.teardown(),
       () => database.stop(),
     );
-    return await assemble(env, database, bundle, stops, stopAll);
+    return await assemble(env, database, workflowBundle, stops, stopAll);
   } catch (error) {
     await stopAll();
     throw error;

@@ -3,6 +3,7 @@
 // every run, printed, so each run looks somewhere new; `npm run test:model` runs 300 scenarios, and a
 // failure prints the one command that runs it again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
 import { checkModel } from './model-check.js';
 import { type ModelHarness, startModelHarness } from './model-harness.js';
 
@@ -13,7 +14,7 @@ describe('the release rules, checked by their invariants on random scenarios', (
   let harness: ModelHarness;
 
   beforeAll(async () => {
-    harness = await startModelHarness();
+    harness = await startModelHarness(await releaseWorkflowBundle());
   });
   afterAll(async () => {
     await harness?.stop();
