@@ -1,5 +1,5 @@
-// `npm run api`: the HTTP API on its own, for deployments where it runs apart from the workers
-// (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
+// `npm run api` (compiled: `npm run start:api`): the HTTP API on its own, for deployments where it
+// runs apart from the workers (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { Client, Connection } from '@temporalio/client';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';

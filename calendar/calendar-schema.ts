@@ -1,13 +1,14 @@
 // The shape of config/calendar.yml: when regular releases may reach production (R-WINDOW-1..4).
 // Every time in it is wall-clock time of the environment the calendar is applied to, except
 // instants written with an offset; the time zone itself belongs to the environment, not here.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { projectRoot } from '../config/project-root.js';
 import { readYamlFile } from '../config/read-yaml-file.js';
 import { COUNTRIES, officialHolidayNames } from './holiday-calendar.js';
 import { isLocalDate } from './local-date.js';
 
-export const DEFAULT_CALENDAR_FILE = fileURLToPath(new URL('../config/calendar.yml', import.meta.url));
+export const DEFAULT_CALENDAR_FILE = join(projectRoot, 'config', 'calendar.yml');
 
 const LOCAL_TIME = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:T((?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?))?$/;

@@ -1,7 +1,9 @@
 // The runway command: Runway's releases from a terminal or a script, over its HTTP API.
 // cli/runway.mjs (the package's bin) loads this through tsx, so no build step is needed.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { projectRoot } from '../config/project-root.js';
 import { CliError } from './cli-error.js';
 import { refuseTokenArgument } from './command-context.js';
 import { registerAuditCommand } from './commands/audit-command.js';
@@ -17,7 +19,7 @@ import { registerWatchCommand } from './commands/watch-command.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { printable } from './output.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
   version: string;
 };
 

@@ -2,7 +2,6 @@
 // message naming the file, the path inside it and what was expected (R-INPUT).
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
 import {
   type EnvironmentConfig,
@@ -12,10 +11,11 @@ import {
   type ServiceConfig,
   serviceSchema,
 } from './config-schema.js';
+import { projectRoot } from './project-root.js';
 import { readYamlFile } from './read-yaml-file.js';
 import { registerRunwayVariables, runwayVariablesHandedOut } from './runway-variables.js';
 
-export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const DEFAULT_CONFIG_DIR = join(projectRoot, 'config');
 
 async function yamlFilesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir).catch(() => [] as string[]);

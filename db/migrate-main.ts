@@ -1,8 +1,9 @@
-// `npx tsx db/migrate-main.ts`: the migration job of docker-compose.yml (`npm start` migrates by
-// itself). As the owner role (RUNWAY_MIGRATION_DATABASE_URL), brings the schema up to date, then,
-// given RUNWAY_DB_APP_PASSWORD, lets the application's role log in with it. The API and the workers
-// connect as that role (RUNWAY_DATABASE_URL), which cannot change the audit trail (R-AUDIT).
-import { fileURLToPath } from 'node:url';
+// `npm run migrate` (`node dist/db/migrate-main.js`, compiled by `npm run build`): the migration job
+// of docker-compose.yml (`npm start` migrates by itself). As the owner role
+// (RUNWAY_MIGRATION_DATABASE_URL), brings the schema up to date, then, given RUNWAY_DB_APP_PASSWORD,
+// lets the application's role log in with it. The API and the workers connect as that role
+// (RUNWAY_DATABASE_URL), which cannot change the audit trail (R-AUDIT).
+import { projectRoot } from '../config/project-root.js';
 import { loadSecretsFile } from '../config/secrets-file.js';
 import {
   APPLICATION_PASSWORD_ENV,
@@ -15,7 +16,7 @@ import {
 import { migrateDatabase } from './migrate-database.js';
 
 // The owner's URL and the application's password may come from the secrets file (R-SECRETS).
-loadSecretsFile(fileURLToPath(new URL('..', import.meta.url)));
+loadSecretsFile(projectRoot);
 const ownerUrl = process.env[MIGRATION_DATABASE_URL_ENV];
 if (!ownerUrl) {
   console.error(

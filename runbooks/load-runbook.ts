@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/config-error.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { projectRoot } from '../config/project-root.js';
 import { readYamlFile } from '../config/read-yaml-file.js';
 import { RELEASE_TYPES, type ReleaseType } from '../workflows/release-model.js';
 import { PlanError } from './resolve-release-plan.js';
@@ -13,7 +13,7 @@ export class RunbookUnavailable extends PlanError {
   override name = 'RunbookUnavailable';
 }
 
-export const DEFAULT_RUNBOOK_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const DEFAULT_RUNBOOK_DIR = join(projectRoot, 'runbooks');
 
 /** Reads `<type>.yml` from the runbook folder and checks that it describes that type. */
 export async function loadRunbook(type: ReleaseType, dir: string = DEFAULT_RUNBOOK_DIR): Promise<Runbook> {

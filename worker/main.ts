@@ -1,5 +1,6 @@
-// `npm run worker`: a release worker on its own, for deployments where workers scale separately
-// from the API (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
+// `npm run worker` (compiled: `npm run start:worker`): a release worker on its own, for deployments
+// where workers scale separately from the API (docker-compose.yml). Needs a Temporal server and a
+// migrated PostgreSQL.
 import { NativeConnection } from '@temporalio/worker';
 import { alertingSettingsFrom } from '../alerts/alert-message.js';
 import { unknownRouteChannels } from '../alerts/alert-routing.js';

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { projectRoot } from '../../config/project-root.js';
 import { CONFIG_FILE_ENV } from '../edm-web/live-config.js';
 import { versionSchema } from '../edm-web/version.js';
 import { bundleDemoPrograms, demoProgramPaths } from '../program-bundles.js';
@@ -56,9 +56,8 @@ export interface DemoTarget {
 /** Generous for a cold start on a busy laptop; a healthy instance starts in well under a second. */
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVER = demoProgramPaths('edm-web-server', REPO_ROOT);
-const SENDER_SERVER = demoProgramPaths('edm-sender-server', REPO_ROOT);
+const SERVER = demoProgramPaths('edm-web-server');
+const SENDER_SERVER = demoProgramPaths('edm-sender-server');
 
 const servicePortSchema = z.number().int().min(1).max(65535);
 
@@ -197,7 +196,7 @@ function createEnvironments(
     serverPath: SERVER.bundle,
     service: 'edm-web',
     slotOption: '--colour' as const,
-    cwd: REPO_ROOT,
+    cwd: projectRoot,
     startTimeoutMs: START_TIMEOUT_MS,
     stopGraceMs: STOP_GRACE_MS,
     log,
@@ -238,7 +237,7 @@ export function actionLogFileFor(stateFile: string): string {
 export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
   const { controlPort, stateFile, environments: ports, initialVersion } = validateOptions(options);
   const log = options.log ?? (() => undefined);
-  await bundleDemoPrograms(REPO_ROOT);
+  await bundleDemoPrograms();
   const saved = await readStateFile(stateFile);
   if (saved !== null) await killOrphans(saved, log);
 

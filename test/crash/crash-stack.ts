@@ -1,10 +1,9 @@
 // The whole stack as separate processes, the way production runs it, so tests can kill -9 any of
 // them: embedded PostgreSQL, a persisted Temporal dev server, the demo target, the API and workers
-// (each `node --import tsx …/main.ts`), and edm-web's own database per environment beside Runway's.
+// (each `node --import tsx …/main.ts`: test/support/runway-process.ts), and edm-web's own database
+// per environment beside Runway's.
 // Timings are short (heartbeat timeout, idempotency lease, bakes) so a crash is noticed in seconds.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,24 +20,15 @@ import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.j
 import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort } from '../../stack/free-port.js';
 import { provideServiceDatabases } from '../../stack/service-databases.js';
-import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { testPayloadKeyEnv } from '../support/payload-keys.js';
 import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
+import { type RunwayProcess, spawnRunway, waitUntilAnswers } from '../support/runway-process.js';
 import { freePortRun, TEST_BACKUP_KEY_ENTRY } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 
-export interface RunwayProcess {
-  pid: number;
-  /** kill -9, then wait until it is gone. */
-  kill9(): Promise<void>;
-  /** SIGTERM, SIGKILL after a grace period. */
-  stop(): Promise<void>;
-  alive(): boolean;
-  /** SIGSTOP: the process stands still (its children do not) until it is killed. */
-  freeze(): void;
-}
+export type { RunwayProcess };
 
 export interface CrashStack {
   dir: string;
@@ -67,51 +57,12 @@ export interface CrashStack {
 
 const HEARTBEAT_TIMEOUT_SECONDS = '3';
 const IDEMPOTENCY_LEASE_SECONDS = '3';
-const STOP_GRACE_MS = 10_000;
 /**
  * The demo's late-fault builds (`+errors`) go bad a second after they take traffic, then fail half
  * of the service's requests: later than the checks of TEST and STAGING, which finish well within
  * that second, and early in a production bake.
  */
 const DEMO_FAULTS = { EDM_FAULT_AFTER_MS: '1000', EDM_ERROR_SHARE: '0.5' };
-
-function whenExited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-function spawnRunway(entry: string, env: NodeJS.ProcessEnv, logFile: string): RunwayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: projectRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = whenExited(child);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    pid: child.pid as number,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    freeze: () => child.kill('SIGSTOP'),
-    async kill9() {
-      child.kill('SIGKILL');
-      await exited;
-      process.off('exit', killOnExit);
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-      process.off('exit', killOnExit);
-    },
-  };
-}
 
 /** The shipped configuration, written to `dir` with the demo service moved onto free ports. */
 export async function writeConfig(dir: string, agentPort: number): Promise<void> {
@@ -167,19 +118,6 @@ function alwaysOpenCalendar() {
     majorHolidays: { names: [], daysBefore: 0 },
     holidays: { workdays: weekends },
   };
-}
-
-async function waitUntilAnswers(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await delay(200);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
 export async function startCrashStack(): Promise<CrashStack> {

@@ -25,6 +25,12 @@ interface ComposeService {
 const compose = parse(readFileSync(join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
+const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
+/** The stages' instructions in order, comments left out: the build, then the image that runs. */
+const [buildStage = '', runtimeStage = ''] = dockerfile
+  .replace(/^#.*\n/gm, '')
+  .split(/^FROM /m)
+  .slice(1);
 
 describe('docker-compose.yml', () => {
   it('mounts and runs only files that exist', () => {
@@ -68,6 +74,28 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('the image runs what npm run build compiles', () => {
+  it("runs Runway's services as compiled entry points, with plain node", () => {
+    const runway = Object.entries(compose.services).filter(([name]) => name.startsWith('runway-'));
+    expect(runway.map(([name]) => name)).toEqual(['runway-migrate', 'runway-api', 'runway-worker']);
+    for (const [, service] of runway) {
+      const [program, entry = '', ...rest] = Array.isArray(service.command) ? service.command : [];
+      expect([program, rest]).toEqual(['node', []]);
+      // dist/api/main.js is compiled from api/main.ts.
+      expect(entry).toMatch(/^dist\/.+\.js$/);
+      expect(existsSync(join(projectRoot, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
+    }
+  });
+
+  it('builds with npm run build, and runs neither tsx nor the TypeScript sources', () => {
+    expect(buildStage).toMatch(/^RUN npm run build$/m);
+    expect(runtimeStage).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtimeStage).not.toMatch(/tsx|\.ts\b/);
+    // Where scripts/bundle-workflows.ts writes by default: workers start without bundling.
+    expect(runtimeStage).toContain('RUNWAY_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js');
+  });
+});
+
 describe('docker-compose.yml exposure', () => {
   it('publishes no Temporal gRPC port: whoever reaches it could signal or terminate releases', () => {
     for (const [name, service] of Object.entries(compose.services)) {
@@ -86,8 +114,6 @@ describe('docker-compose.yml exposure', () => {
 });
 
 describe('release backups in docker-compose.yml (R-RB-DB)', () => {
-  const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
-
   it('runs the PostgreSQL major version whose pg_dump and pg_restore the image installs', () => {
     const server = /^postgres:(\d+)(?:[.-]|$)/.exec(compose.services.postgresql?.image ?? '')?.[1];
     const client = /postgresql-client-(\d+)/.exec(dockerfile)?.[1];
