@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
@@ -22,6 +23,8 @@ import { serveApi } from './serve-api.js';
 async function main(): Promise<void> {
   const logger = createLogger('runway-api');
   const { config, databaseUrl } = await loadProcessConfig();
+  // Certificates first: a missing one stops the start before anything listens or connects.
+  const temporalConnection = temporalConnectionOptions(config.settings);
   await checkRunbooks(config);
   const pool = createPool(databaseUrl, logger);
   // First: an address already taken stops the start before anything runs.
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   });
   logger.info({ url: metricsEndpoint.url }, 'metrics listening');
   const encryption = payloadEncryptionFromEnvironment();
-  const connection = await Connection.connect({ address: config.settings.temporal.address });
+  const connection = await Connection.connect(temporalConnection);
   const client = new Client({
     connection,
     namespace: config.settings.temporal.namespace,

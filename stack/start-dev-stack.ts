@@ -160,6 +160,11 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   // Temporal Web here is bound to localhost and has no login, so it cannot pass a token: the codec
   // endpoint admits it by its origin instead (see api/routes/codec.ts).
   config.settings.codec.access = 'local-open';
+  // The Temporal dev server this starts speaks plain gRPC: a cluster's certificates do not apply to it.
+  if (config.settings.temporal.tls) {
+    say('temporal.tls is not used here: the Temporal dev server this starts has no TLS');
+    delete config.settings.temporal.tls;
+  }
 
   await stopRecordedProcesses(PIDS_DIR, LEFTOVER_STOP_GRACE_MS, say);
   continueStarting();
