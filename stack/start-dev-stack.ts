@@ -211,6 +211,8 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   continueStarting();
 
   say('starting the Temporal dev server…');
+  // api.tls (or RUNWAY_API_TLS_*) makes the API HTTPS here too; its certificate must name localhost.
+  const apiOrigin = `${config.settings.api.tls ? 'https' : 'http'}://localhost:${config.settings.api.port}`;
   const temporalAddress = new URL(`http://${config.settings.temporal.address}`);
   const temporal = await startTemporalDevServer({
     port: Number(temporalAddress.port),
@@ -221,7 +223,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
     logFile: join(STATE_DIR, 'logs', 'temporal.log'),
     pidFile: join(PIDS_DIR, 'temporal.json'),
     // Payloads are encrypted; Temporal Web shows them in clear through the API's codec endpoint.
-    uiCodecEndpoint: `http://localhost:${config.settings.api.port}/codec`,
+    uiCodecEndpoint: `${apiOrigin}/codec`,
   });
   stops.push(temporal.stop);
   continueStarting();
@@ -232,7 +234,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   continueStarting();
 
   printWelcome({
-    apiUrl: `http://localhost:${config.settings.api.port}`,
+    apiUrl: apiOrigin,
     temporalWeb: config.settings.temporal.webUrl,
     demo: layout.environments.flatMap((environment) => [
       { name: `edm-web ${environment.name}`, url: `http://127.0.0.1:${environment.proxyPort}` },

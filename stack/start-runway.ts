@@ -12,6 +12,7 @@ import { readinessCheck } from '../api/readiness.js';
 import { ReleaseService } from '../api/release-service.js';
 import { serveApi } from '../api/serve-api.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
+import { type ApiTlsCredentials, apiTlsCredentials } from '../config/api-tls.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import { type TemporalConnectionOptions, temporalConnectionOptions } from '../config/temporal-connection.js';
 import { AuditLog } from '../db/audit-log.js';
@@ -56,7 +57,10 @@ export interface RunningRunway {
 export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
   const { config, logger } = options;
   // Certificates first: a missing one stops the start before anything listens or connects.
-  const transport: Transport = { temporal: temporalConnectionOptions(config.settings) };
+  const transport: Transport = {
+    temporal: temporalConnectionOptions(config.settings),
+    apiTls: apiTlsCredentials(config.settings),
+  };
   await checkRunbooks(config, options.runbookDir);
   const pool = createPool(options.databaseUrl, logger);
   // First: an address already taken stops the start before anything runs.
@@ -75,6 +79,8 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
 /** What the processes connect and listen with, read from the certificate files at start. */
 interface Transport {
   temporal: TemporalConnectionOptions;
+  /** Absent: the API serves plain HTTP. */
+  apiTls: ApiTlsCredentials | undefined;
 }
 
 async function startParts(
@@ -153,7 +159,9 @@ async function startParts(
       workerRunning: () => worker.getState() === 'RUNNING',
     }),
   });
-  const api = await serveApi(app, options.apiPort ?? config.settings.api.port);
+  const api = await serveApi(app, options.apiPort ?? config.settings.api.port, {
+    ...(transport.apiTls ? { tls: transport.apiTls } : {}),
+  });
   logger.info({ apiUrl: api.url, taskQueue, metrics: metrics.urls }, 'runway started');
 
   return {
