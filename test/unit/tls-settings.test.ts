@@ -4,6 +4,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertingSettingsFrom } from '../../alerts/alert-message.js';
 import { apiTlsCredentials } from '../../config/api-tls.js';
 import { ConfigError } from '../../config/config-error.js';
 import type { RunwayConfig } from '../../config/config-schema.js';
@@ -161,6 +162,8 @@ describe('api.tls', () => {
       cert: await readFile(server.certFile),
       key: await readFile(server.keyFile),
     });
+    // Alerts link to the API as it is served, unless api.publicUrl says otherwise.
+    expect(alertingSettingsFrom(config, {}).apiBaseUrl).toBe('https://localhost:3001');
   });
 
   it('lets the environment set or override them, both or with runway.yml', async () => {
