@@ -9,7 +9,7 @@ export interface AlertingSettings {
   alerts: AlertsConfig;
   /** Identity → how to reach that person (R-ESCALATE). */
   contacts: Record<string, { email?: string; wecomUserId?: string }>;
-  /** The API as people reach it: api.publicUrl, else localhost on api.port. */
+  /** The API as people reach it: api.publicUrl, else localhost on api.port (https with api.tls). */
   apiBaseUrl: string;
   temporalWebUrl: string;
   namespace: string;
@@ -31,7 +31,9 @@ export function alertingSettingsFrom(
         identity.contact ? [[identity.name, identity.contact]] : [],
       ),
     ),
-    apiBaseUrl: (settings.api.publicUrl ?? `http://localhost:${settings.api.port}`).replace(/\/+$/, ''),
+    apiBaseUrl: (
+      settings.api.publicUrl ?? `${settings.api.tls ? 'https' : 'http'}://localhost:${settings.api.port}`
+    ).replace(/\/+$/, ''),
     temporalWebUrl: settings.temporal.webUrl.replace(/\/+$/, ''),
     namespace: settings.temporal.namespace,
     env,

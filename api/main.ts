@@ -2,7 +2,9 @@
 // runs apart from the workers (docker-compose.yml). Needs a Temporal server and a migrated PostgreSQL.
 import { Client, Connection } from '@temporalio/client';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
+import { apiTlsCredentials } from '../config/api-tls.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
@@ -22,6 +24,9 @@ import { serveApi } from './serve-api.js';
 async function main(): Promise<void> {
   const logger = createLogger('runway-api');
   const { config, databaseUrl } = await loadProcessConfig();
+  // Certificates first: a missing one stops the start before anything listens or connects.
+  const temporalConnection = temporalConnectionOptions(config.settings);
+  const tls = apiTlsCredentials(config.settings);
   await checkRunbooks(config);
   const pool = createPool(databaseUrl, logger);
   // First: an address already taken stops the start before anything runs.
@@ -33,7 +38,7 @@ async function main(): Promise<void> {
   });
   logger.info({ url: metricsEndpoint.url }, 'metrics listening');
   const encryption = payloadEncryptionFromEnvironment();
-  const connection = await Connection.connect({ address: config.settings.temporal.address });
+  const connection = await Connection.connect(temporalConnection);
   const client = new Client({
     connection,
     namespace: config.settings.temporal.namespace,
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
   });
   const hostname = process.env.RUNWAY_API_HOST ?? '0.0.0.0';
   assertCodecAccessSafe(config, hostname);
-  const server = await serveApi(app, config.settings.api.port, { hostname });
+  const server = await serveApi(app, config.settings.api.port, { hostname, ...(tls ? { tls } : {}) });
   logger.info({ url: server.url }, 'api listening');
   const stop = async () => {
     await server.close();

@@ -1,5 +1,6 @@
-// Puts the hono app on a Node HTTP server.
+// Puts the hono app on a Node HTTP server, or an HTTPS one that speaks TLS 1.3 only.
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.js';
@@ -15,6 +16,11 @@ const CLOSE_GRACE_MS = 5_000;
 export interface ServeOptions {
   /** 127.0.0.1 keeps the API on this machine; 0.0.0.0 exposes it (in a container, say). */
   hostname?: string;
+  /**
+   * PEM certificate (and any intermediates) and key: HTTPS with TLS 1.3 only, as the deployment
+   * standard asks (传输加密: TLS 1.3); a client that offers only TLS 1.2 is refused at the handshake.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** Resolves once the server listens; port 0 picks a free port, which `url` then names. */
@@ -24,11 +30,18 @@ export function serveApi(
   options: ServeOptions = {},
 ): Promise<RunningApi> {
   const hostname = options.hostname ?? '127.0.0.1';
+  const { tls } = options;
+  const https = tls
+    ? {
+        createServer: createHttpsServer,
+        serverOptions: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' as const },
+      }
+    : {};
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+    const server = serve({ fetch: app.fetch, port, hostname, ...https }, (info) => {
       server.off('error', reject);
       resolve({
-        url: `http://${reachableHost(hostname)}:${info.port}`,
+        url: `${tls ? 'https' : 'http'}://${reachableHost(hostname)}:${info.port}`,
         // A request waiting on something that never answers (a workflow, the database) must not
         // hold a shutdown open: after the grace, its connection is cut.
         close: (graceMs = CLOSE_GRACE_MS) =>

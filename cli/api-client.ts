@@ -82,6 +82,27 @@ export interface ApiClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/** Node's codes for a certificate that no CA this command trusts vouches for: the fix is --ca-file. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
+/** Why the server could not be reached, with what to do about an untrusted certificate. */
+function unreachableReason(error: NodeJS.ErrnoException): string {
+  const code = error.code ?? error.message;
+  if (UNTRUSTED_CERTIFICATE.has(code)) {
+    return `its certificate is not signed by a CA this machine trusts (${code}): pass --ca-file with the server's CA, or set RUNWAY_CA_FILE`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `its certificate is not for this host name (${code}): use a URL with a name the certificate lists`;
+  }
+  return code;
+}
+
 function urlFor(root: string, path: string, query: Query = {}): URL {
   const url = new URL(`${root}/api/v1${path}`);
   for (const [name, value] of Object.entries(query)) {
@@ -131,7 +152,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
             ? call.signal.reason
             : error instanceof ConnectionError
               ? error
-              : new ConnectionError(options.url, error.code ?? error.message),
+              : new ConnectionError(options.url, unreachableReason(error)),
         );
       const outgoing = request(
         url,

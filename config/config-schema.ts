@@ -399,6 +399,24 @@ const metricsSchema = z.strictObject({
     .default({ api: '127.0.0.1:9464', worker: '127.0.0.1:9465' }),
 });
 
+/** A file runway.yml names; a relative path is taken from the configuration folder (load-config.ts). */
+const filePath = z.string().min(1);
+
+/**
+ * mTLS to Temporal's frontend: the CA its certificate chains to, and this process's client
+ * certificate and key (PEM files). `serverName` is the name its certificate carries when the
+ * address does not (an IP address, a load balancer's name).
+ */
+export const temporalTlsSchema = z.strictObject({
+  caFile: filePath,
+  certFile: filePath,
+  keyFile: filePath,
+  serverName: z.string().min(1).optional(),
+});
+
+/** The API's own certificate and key (PEM files): it then serves HTTPS with TLS 1.3 only. */
+export const apiTlsSchema = z.strictObject({ certFile: filePath, keyFile: filePath });
+
 export const runwaySettingsSchema = z.strictObject({
   api: z.strictObject({
     port: z.number().int().min(1).max(65535).default(3001),
@@ -415,6 +433,8 @@ export const runwaySettingsSchema = z.strictObject({
         perMinute: z.number().int().min(1).max(10_000),
       })
       .default({ burst: 30, perMinute: 30 }),
+    /** HTTPS instead of HTTP, TLS 1.3 only (the deployment standard: 传输加密 TLS 1.3). */
+    tls: apiTlsSchema.optional(),
   }),
   temporal: z.strictObject({
     address: z.string().min(1),
@@ -426,6 +446,8 @@ export const runwaySettingsSchema = z.strictObject({
      */
     heartbeatTimeoutSeconds: z.number().int().min(1).max(600).default(30),
     webUrl: z.url(),
+    /** Without it the connection is plain gRPC (a dev server, a compose network). */
+    tls: temporalTlsSchema.optional(),
   }),
   /**
    * Who may use the codec endpoint (/codec) that decrypts payloads for Temporal Web: `token`
@@ -484,6 +506,8 @@ export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type RunwaySettings = z.infer<typeof runwaySettingsSchema>;
 export type CodecOidcSettings = z.infer<typeof codecOidcSchema>;
+export type TemporalTlsSettings = z.infer<typeof temporalTlsSchema>;
+export type ApiTlsSettings = z.infer<typeof apiTlsSchema>;
 
 export interface RunwayConfig {
   settings: RunwaySettings;

@@ -1,12 +1,13 @@
 // Loads and validates the whole configuration at start-up; a bad file stops the process with a
 // message naming the file, the path inside it and what was expected (R-INPUT).
 import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import {
   type EnvironmentConfig,
   environmentSchema,
   type RunwayConfig,
+  type RunwaySettings,
   runwaySettingsSchema,
   type ServiceConfig,
   serviceSchema,
@@ -69,8 +70,28 @@ function checkReferences(
   }
 }
 
+/**
+ * Certificate files runway.yml names are taken from the configuration folder, where calendar.yml is
+ * too: the same configuration works whatever folder a process starts in.
+ */
+function resolveSettingsFiles(settings: RunwaySettings, dir: string): void {
+  const { api, temporal } = settings;
+  if (api.tls) {
+    api.tls = { certFile: resolve(dir, api.tls.certFile), keyFile: resolve(dir, api.tls.keyFile) };
+  }
+  if (temporal.tls) {
+    temporal.tls = {
+      ...temporal.tls,
+      caFile: resolve(dir, temporal.tls.caFile),
+      certFile: resolve(dir, temporal.tls.certFile),
+      keyFile: resolve(dir, temporal.tls.keyFile),
+    };
+  }
+}
+
 export async function loadConfig(dir: string = DEFAULT_CONFIG_DIR): Promise<RunwayConfig> {
   const settings = await readYamlFile(join(dir, 'runway.yml'), runwaySettingsSchema);
+  resolveSettingsFiles(settings, dir);
   const environments = await loadNamed(await yamlFilesIn(join(dir, 'environments')), (file) =>
     readYamlFile(file, environmentSchema),
   );

@@ -160,6 +160,11 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   // Temporal Web here is bound to localhost and has no login, so it cannot pass a token: the codec
   // endpoint admits it by its origin instead (see api/routes/codec.ts).
   config.settings.codec.access = 'local-open';
+  // The Temporal dev server this starts speaks plain gRPC: a cluster's certificates do not apply to it.
+  if (config.settings.temporal.tls) {
+    say('temporal.tls is not used here: the Temporal dev server this starts has no TLS');
+    delete config.settings.temporal.tls;
+  }
 
   await stopRecordedProcesses(PIDS_DIR, LEFTOVER_STOP_GRACE_MS, say);
   continueStarting();
@@ -206,6 +211,8 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   continueStarting();
 
   say('starting the Temporal dev server…');
+  // api.tls (or RUNWAY_API_TLS_*) makes the API HTTPS here too; its certificate must name localhost.
+  const apiOrigin = `${config.settings.api.tls ? 'https' : 'http'}://localhost:${config.settings.api.port}`;
   const temporalAddress = new URL(`http://${config.settings.temporal.address}`);
   const temporal = await startTemporalDevServer({
     port: Number(temporalAddress.port),
@@ -216,7 +223,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
     logFile: join(STATE_DIR, 'logs', 'temporal.log'),
     pidFile: join(PIDS_DIR, 'temporal.json'),
     // Payloads are encrypted; Temporal Web shows them in clear through the API's codec endpoint.
-    uiCodecEndpoint: `http://localhost:${config.settings.api.port}/codec`,
+    uiCodecEndpoint: `${apiOrigin}/codec`,
   });
   stops.push(temporal.stop);
   continueStarting();
@@ -227,7 +234,7 @@ async function start(flags: { noDemoRelease: boolean }): Promise<void> {
   continueStarting();
 
   printWelcome({
-    apiUrl: `http://localhost:${config.settings.api.port}`,
+    apiUrl: apiOrigin,
     temporalWeb: config.settings.temporal.webUrl,
     demo: layout.environments.flatMap((environment) => [
       { name: `edm-web ${environment.name}`, url: `http://127.0.0.1:${environment.proxyPort}` },

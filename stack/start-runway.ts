@@ -12,7 +12,9 @@ import { readinessCheck } from '../api/readiness.js';
 import { ReleaseService } from '../api/release-service.js';
 import { serveApi } from '../api/serve-api.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
+import { type ApiTlsCredentials, apiTlsCredentials } from '../config/api-tls.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { type TemporalConnectionOptions, temporalConnectionOptions } from '../config/temporal-connection.js';
 import { AuditLog } from '../db/audit-log.js';
 import { createPool } from '../db/create-pool.js';
 import type { Logger } from '../logging/logger.js';
@@ -54,6 +56,11 @@ export interface RunningRunway {
 
 export async function startRunway(options: RunwayOptions): Promise<RunningRunway> {
   const { config, logger } = options;
+  // Certificates first: a missing one stops the start before anything listens or connects.
+  const transport: Transport = {
+    temporal: temporalConnectionOptions(config.settings),
+    apiTls: apiTlsCredentials(config.settings),
+  };
   await checkRunbooks(config, options.runbookDir);
   const pool = createPool(options.databaseUrl, logger);
   // First: an address already taken stops the start before anything runs.
@@ -62,20 +69,28 @@ export async function startRunway(options: RunwayOptions): Promise<RunningRunway
     throw error;
   });
   try {
-    return await startParts(options, pool, metrics);
+    return await startParts(options, transport, pool, metrics);
   } catch (error) {
     await metrics.close();
     throw error;
   }
 }
 
+/** What the processes connect and listen with, read from the certificate files at start. */
+interface Transport {
+  temporal: TemporalConnectionOptions;
+  /** Absent: the API serves plain HTTP. */
+  apiTls: ApiTlsCredentials | undefined;
+}
+
 async function startParts(
   options: RunwayOptions,
+  transport: Transport,
   pool: pg.Pool,
   metrics: RunwayMetrics,
 ): Promise<RunningRunway> {
   const { config, logger } = options;
-  const { address, namespace, taskQueue } = config.settings.temporal;
+  const { namespace, taskQueue } = config.settings.temporal;
   const decisionKeys = loadDecisionKeys(options.env);
   const {
     codec: payloadCodec,
@@ -83,8 +98,8 @@ async function startParts(
     workerDataConverter,
   } = payloadEncryptionFromEnvironment(options.env);
   const calendars = new ReleaseCalendars(config);
-  const workerConnection = await NativeConnection.connect({ address });
-  const clientConnection = await Connection.connect({ address });
+  const workerConnection = await NativeConnection.connect(transport.temporal);
+  const clientConnection = await Connection.connect(transport.temporal);
   const client = new Client({ connection: clientConnection, namespace, dataConverter });
 
   const worker = await createReleaseWorker({
@@ -144,7 +159,9 @@ async function startParts(
       workerRunning: () => worker.getState() === 'RUNNING',
     }),
   });
-  const api = await serveApi(app, options.apiPort ?? config.settings.api.port);
+  const api = await serveApi(app, options.apiPort ?? config.settings.api.port, {
+    ...(transport.apiTls ? { tls: transport.apiTls } : {}),
+  });
   logger.info({ apiUrl: api.url, taskQueue, metrics: metrics.urls }, 'runway started');
 
   return {

@@ -7,6 +7,7 @@ import { unknownRouteChannels } from '../alerts/alert-routing.js';
 import { CalendarNotices } from '../alerts/calendar-notices.js';
 import { ReleaseCalendars } from '../calendar/release-calendars.js';
 import { loadProcessConfig } from '../config/load-process-config.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { createPool } from '../db/create-pool.js';
 import { createLogger } from '../logging/logger.js';
 import { metricsAddressFor } from '../metrics/listen-address.js';
@@ -21,6 +22,8 @@ import { temporalSdkLogger } from './temporal-sdk-logger.js';
 async function main(): Promise<void> {
   const logger = createLogger('runway-worker');
   const { config, databaseUrl } = await loadProcessConfig();
+  // Certificates first: a missing one stops the start before anything listens or connects.
+  const temporalConnection = temporalConnectionOptions(config.settings);
   // First: an address already taken stops the start before anything runs.
   const metrics = new WorkerMetrics();
   const metricsEndpoint = await serveWorkerMetrics({
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   await installTemporalRuntime({ logger: temporalSdkLogger(logger) });
   const pool = createPool(databaseUrl, logger);
   const { address, namespace, taskQueue } = config.settings.temporal;
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(temporalConnection);
   // A bundle made by `npm run build` (the container image makes one) saves bundling at every start.
   const bundlePath = process.env.RUNWAY_WORKFLOW_BUNDLE;
   const worker = await createReleaseWorker({
@@ -51,7 +54,10 @@ async function main(): Promise<void> {
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
     metrics,
   });
-  logger.info({ address, namespace, taskQueue, bundlePath }, 'worker started');
+  logger.info(
+    { address, tls: temporalConnection.tls !== undefined, namespace, taskQueue, bundlePath },
+    'worker started',
+  );
   const unrouted = unknownRouteChannels(config.settings.alerts);
   if (unrouted.length > 0)
     logger.warn({ channels: unrouted }, 'alert routes name channels that are not configured');
