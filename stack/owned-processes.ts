@@ -224,3 +224,14 @@ export function spawnServer(
   // setpriv execs the server in place: the pid (and start time) are the server's.
   return spawn('setpriv', ['--pdeathsig', deathSignal.replace(/^SIG/, ''), '--', command, ...args], detached);
 }
+
+/** Records `child` in `file` for as long as it runs: the record goes when it exits. */
+export function recordWhileRunning(
+  file: string,
+  child: ChildProcess,
+  label: string,
+  stopSignal: NodeJS.Signals,
+): void {
+  recordProcess(file, child, label, stopSignal);
+  child.once('exit', () => forgetProcess(file, child.pid));
+}

@@ -61,6 +61,8 @@ export interface ReleaseWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** What the worker's /metrics counts; none: nothing is counted. */
   metrics?: WorkerMetricsSink;
+  /** The build this worker polls as (worker/worker-deployment.ts); none: an unversioned worker. */
+  workerDeployment?: WorkerOptions['workerDeploymentOptions'];
 }
 
 export async function createReleaseWorker(options: ReleaseWorkerOptions): Promise<Worker> {
@@ -112,5 +114,6 @@ export async function createReleaseWorker(options: ReleaseWorkerOptions): Promis
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workerDeployment ? { workerDeploymentOptions: options.workerDeployment } : {}),
   });
 }

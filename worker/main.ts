@@ -18,6 +18,7 @@ import { payloadEncryptionFromEnvironment } from '../security/data-converter.js'
 import { loadDecisionKeys } from '../security/decision-signature.js';
 import { createReleaseWorker } from './create-release-worker.js';
 import { temporalSdkLogger } from './temporal-sdk-logger.js';
+import { workerDeploymentFromEnvironment } from './worker-deployment.js';
 
 async function main(): Promise<void> {
   const logger = createLogger('runway-worker');
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(temporalConnection);
   // A bundle made by `npm run build` (the container image makes one) saves bundling at every start.
   const bundlePath = process.env.RUNWAY_WORKFLOW_BUNDLE;
+  // With a build id, releases this worker starts stay on its build to their end (worker versioning).
+  const workerDeployment = workerDeploymentFromEnvironment();
   const worker = await createReleaseWorker({
     connection,
     namespace,
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     alerting: alertingSettingsFrom(config),
     workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
     metrics,
+    workerDeployment,
   });
   logger.info(
     { address, tls: temporalConnection.tls !== undefined, namespace, taskQueue, bundlePath },
