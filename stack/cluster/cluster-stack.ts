@@ -52,6 +52,8 @@ export interface ClusterStackOptions {
   extraEnv?: NodeJS.ProcessEnv;
   /** The workers' build id (worker versioning); made current once they poll. */
   buildId?: string;
+  /** Temporal dynamic configuration added to Runway's. */
+  temporalDynamicConfig?: Record<string, unknown>;
   pidsDir?: string;
   log?: (line: string) => void;
 }
@@ -75,6 +77,8 @@ export interface ClusterStack {
   demo: DemoTarget;
   /** The build the workers run (worker versioning). */
   buildId: string;
+  /** The environment Runway's processes get (keys, tokens, addresses). */
+  runwayEnv: NodeJS.ProcessEnv;
   /** Another worker, as the running ones are started (`env` may name another build, dist folder…). */
   startWorker(name: string, env?: NodeJS.ProcessEnv, distDir?: string): RunwayProcess;
   /** Another API replica, not behind the balancer; resolves once it answers. */
@@ -152,6 +156,7 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
       tls: certificates.node,
       adminClient: certificates.admin,
       searchAttributes: RUNWAY_SEARCH_ATTRIBUTES,
+      ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}),
       port: await orFree(options.ports.temporal),
       pidsDir: options.pidsDir,
       log,
@@ -298,6 +303,7 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
       databaseUrl: postgres.connectionString,
       demo,
       buildId,
+      runwayEnv: env,
       startWorker,
       startApi,
       makeCurrent,

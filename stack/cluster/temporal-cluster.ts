@@ -56,7 +56,9 @@ export interface ClusterOptions {
   adminClient: { certFile: string; keyFile: string };
   namespace?: string;
   searchAttributes?: Record<string, DevServerSearchAttributeType>;
-  /** Fixed balancer port (npm run cluster: 7233); 0 or absent for a free one. */
+  /** Dynamic configuration beyond Runway's needs (shorter drainage checks in tests, say). */
+  dynamicConfig?: Record<string, unknown>;
+  /** Fixed balancer port (npm run cluster: 7300); 0 or absent for a free one. */
   port?: number;
   pidsDir?: string;
   log?: (line: string) => void;
@@ -130,7 +132,7 @@ async function startNode(
   const dir = join(options.stateDir, name);
   mkdirSync(dir, { recursive: true });
   const dynamicConfigFile = join(dir, 'dynamic-config.yaml');
-  writeFileSync(dynamicConfigFile, temporalDynamicConfig());
+  writeFileSync(dynamicConfigFile, temporalDynamicConfig(options.dynamicConfig));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(
     configFile,

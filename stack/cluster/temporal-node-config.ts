@@ -130,11 +130,12 @@ export function temporalNodeConfig(options: NodeConfigOptions): string {
 }
 
 /** What Runway needs of the server beyond its defaults: workflow updates (decisions are updates). */
-export function temporalDynamicConfig(): string {
-  const on = [{ value: true, constraints: {} }];
+export function temporalDynamicConfig(extra: Record<string, unknown> = {}): string {
+  const value = (setting: unknown) => [{ value: setting, constraints: {} }];
   return stringify({
-    'frontend.enableUpdateWorkflowExecution': on,
-    'frontend.enableUpdateWorkflowExecutionAsyncAccepted': on,
-    'frontend.enableServerVersionCheck': [{ value: false, constraints: {} }],
+    'frontend.enableUpdateWorkflowExecution': value(true),
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted': value(true),
+    'frontend.enableServerVersionCheck': value(false),
+    ...Object.fromEntries(Object.entries(extra).map(([key, setting]) => [key, value(setting)])),
   });
 }

@@ -18,7 +18,7 @@ import { clusterApi, clusterTemporalClient, shardOwner } from './cluster-client.
 
 let stack: ClusterStack;
 let dir: string;
-const { call, releaseOf, waitFor } = clusterApi(() => stack);
+const { call, waitFor } = clusterApi(() => stack);
 const ENDED = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'rejected'];
 
 beforeAll(async () => {
