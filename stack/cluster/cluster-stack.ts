@@ -42,6 +42,11 @@ export interface ClusterStackOptions {
   stateDir: string;
   /** 0 for any port: a free one is taken. */
   ports: ClusterPorts;
+  /**
+   * A PostgreSQL of your own: the URL of a role that may create databases (Temporal's two and
+   * Runway's live there). Absent: an embedded PostgreSQL in the state folder.
+   */
+  databaseUrl?: string;
   /** Runway's configuration folder (default: the shipped config/). */
   configDir?: string;
   workers?: number;
@@ -132,15 +137,22 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
   mkdirSync(logDir, { recursive: true });
   try {
     const binaries = await provideServerBinaries(log);
-    log('starting PostgreSQL…');
-    const postgres = await startEmbeddedPostgres({
-      dataDir: join(options.stateDir, 'postgres'),
-      port: await orFree(options.ports.postgres),
-      database: 'runway',
-      ...(options.pidsDir ? { pidFile: join(options.pidsDir, 'postgres.json') } : {}),
-    });
-    stops.push(postgres.stop);
-    const owner = new URL(postgres.connectionString);
+    let ownerUrl: string;
+    if (options.databaseUrl) {
+      ownerUrl = options.databaseUrl;
+      log('PostgreSQL: using the one given');
+    } else {
+      log('starting PostgreSQL…');
+      const postgres = await startEmbeddedPostgres({
+        dataDir: join(options.stateDir, 'postgres'),
+        port: await orFree(options.ports.postgres),
+        database: 'runway',
+        ...(options.pidsDir ? { pidFile: join(options.pidsDir, 'postgres.json') } : {}),
+      });
+      stops.push(postgres.stop);
+      ownerUrl = postgres.connectionString;
+    }
+    const owner = new URL(ownerUrl);
     const certificates = await provideClusterCertificates(join(options.stateDir, 'tls'));
 
     log('starting the Temporal cluster (two nodes)…');
@@ -164,13 +176,10 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
     stops.push(temporal.stop);
 
     const config = await loadConfig(options.configDir);
-    await migrateDatabase(postgres.connectionString);
-    const appDatabaseUrl = await provisionApplicationRole(
-      postgres.connectionString,
-      randomBytes(24).toString('base64url'),
-    );
+    await migrateDatabase(ownerUrl);
+    const appDatabaseUrl = await provisionApplicationRole(ownerUrl, randomBytes(24).toString('base64url'));
     const serviceDatabases = await provideServiceDatabases(
-      postgres.connectionString,
+      ownerUrl,
       config,
       randomBytes(24).toString('base64url'),
     );
@@ -234,6 +243,8 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
           ...workerEnv,
           RUNWAY_WORKER_METRICS_LISTEN: '127.0.0.1:0',
           [WORKER_BUILD_ID_ENV]: buildId,
+          // Another build's workers run that build's workflow code.
+          ...(distDir ? { RUNWAY_WORKFLOW_BUNDLE: join(distDir, 'workflow-bundle.js') } : {}),
           ...extra,
         },
         distDir,
@@ -300,7 +311,7 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
       certificates,
       tokens,
       tokensFile,
-      databaseUrl: postgres.connectionString,
+      databaseUrl: ownerUrl,
       demo,
       buildId,
       runwayEnv: env,

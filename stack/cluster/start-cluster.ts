@@ -69,6 +69,9 @@ async function main(): Promise<void> {
     stateDir: STATE_DIR,
     ports: PORTS,
     pidsDir: PIDS_DIR,
+    ...(process.env.RUNWAY_CLUSTER_DATABASE_URL
+      ? { databaseUrl: process.env.RUNWAY_CLUSTER_DATABASE_URL }
+      : {}),
     log: terminal.say,
   });
   terminal.print(welcome(stack));

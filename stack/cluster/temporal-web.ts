@@ -22,6 +22,7 @@ export interface TemporalWebOptions {
 
 export interface TemporalWeb {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -85,7 +86,7 @@ export async function startTemporalWeb(options: TemporalWebOptions): Promise<Tem
       (response) => response.ok,
       () => false,
     );
-    if (ok) return { url, stop };
+    if (ok) return { url, pid: child.pid, stop };
     await delay(200);
   }
   await stop();

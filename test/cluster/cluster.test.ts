@@ -18,7 +18,7 @@ import { clusterApi, clusterTemporalClient, shardOwner } from './cluster-client.
 
 let stack: ClusterStack;
 let dir: string;
-const { call, waitFor } = clusterApi(() => stack);
+const { call, releaseOf, waitFor } = clusterApi(() => stack);
 const ENDED = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'rejected'];
 
 beforeAll(async () => {
@@ -245,8 +245,36 @@ describe('who reaches Temporal', () => {
     ).toBe('served');
   });
 
+  it('lets nobody change a release through Temporal Web: a terminate sent there is refused and the release goes on', async () => {
+    const id = await startRelease('1.5.0');
+    await waitFor(id, ['awaiting-approval']);
+    // With the session's CSRF cookie and header, as the browser would send them.
+    const settings = await fetch(`${stack.web.url}/api/v1/settings`);
+    const cookie = (settings.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const csrf = cookie.split('=')[1] ?? '';
+    const terminate = await fetch(
+      `${stack.web.url}/api/v1/namespaces/${stack.temporal.namespace}/workflows/${id}/terminate`,
+      {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'attacker' }),
+      },
+    );
+    expect(terminate.status).toBe(405);
+    expect((await releaseOf(id)).status).toBe('awaiting-approval');
+    await call(stack.apiUrl, 'POST', `/releases/${id}/abort`, 'ops-wang', { reason: 'case done' });
+    await waitFor(id, ENDED);
+  });
+
   it('listens on loopback only: every port of the nodes, the balancers and Temporal Web', async () => {
-    const pids = [...stack.temporal.nodes.map((node) => node.pid)];
+    // This process runs the balancers and the demo target.
+    const pids = [
+      ...stack.temporal.nodes.map((node) => node.pid),
+      stack.web.pid,
+      ...stack.apis.map((api) => api.pid),
+      ...stack.workers.map((worker) => worker.pid),
+      process.pid,
+    ];
     const listening = await listeningAddresses(pids.filter((pid): pid is number => pid !== undefined));
     expect(listening.length).toBeGreaterThan(4);
     expect(listening.filter((address) => !address.startsWith('127.0.0.1:'))).toEqual([]);

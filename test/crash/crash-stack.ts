@@ -16,7 +16,12 @@ import { migrateDatabase } from '../../db/migrate-database.js';
 import { actionLogFileFor, type DemoTarget, startDemoTarget } from '../../demo/target/demo-target.js';
 import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
 import { DECISION_KEYS_ENV } from '../../security/decision-signature.js';
-import { DEMO_SERVICE, demoTargetLayout } from '../../stack/demo-target-layout.js';
+import {
+  DEFAULT_SENDER_INSTANCES,
+  DEMO_ROLLING_SERVICE,
+  DEMO_SERVICE,
+  demoTargetLayout,
+} from '../../stack/demo-target-layout.js';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
 import { getFreePort } from '../../stack/free-port.js';
 import { provideServiceDatabases } from '../../stack/service-databases.js';
@@ -72,6 +77,12 @@ export async function writeConfig(dir: string, agentPort: number): Promise<void>
     const environment = parse(await readFile(file, 'utf8'));
     environment.services[DEMO_SERVICE].url = `http://127.0.0.1:${await freePortRun(3)}`;
     environment.services[DEMO_SERVICE].vars.agent = `http://127.0.0.1:${agentPort}`;
+    // The rolling service too, for stacks that run it (the cluster's): its proxy, then its instances.
+    const sender = environment.services[DEMO_ROLLING_SERVICE];
+    if (sender) {
+      sender.url = `http://127.0.0.1:${await freePortRun(1 + Number(sender.vars.instances ?? DEFAULT_SENDER_INSTANCES))}`;
+      sender.vars.agent = `http://127.0.0.1:${agentPort}`;
+    }
     await writeFile(file, stringify(environment));
   }
   await writeFile(join(dir, 'calendar.yml'), stringify(alwaysOpenCalendar()));
