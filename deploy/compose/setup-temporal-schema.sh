@@ -1,13 +1,17 @@
 #!/bin/sh
-# Creates Temporal's own databases in PostgreSQL and brings their schemas up to date (idempotent).
+# Creates Temporal's own databases in PostgreSQL and brings their schemas up to the version of the
+# server image, with the server's own schema tool, as stack/cluster/temporal-schema.ts does. Running
+# it again only applies what is new (after a server upgrade, say).
 set -eu
-nc -z -w 10 postgresql 5432
-tool() { temporal-sql-tool --plugin postgres12 --ep postgresql -u temporal -p 5432 "$@"; }
+nc -z -w 10 "$SQL_HOST" "$SQL_PORT"
+schema=/etc/temporal/schema/postgresql/v12
 for db in temporal temporal_visibility; do
-  tool --db "$db" create || true
+  # Fails once the database exists: what matters is the schema steps after it.
+  temporal-sql-tool --db "$db" create-database || true
 done
-tool --db temporal setup-schema -v 0.0 || true
-tool --db temporal update-schema -d /etc/temporal/schema/postgresql/v12/temporal/versioned
-tool --db temporal_visibility setup-schema -v 0.0 || true
-tool --db temporal_visibility update-schema -d /etc/temporal/schema/postgresql/v12/visibility/versioned
+# Version 0.0 makes only the version tables, and leaves a database already set up as it is.
+temporal-sql-tool --db temporal setup-schema -v 0.0
+temporal-sql-tool --db temporal update-schema -d "$schema/temporal/versioned"
+temporal-sql-tool --db temporal_visibility setup-schema -v 0.0
+temporal-sql-tool --db temporal_visibility update-schema -d "$schema/visibility/versioned"
 echo 'Temporal schema ready'
