@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import HeavyFirstSequencer from './test/support/heavy-first-sequencer.js';
 
-/** Files that need a process of their own: they replace the Temporal SDK's runtime. */
-const OWN_PROCESS = ['test/metrics/prometheus-metrics.test.ts'];
+/**
+ * Files that need a process of their own: one replaces the Temporal SDK's runtime, the other
+ * registers a step kind of its own, which no other file may see.
+ */
+const OWN_PROCESS = ['test/metrics/prometheus-metrics.test.ts', 'test/step-kinds/step-kind-addition.test.ts'];
 /** The production topology's suite runs on its own: `npm run test:cluster`. */
 const CLUSTER = ['test/cluster/**'];
 

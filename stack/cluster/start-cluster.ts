@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     stateDir: STATE_DIR,
     ports: PORTS,
     pidsDir: PIDS_DIR,
+    ...(process.env.RUNWAY_CONFIG_DIR ? { configDir: process.env.RUNWAY_CONFIG_DIR } : {}),
     ...(process.env.RUNWAY_CLUSTER_DATABASE_URL
       ? { databaseUrl: process.env.RUNWAY_CLUSTER_DATABASE_URL }
       : {}),

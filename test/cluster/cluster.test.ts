@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +267,21 @@ describe('who reaches Temporal', () => {
     await waitFor(id, ENDED);
   });
 
+  it('speaks TLS between nodes: a history service refuses a connection without the CA’s certificate', async () => {
+    const { node } = stack.certificates;
+    const history = stack.temporal.nodes[0]?.historyAddress as string;
+    const ca = await readFile(node.caFile);
+    const withoutCertificate = await tlsOutcome(history, { ca, servername: node.serverName });
+    expect(withoutCertificate).toMatch(/^refused/);
+    const asNode = await tlsOutcome(history, {
+      ca,
+      servername: node.serverName,
+      cert: await readFile(node.certFile),
+      key: await readFile(node.keyFile),
+    });
+    expect(asNode).toBe('accepted');
+  });
+
   it('listens on loopback only: every port of the nodes, the balancers and Temporal Web', async () => {
     // This process runs the balancers and the demo target.
     const pids = [
@@ -280,6 +296,24 @@ describe('who reaches Temporal', () => {
     expect(listening.filter((address) => !address.startsWith('127.0.0.1:'))).toEqual([]);
   });
 });
+
+/** Whether a TLS client gets past the handshake and is kept (the server refuses after it in TLS 1.3). */
+function tlsOutcome(address: string, options: ConnectionOptions): Promise<string> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port: Number(port), ALPNProtocols: ['h2'], ...options });
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(`refused: ${error.code ?? error.message}`),
+    );
+    socket.once('close', () => resolve('refused: closed'));
+    socket.once('secureConnect', () => {
+      setTimeout(() => {
+        resolve('accepted');
+        socket.destroy();
+      }, 1_000);
+    });
+  });
+}
 
 /** The addresses the processes listen on (TCP, from /proc). */
 async function listeningAddresses(pids: number[]): Promise<string[]> {
