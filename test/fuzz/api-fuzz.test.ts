@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runApiFuzz } from '../../scripts/fuzz-run.js';
 
-const SHORT_RUN = { maxExamples: 6, decisionExamples: 5, minCases: 300, waitBudgetSeconds: 40 };
+const SHORT_RUN = { maxExamples: 30, decisionExamples: 15, minCases: 300, waitBudgetSeconds: 40 };
 
 describe('schemathesis against the API (short run)', () => {
   it('finds no failure, reaches 2xx on every operation, and leaves no half-started release', async () => {
