@@ -22,5 +22,8 @@ export async function readYamlFile<S extends z.ZodType>(file: string, schema: S)
   }
   const result = schema.safeParse(data);
   if (!result.success) throw ConfigError.fromZod(file, result.error);
-  return result.data;
+  // zod hands out a default object itself, not a copy: without the clone every configuration
+  // loaded in one process would share (and a change to one would change) its defaulted parts,
+  // down to the defaults' own constants.
+  return structuredClone(result.data);
 }

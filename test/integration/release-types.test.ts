@@ -149,9 +149,12 @@ describe('an emergency whose "service restored" is never confirmed (R-EXPIRE)', 
       detail: { missing: true },
     });
     expect(superseded.rollbackPlan.every((entry) => entry.status === 'pending')).toBe(true);
-    expect(superseded.alerts).toContainEqual(
-      expect.objectContaining({ kind: 'superseded', level: 'P1', environment: 'production' }),
-    );
+    // The alert is raised by an activity after the record says superseded: it may come a moment later.
+    await expect
+      .poll(async () => (await getRelease(id)).alerts, { timeout: 15_000, interval: 250 })
+      .toContainEqual(
+        expect.objectContaining({ kind: 'superseded', level: 'P1', environment: 'production' }),
+      );
     // The newer hotfix ends at its first gate; production still serves the emergency's fix.
     await waitForGate(newer, 'fix-reviewed');
     expect((await api('POST', `/releases/${newer}/abort`, 'ops-wang', { reason: 'not needed' })).status).toBe(
