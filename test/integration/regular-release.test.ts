@@ -88,8 +88,12 @@ describe('a regular release through the API', () => {
     }
     expect(done.temporalUrl).toContain(encodeURIComponent(id));
 
+    // The record says `succeeded` first; the execution closes once its last search attributes and
+    // alerts are out.
     const handle = stack.runway.client.workflow.getHandle(id);
+    await handle.result();
     const description = await handle.describe();
+    expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(serviceKey)).toBe('edm-web');
     expect(description.typedSearchAttributes.get(statusKey)).toBe('succeeded');
     const history = await handle.fetchHistory();
