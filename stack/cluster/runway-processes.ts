@@ -3,7 +3,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { recordWhileRunning, spawnServer } from '../owned-processes.js';
 import { projectRoot } from '../temporal-binaries.js';
 
@@ -71,27 +70,4 @@ export function launchRunwayProcess(options: {
     stop: (graceMs = STOP_GRACE_MS) => signal('SIGTERM', graceMs),
     kill: () => signal('SIGKILL', 0),
   };
-}
-
-/** Resolves once `url` answers 2xx; fails early if the process exits first. */
-export async function waitUntilAnswers(
-  url: string,
-  process: RunwayProcess,
-  timeoutMs = 60_000,
-): Promise<void> {
-  let gone = false;
-  void process.exited.then(() => {
-    gone = true;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`${process.name} exited before ${url} answered (see its log)`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await delay(200);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }

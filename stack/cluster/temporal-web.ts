@@ -5,9 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { recordWhileRunning, spawnServer } from '../owned-processes.js';
+import { waitUntilAnswers } from '../wait-until-answers.js';
 
 export interface TemporalWebOptions {
   uiServer: string;
@@ -78,17 +78,16 @@ export async function startTemporalWeb(options: TemporalWebOptions): Promise<Tem
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   };
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`Temporal Web exited (${child.exitCode}); see ${join(root, 'server.log')}`);
-    const ok = await fetch(`${url}/api/v1/settings`, { signal: AbortSignal.timeout(1_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return { url, pid: child.pid, stop };
-    await delay(200);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await waitUntilAnswers(`${url}/api/v1/settings`, {
+      timeoutMs: 30_000,
+      exited,
+      what: `Temporal Web (see ${join(root, 'server.log')})`,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  await stop();
-  throw new Error(`Temporal Web did not answer on ${url} within 30 s`);
+  return { url, pid: child.pid, stop };
 }

@@ -164,18 +164,8 @@ describe('a release on the cluster', () => {
       await victim.kill();
       for (const pid of pausedNodes) process.kill(pid, 'SIGCONT');
       expect(await first).toBeInstanceOf(Error);
-      let retried = await call(
-        replica('api-2'),
-        'POST',
-        '/releases',
-        'ops-wang',
-        { type: 'regular', service: 'edm-web', version: '1.4.0' },
-        { 'idempotency-key': key },
-      );
-      // Until the dead request's hold on the key expires, a retry hears 409.
-      for (let i = 0; i < 60 && retried.status === 409; i++) {
-        await delay(250);
-        retried = await call(
+      const retry = () =>
+        call(
           replica('api-2'),
           'POST',
           '/releases',
@@ -183,6 +173,11 @@ describe('a release on the cluster', () => {
           { type: 'regular', service: 'edm-web', version: '1.4.0' },
           { 'idempotency-key': key },
         );
+      let retried = await retry();
+      // Until the dead request's hold on the key expires, a retry hears 409.
+      for (let i = 0; i < 60 && retried.status === 409; i++) {
+        await delay(250);
+        retried = await retry();
       }
       expect(retried.status, JSON.stringify(retried.body)).toBe(201);
       const { rows } = await db.query("SELECT id FROM releases WHERE version = '1.4.0'");

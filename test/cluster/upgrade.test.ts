@@ -23,6 +23,8 @@ import { clusterApi, clusterTemporalClient } from './cluster-client.js';
 let stack: ClusterStack;
 let dir: string;
 let buildB: string;
+/** Build B's API replica, once started. */
+let apiB: { url: string };
 const { call, waitFor } = clusterApi(() => stack);
 const ENDED = ['succeeded', 'failed', 'rolled-back', 'cancelled', 'rejected'];
 
@@ -108,6 +110,16 @@ async function start(baseUrl: string, service: string, version: string): Promise
   return answer.body.id as string;
 }
 
+/** Approves the release through B's API; it succeeds on `build`, with so many of B's marker timers. */
+async function expectFinishedOn(id: string, build: string, markers: number): Promise<void> {
+  await approve(apiB.url, id);
+  const done = await waitFor(id, ENDED, 180_000, apiB.url);
+  expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
+  const history = await historyOf(id);
+  expect(buildsThatRan(history)).toEqual([build]);
+  expect(markerTimers(history)).toBe(markers);
+}
+
 async function approve(baseUrl: string, id: string): Promise<void> {
   for (const approver of ['pm-li', 'tl-zhang']) {
     const answer = await call(baseUrl, 'POST', `/releases/${id}/approvals`, approver, {
@@ -130,7 +142,7 @@ describe('an upgrade while a release waits at its gate', () => {
     ).rejects.toThrow(/nondetermin/i);
 
     const workerB = stack.startWorker('worker-b', { RUNWAY_WORKER_BUILD_ID: 'build-b' }, buildB);
-    const apiB = await stack.startApi('api-b', {}, buildB);
+    apiB = await stack.startApi('api-b', {}, buildB);
     await stack.makeCurrent('build-b');
     const { connection } = await clusterTemporalClient(stack);
     const build = async (buildId: string) =>
@@ -145,19 +157,8 @@ describe('an upgrade while a release waits at its gate', () => {
     expect((await waitFor(fresh, ['awaiting-approval', ...ENDED], 120_000, apiB.url)).status).toBe(
       'awaiting-approval',
     );
-    await approve(apiB.url, waiting);
-    const done = await waitFor(waiting, ENDED, 180_000, apiB.url);
-    expect(done.status, JSON.stringify(done.failure)).toBe('succeeded');
-    const waitingHistory = await historyOf(waiting);
-    expect(buildsThatRan(waitingHistory)).toEqual(['build-a']);
-    expect(markerTimers(waitingHistory)).toBe(0);
-
-    await approve(apiB.url, fresh);
-    const freshDone = await waitFor(fresh, ENDED, 180_000, apiB.url);
-    expect(freshDone.status, JSON.stringify(freshDone.failure)).toBe('succeeded');
-    const freshHistory = await historyOf(fresh);
-    expect(buildsThatRan(freshHistory)).toEqual(['build-b']);
-    expect(markerTimers(freshHistory)).toBe(1);
+    await expectFinishedOn(waiting, 'build-a', 0);
+    await expectFinishedOn(fresh, 'build-b', 1);
 
     // Nothing runs on A any more: its drainage says so, and its workers may stop.
     const deadline = Date.now() + 90_000;

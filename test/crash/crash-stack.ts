@@ -26,10 +26,11 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedde
 import { getFreePort } from '../../stack/free-port.js';
 import { provideServiceDatabases } from '../../stack/service-databases.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { waitUntilAnswers } from '../../stack/wait-until-answers.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { testPayloadKeyEnv } from '../support/payload-keys.js';
 import { releaseWorkflowBundle } from '../support/release-workflow-bundle.js';
-import { type RunwayProcess, spawnRunway, waitUntilAnswers } from '../support/runway-process.js';
+import { type RunwayProcess, spawnRunway } from '../support/runway-process.js';
 import { freePortRun, TEST_BACKUP_KEY_ENTRY } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 

@@ -21,10 +21,11 @@ import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedde
 import { getFreePort } from '../../stack/free-port.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { type DevServer, startTemporalDevServer } from '../../stack/temporal-dev-server.js';
+import { waitUntilAnswers } from '../../stack/wait-until-answers.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { RUNWAY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { testPayloadKeyEnv } from '../support/payload-keys.js';
-import { type RunwayProcess, spawnRunway, waitUntilAnswers } from '../support/runway-process.js';
+import { type RunwayProcess, spawnRunway } from '../support/runway-process.js';
 import { TEST_BACKUP_KEY_ENTRY } from '../support/runway-stack.js';
 import { TEST_DECISION_KEY_ENTRY } from '../support/signed-decisions.js';
 
@@ -237,7 +238,7 @@ describe('the compiled build (npm run build)', () => {
     started.push(spawnRunway(join(out, 'api', 'main.js'), env, join(scratch, 'api.log')));
     const apiUrl = `http://127.0.0.1:${env.RUNWAY_API_PORT}`;
     // Ready: PostgreSQL and Temporal answer it.
-    await waitUntilAnswers(`${apiUrl}/readyz`, START_TIMEOUT_MS);
+    await waitUntilAnswers(`${apiUrl}/readyz`, { timeoutMs: START_TIMEOUT_MS });
     const response = await fetch(`${apiUrl}/api/v1/releases`, {
       headers: { authorization: `Bearer ${env.RUNWAY_TOKEN_OPS_WANG}` },
     });

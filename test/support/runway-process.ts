@@ -3,7 +3,6 @@
 // (dist/…/main.js) with plain node, as in the container image.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 
 export interface RunwayProcess {
@@ -57,18 +56,4 @@ export function spawnRunway(entry: string, env: NodeJS.ProcessEnv, logFile: stri
       process.off('exit', killOnExit);
     },
   };
-}
-
-/** Waits until `url` answers 2xx, as a started API does once it listens. */
-export async function waitUntilAnswers(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await delay(200);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
