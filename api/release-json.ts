@@ -1,6 +1,6 @@
 // Releases as the API shows them. Every field is named here, so a column or plan field added later
 // does not reach clients (or leak) until someone decides it should.
-import type { ReleaseRow } from '../db/release-records.js';
+import type { ReleaseSummaryRow } from '../db/release-records.js';
 import type {
   PendingDecision,
   PlanStep,
@@ -50,7 +50,7 @@ export function planJson(plan: ReleasePlan): PlanJson {
  * links to its execution in Temporal Web.
  */
 export function releaseSummaryJson(
-  release: ReleaseRow,
+  release: ReleaseSummaryRow,
   temporalUrlFor: (releaseId: string) => string,
 ): ReleaseSummaryJson {
   return {

@@ -70,6 +70,8 @@ export interface ReleaseRow {
 }
 
 export interface ReleaseDetail extends ReleaseRow {
+  /** Moves whenever anything the release's view shows changes (migration release-record-version). */
+  recordVersion: number;
   steps: StepRecord[];
   decisions: DecisionRecord[];
 }
@@ -434,7 +436,9 @@ async function insertDecision(db: Queryable, releaseId: string, decision: Decisi
 }
 
 export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDetail | undefined> {
-  const { rows } = await pool.query(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE id = $1`, [id]);
+  const { rows } = await pool.query(`SELECT ${RELEASE_COLUMNS}, record_version FROM releases WHERE id = $1`, [
+    id,
+  ]);
   if (!rows[0]) return undefined;
   const [steps, decisions] = await Promise.all([
     pool.query(
@@ -451,6 +455,7 @@ export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDeta
   ]);
   return {
     ...toReleaseRow(rows[0]),
+    recordVersion: Number(rows[0].record_version),
     steps: steps.rows.map((row) => ({
       id: row.step_id,
       name: row.name,
@@ -481,7 +486,18 @@ export async function getRelease(pool: pg.Pool, id: string): Promise<ReleaseDeta
   };
 }
 
+/** The release's record version (see ReleaseDetail), or undefined when there is no such release. */
+export async function releaseRecordVersion(pool: pg.Pool, id: string): Promise<number | undefined> {
+  const { rows } = await pool.query('SELECT record_version FROM releases WHERE id = $1', [id]);
+  return rows[0] ? Number(rows[0].record_version) : undefined;
+}
+
 export async function listReleases(pool: pg.Pool, filter: ReleaseFilter): Promise<ReleaseRow[]> {
+  const { sql, values } = releaseQuery(RELEASE_COLUMNS, filter);
+  return (await pool.query(sql, values)).rows.map(toReleaseRow);
+}
+
+function releaseQuery(columns: string, filter: ReleaseFilter): { sql: string; values: unknown[] } {
   const values: unknown[] = [filter.readableEnvironments];
   const conditions = ['environments && $1::text[]'];
   for (const [column, value] of [
@@ -494,12 +510,87 @@ export async function listReleases(pool: pg.Pool, filter: ReleaseFilter): Promis
     conditions.push(`${column} = $${values.length}`);
   }
   values.push(filter.limit);
-  const { rows } = await pool.query(
-    `SELECT ${RELEASE_COLUMNS} FROM releases WHERE ${conditions.join(' AND ')}
-     ORDER BY created_at DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows.map(toReleaseRow);
+  const sql = `SELECT ${columns} FROM releases WHERE ${conditions.join(' AND ')}
+     ORDER BY created_at DESC LIMIT $${values.length}`;
+  return { sql, values };
+}
+
+/**
+ * What a release list shows of each release, and what deciding its visibility needs: the plan's and
+ * the rollback plan's entries reduced to where each runs — only for a failed release, whose failure
+ * names one of them. The plan itself (tens of kilobytes a release) is not read.
+ */
+export type ReleaseSummaryRow = Pick<
+  ReleaseRow,
+  | 'id'
+  | 'runId'
+  | 'type'
+  | 'service'
+  | 'version'
+  | 'changeRef'
+  | 'configChange'
+  | 'requestedBy'
+  | 'status'
+  | 'currentStep'
+  | 'currentEnvironment'
+  | 'failure'
+  | 'environments'
+  | 'claimedAt'
+  | 'temporalUrl'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'finishedAt'
+> & {
+  plan: { steps: PlacedEntry[] };
+  rollbackPlan: PlacedEntry[];
+};
+
+/** A plan step or compensation, as far as visibility goes: which environment it belongs to. */
+export interface PlacedEntry {
+  id: string;
+  environment: string;
+}
+
+const placed = (entries: string) => `CASE WHEN failure IS NULL THEN '[]'::jsonb ELSE
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', e->'id', 'environment', e->'environment')), '[]'::jsonb)
+     FROM jsonb_array_elements(${entries}) e) END`;
+
+export const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
+  current_step, current_environment, failure, environments, claimed_at, temporal_url, created_at, updated_at,
+  finished_at, ${placed("runbook->'steps'")} AS placed_steps, ${placed("coalesce(rollback_plan, '[]'::jsonb)")} AS placed_compensations`;
+
+function toSummaryRow(row: Record<string, unknown>): ReleaseSummaryRow {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string | null,
+    type: row.type as ReleaseType,
+    service: row.service as string,
+    version: row.version as string,
+    changeRef: row.change_ref as string | null,
+    configChange: (row.config_change as ConfigChangeRequest | null) ?? null,
+    requestedBy: row.requested_by as string,
+    status: row.status as ReleaseStatus,
+    currentStep: row.current_step as string | null,
+    currentEnvironment: row.current_environment as string | null,
+    failure: row.failure as ReleaseFailure | null,
+    environments: row.environments as string[],
+    claimedAt: row.claimed_at as Date | null,
+    temporalUrl: row.temporal_url as string | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    finishedAt: row.finished_at as Date | null,
+    plan: { steps: row.placed_steps as PlacedEntry[] },
+    rollbackPlan: row.placed_compensations as PlacedEntry[],
+  };
+}
+
+/** Newest first, as GET /releases lists them. */
+export async function listReleaseSummaries(
+  pool: pg.Pool,
+  filter: ReleaseFilter,
+): Promise<ReleaseSummaryRow[]> {
+  const { sql, values } = releaseQuery(SUMMARY_COLUMNS, filter);
+  return (await pool.query(sql, values)).rows.map(toSummaryRow);
 }
 
 /** Records still open: what start-up reconciliation compares with Temporal. */

@@ -55,7 +55,7 @@ export const SUPERSEDABLE_STATUSES: readonly ReleaseStatus[] = ['awaiting-approv
 
 /** The environment of a plan step, or of a compensation (`<step id>.<what>`), or of a guided gate's subject. */
 export function subjectEnvironment(
-  plan: Pick<ReleasePlan, 'steps'>,
+  plan: { steps: readonly Pick<ReleasePlan['steps'][number], 'id' | 'environment'>[] },
   rollbackPlan: readonly Pick<CompensationEntry, 'id' | 'environment'>[],
   subject: string,
 ): string | undefined {

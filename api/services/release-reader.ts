@@ -3,8 +3,13 @@
 // environment: a release is visible to whoever reads one of the environments it touches, and shows
 // them only the steps, plan, gates, decisions and compensations of the environments they read.
 import type pg from 'pg';
-import { listReleaseAlerts, type RecordedAlert } from '../../alerts/recording-notifier.js';
-import { getRelease, listReleases, type ReleaseDetail, type ReleaseRow } from '../../db/release-records.js';
+import type { RecordedAlert } from '../../alerts/recording-notifier.js';
+import {
+  getRelease,
+  listReleaseSummaries,
+  type ReleaseDetail,
+  type ReleaseSummaryRow,
+} from '../../db/release-records.js';
 import { assignSeats, missingSeats } from '../../workflows/approval-quorum.js';
 import type {
   ApprovalPlanStep,
@@ -24,6 +29,7 @@ import type { Principal } from '../principal.js';
 import { NotFoundError } from '../service-errors.js';
 import type { BakeProgress, LiveBake } from './bake-progress.js';
 import type { ReleaseReconciler } from './release-reconciler.js';
+import { type ReleaseRecord, ReleaseRecordCache } from './release-record-cache.js';
 
 export interface ReleaseView extends ReleaseDetail {
   pendingGate: PendingGate | null;
@@ -45,6 +51,8 @@ export function readableEnvironments(principal: Principal, environments: readonl
 }
 
 export class ReleaseReader {
+  readonly #records: ReleaseRecordCache;
+
   constructor(
     private readonly deps: {
       pool: pg.Pool;
@@ -52,20 +60,23 @@ export class ReleaseReader {
       environments: string[];
       bakeProgress: BakeProgress;
     },
-  ) {}
+  ) {
+    this.#records = new ReleaseRecordCache(deps.pool);
+  }
 
   /** The release as `principal` may see it; NotFoundError when it may see none of it. */
   async get(id: string, principal: Principal): Promise<ReleaseView> {
-    let release = await getRelease(this.deps.pool, id);
-    const readable = release ? readableEnvironments(principal, release.environments) : [];
-    if (!release || readable.length === 0) throw new NotFoundError(`no release ${id}`);
+    let record = await this.#records.read(id);
+    const readable = record ? readableEnvironments(principal, record.release.environments) : [];
+    if (!record || readable.length === 0) throw new NotFoundError(`no release ${id}`);
     const readableSet = new Set(readable);
     // Asked alongside the reconciliation, which asks Temporal too: the two waits overlap.
-    const liveRead = this.#liveBake(release, readableSet);
-    if (!release.finishedAt && (await this.deps.reconciler.reconcile(release))) {
-      release = (await getRelease(this.deps.pool, id)) as ReleaseDetail;
+    const liveRead = this.#liveBake(record.release, readableSet);
+    if (!record.release.finishedAt && (await this.deps.reconciler.reconcile(record.release))) {
+      record = (await this.#records.read(id)) as ReleaseRecord;
     }
-    const [alerts, live] = await Promise.all([listReleaseAlerts(this.deps.pool, id), liveRead]);
+    const { release, alerts } = record;
+    const live = await liveRead;
     const view = {
       ...release,
       pendingGate: pendingGateOf(release),
@@ -92,14 +103,14 @@ export class ReleaseReader {
     return release && { ...release, pendingGate: pendingGateOf(release) };
   }
 
-  async list(query: ListQuery, principal: Principal): Promise<ReleaseRow[]> {
+  async list(query: ListQuery, principal: Principal): Promise<ReleaseSummaryRow[]> {
     const readable = readableEnvironments(principal, this.deps.environments);
     if (readable.length === 0) return [];
     const filter = { ...query, readableEnvironments: readable };
-    let rows = await listReleases(this.deps.pool, filter);
+    let rows = await listReleaseSummaries(this.deps.pool, filter);
     const open = rows.filter((row) => !row.finishedAt);
     const closed = await Promise.all(open.map((row) => this.deps.reconciler.reconcile(row)));
-    if (closed.some(Boolean)) rows = await listReleases(this.deps.pool, filter);
+    if (closed.some(Boolean)) rows = await listReleaseSummaries(this.deps.pool, filter);
     const readableSet = new Set(readable);
     return rows.map((row) => visibleSummary(row, readableSet));
   }
@@ -112,7 +123,7 @@ export class ReleaseReader {
  * shown only to readers of every environment the release touches.
  */
 function visibility(
-  row: Pick<ReleaseRow, 'plan' | 'rollbackPlan' | 'environments'>,
+  row: Pick<ReleaseSummaryRow, 'plan' | 'rollbackPlan' | 'environments'>,
   readable: ReadonlySet<string>,
 ) {
   const readsAll = row.environments.every((environment) => readable.has(environment));
@@ -123,7 +134,7 @@ function visibility(
 }
 
 /** A list row as the reader may see it: where the release stands, not what it does elsewhere. */
-export function visibleSummary<R extends ReleaseRow>(row: R, readable: ReadonlySet<string>): R {
+export function visibleSummary<R extends ReleaseSummaryRow>(row: R, readable: ReadonlySet<string>): R {
   const { sees, subject } = visibility(row, readable);
   const seesCurrent = row.currentEnvironment === null || sees(row.currentEnvironment);
   const failure = row.failure;

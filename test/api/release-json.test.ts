@@ -23,6 +23,7 @@ async function awaitingApproval(): Promise<ReleaseView> {
   return {
     id: 'edm-web-regular-1.4.2-a1b2c3',
     runId: 'run-1',
+    recordVersion: 1,
     workflowType: 'releaseWorkflowV2',
     waitingWindow: null,
     type: 'regular',
