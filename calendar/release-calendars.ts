@@ -1,11 +1,14 @@
 // The configured release calendars of every environment (R-WINDOW): config/calendar.yml with each
-// environment's time zone. The file is read anew on every question, so a freeze added while a
-// release waits is seen when it wakes; a release never guesses past the holiday data.
+// environment's time zone. Every question looks at the file, so a freeze added while a release
+// waits is seen when it wakes; a release never guesses past the holiday data. What was read from it
+// is kept while the file stays the same (its inode, size and modification time): a question costs
+// one stat, not a read, a YAML parse and a validation.
+import { stat } from 'node:fs/promises';
 
 import type { WindowCalendar, WindowCheckRequest } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
 import type { WindowCheck } from '../workflows/release-model.js';
-import { loadCalendarConfig } from './calendar-schema.js';
+import { type CalendarConfig, loadCalendarConfig } from './calendar-schema.js';
 import { CalendarDataExhausted } from './holiday-calendar.js';
 import {
   ALL_RULES,
@@ -36,13 +39,49 @@ export interface CalendarSource {
 /** An environment the configuration does not have. */
 export class UnknownEnvironment extends Error {}
 
+/** The calendar file as it stands: any edit, or another file put in its place, changes it. */
+async function fileStamp(file: string): Promise<string | undefined> {
+  const found = await stat(file).catch(() => undefined);
+  return found && `${found.ino}:${found.size}:${found.mtimeMs}`;
+}
+
+interface CalendarRead {
+  stamp: string;
+  config: Promise<CalendarConfig>;
+  byTimeZone: Map<string, ReleaseCalendar>;
+}
+
 export class ReleaseCalendars implements WindowCalendar, CalendarSource {
+  /** What the file said when it had this stamp, and each time zone's calendar made of it. */
+  #read: CalendarRead | undefined;
+
   constructor(private readonly config: Pick<RunwayConfig, 'environments' | 'calendarFile'>) {}
 
   async calendarOf(environment: string): Promise<ReleaseCalendar> {
     const settings = this.config.environments[environment];
     if (!settings) throw new UnknownEnvironment(`no environment ${environment}`);
-    return releaseCalendar(await loadCalendarConfig(this.config.calendarFile), settings.timeZone);
+    const read = await this.#currentRead();
+    const known = read.byTimeZone.get(settings.timeZone);
+    if (known) return known;
+    const calendar = releaseCalendar(await read.config, settings.timeZone);
+    read.byTimeZone.set(settings.timeZone, calendar);
+    return calendar;
+  }
+
+  /**
+   * The file is read after its stamp is taken, so what is kept is at least as new as its stamp says.
+   * A file that cannot be stamped (gone) is read anyway, to say why, and nothing is kept.
+   */
+  async #currentRead(): Promise<CalendarRead> {
+    const stamp = await fileStamp(this.config.calendarFile);
+    if (stamp !== undefined && this.#read?.stamp === stamp) return this.#read;
+    const read = {
+      stamp: stamp ?? '',
+      config: loadCalendarConfig(this.config.calendarFile),
+      byTimeZone: new Map(),
+    };
+    if (stamp !== undefined) this.#read = read;
+    return read;
   }
 
   /** Whether a release may enter its window at `request.at`, else until when it waits and why. */
@@ -131,17 +170,22 @@ const LOOK_BACK_MS = 400 * 86_400_000;
 export function lastAnswerableInstant(calendar: ReleaseCalendar): Date | null {
   const { dataUntil } = calendar.holidays;
   if (dataUntil === null) return null;
-  // The file is read anew on every question; the answer changes only with what it says.
+  // A kept calendar answers from its own entry without serializing its configuration.
+  const kept = lastAnswerableOf.get(calendar);
+  if (kept !== undefined) return kept;
+  // Calendars made anew from the same file give the same answer.
   const key = `${calendar.timeZone}\u0000${JSON.stringify(calendar.config)}`;
-  const known = lastAnswerable.get(key);
-  if (known !== undefined) return known;
-  const found = searchLastAnswerable(calendar, dataUntil);
+  const found = lastAnswerable.has(key)
+    ? (lastAnswerable.get(key) as Date | null)
+    : searchLastAnswerable(calendar, dataUntil);
   if (lastAnswerable.size >= 64) lastAnswerable.clear();
   lastAnswerable.set(key, found);
+  lastAnswerableOf.set(calendar, found);
   return found;
 }
 
 const lastAnswerable = new Map<string, Date | null>();
+const lastAnswerableOf = new WeakMap<ReleaseCalendar, Date | null>();
 
 function searchLastAnswerable(calendar: ReleaseCalendar, dataUntil: string): Date | null {
   const answers = (at: number) => {

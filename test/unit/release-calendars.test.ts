@@ -62,3 +62,32 @@ describe('the configured release calendars', () => {
     );
   });
 });
+
+describe('the calendar file, kept while it stays the same', () => {
+  it('is read again as soon as it changes: a freeze added while a release waits is seen at once', async () => {
+    const file = join(dir, 'edited.yml');
+    await writeFile(file, 'country: CN\n');
+    const edited = new ReleaseCalendars({
+      environments: { production: { timeZone: 'Asia/Shanghai' } } as never,
+      calendarFile: file,
+    });
+    const at = '2026-12-01T02:30:00.000Z';
+    const ask = () => edited.check({ environment: 'production', at, policy, minimumRemainingMs: 0 });
+    expect(await ask()).toMatchObject({ kind: 'open' });
+    // Kept: the same calendar answers the next question.
+    expect(await edited.calendarOf('production')).toBe(await edited.calendarOf('production'));
+    await writeFile(
+      file,
+      'country: CN\nfreezes:\n  - { start: "2026-12-01T00:00", end: "2026-12-02T00:00", reason: "audit" }\n',
+    );
+    expect(await ask()).toMatchObject({ kind: 'wait', reason: expect.stringContaining('audit') });
+    // A file of the same size written in its place is another file.
+    await writeFile(
+      file,
+      'country: CN\nfreezes:\n  - { start: "2026-12-01T00:00", end: "2026-12-02T00:00", reason: "tidy" }\n',
+    );
+    expect(await ask()).toMatchObject({ kind: 'wait', reason: expect.stringContaining('tidy') });
+    await rm(file);
+    await expect(ask()).rejects.toThrow();
+  });
+});
