@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   // Certificates first: a missing one stops the start before anything listens or connects.
   const temporalConnection = temporalConnectionOptions(config.settings);
   const tls = apiTlsCredentials(config.settings);
-  await checkRunbooks(config);
+  // Runbooks of one's own, kept apart from the project (the benchmarks' 50-step one).
+  const runbookDir = process.env.RUNWAY_RUNBOOK_DIR || undefined;
+  await checkRunbooks(config, runbookDir);
   const pool = createPool(databaseUrl, logger);
   // First: an address already taken stops the start before anything runs.
   const metrics = new ApiMetrics({ pool, logger: logger.child({ component: 'metrics' }) });
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   });
   const calendars = new ReleaseCalendars(config);
   const service = new ReleaseService({
+    ...(runbookDir ? { runbookDir } : {}),
     client,
     pool,
     config,

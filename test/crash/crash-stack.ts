@@ -8,6 +8,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parse, stringify } from 'yaml';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../config/load-config.js';
@@ -132,7 +133,18 @@ function alwaysOpenCalendar() {
   };
 }
 
-export async function startCrashStack(): Promise<CrashStack> {
+export interface CrashStackOptions {
+  /** The release workflows to run; by default the bundle the test run's global set-up made. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Changes the written configuration folder before anything reads it (the benchmarks' services). */
+  editConfig?: (configDir: string) => Promise<void>;
+  /** The processes' entry points: the TypeScript sources by default, or a compiled build's. */
+  entries?: { api: string; worker: string };
+  /** Extra environment for the API and the workers. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startCrashStack(options: CrashStackOptions = {}): Promise<CrashStack> {
   const dir = await mkdtemp(join(tmpdir(), 'runway-crash-'));
   await mkdir(join(dir, 'logs'));
   const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -162,6 +174,7 @@ export async function startCrashStack(): Promise<CrashStack> {
 
     const agentPort = await getFreePort();
     await writeConfig(join(dir, 'config'), agentPort);
+    await options.editConfig?.(join(dir, 'config'));
     const config = await loadConfig(join(dir, 'config'));
     const stateFile = join(dir, 'demo', 'state.json');
     // The demo target runs in this process: its instances take their fault settings from here.
@@ -197,7 +210,7 @@ export async function startCrashStack(): Promise<CrashStack> {
       }
     });
 
-    const bundle = await releaseWorkflowBundle();
+    const bundle = options.workflowBundle ?? (await releaseWorkflowBundle());
     await writeFile(join(dir, 'workflow-bundle.js'), bundle.code);
 
     const apiPort = await getFreePort();
@@ -218,6 +231,7 @@ export async function startCrashStack(): Promise<CrashStack> {
       RUNWAY_IDEMPOTENCY_LEASE_SECONDS: IDEMPOTENCY_LEASE_SECONDS,
       [DECISION_KEYS_ENV]: TEST_DECISION_KEY_ENTRY,
       ...testPayloadKeyEnv,
+      ...options.env,
     };
     for (const identity of config.settings.identities) {
       if (identity.tokenEnv === undefined) continue;
@@ -259,12 +273,12 @@ export async function startCrashStack(): Promise<CrashStack> {
       ),
       temporal,
       async startApi() {
-        const api = launch('api/main.ts', 'api', env);
+        const api = launch(options.entries?.api ?? 'api/main.ts', 'api', env);
         await waitUntilAnswers(`${apiUrl}/healthz`);
         return api;
       },
       async startWorker() {
-        return launch('worker/main.ts', 'worker', workerEnv);
+        return launch(options.entries?.worker ?? 'worker/main.ts', 'worker', workerEnv);
       },
       async killTemporal9() {
         process.kill(temporal.pid as number, 'SIGKILL');
