@@ -48,6 +48,8 @@ export interface PostgresOptions {
   log?: (line: string) => void;
   /** Where to record the postmaster's pid and start time while it runs (see owned-processes.ts). */
   pidFile?: string;
+  /** PostgreSQL's max_connections; its default (100) when absent. */
+  maxConnections?: number;
 }
 
 export interface RunningPostgres {
@@ -108,7 +110,8 @@ export async function startEmbeddedPostgres(o: PostgresOptions): Promise<Running
     );
   }
 
-  const server = startPostmaster(binaries, dataDir, o.port, osUser, output, o.pidFile);
+  const settings = o.maxConnections ? ['-c', `max_connections=${o.maxConnections}`] : [];
+  const server = startPostmaster(binaries, dataDir, o.port, osUser, output, o.pidFile, settings);
   try {
     await server.ready(credentials);
     await ensureDatabase({ ...credentials, port: o.port }, o.database, log);
@@ -334,11 +337,12 @@ function startPostmaster(
   osUser: OsUser | undefined,
   output: OutputTail,
   pidFile: string | undefined,
+  settings: string[],
 ): Postmaster {
   const child = spawnServer(
     binaries.postgres,
     // TCP only: no socket files in /tmp that could clash between clusters or users.
-    ['-D', dataDir, '-p', String(port), '-c', 'unix_socket_directories='],
+    ['-D', dataDir, '-p', String(port), '-c', 'unix_socket_directories=', ...settings],
     spawnOptionsFor(osUser),
     'SIGINT',
   );

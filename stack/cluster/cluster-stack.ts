@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import pg from 'pg';
 import type { RunwayConfig } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
 import { provisionApplicationRole } from '../../db/application-role.js';
@@ -24,6 +25,7 @@ import { provideServiceDatabases } from '../service-databases.js';
 import { projectRoot } from '../temporal-binaries.js';
 import { waitUntilAnswers } from '../wait-until-answers.js';
 import { type ClusterCertificates, provideClusterCertificates } from './cluster-certificates.js';
+import { connectionBudget } from './connection-budget.js';
 import { launchRunwayProcess, type RunwayProcess } from './runway-processes.js';
 import { provideServerBinaries } from './server-binaries.js';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer.js';
@@ -80,6 +82,8 @@ export interface ClusterStack {
   tokensFile: string;
   /** The owner's database URL (migrations, tests' reads). */
   databaseUrl: string;
+  /** The embedded PostgreSQL's postmaster; undefined with a PostgreSQL of one's own. */
+  postgresPid: number | undefined;
   demo: DemoTarget;
   /** The build the workers run (worker versioning). */
   buildId: string;
@@ -127,6 +131,25 @@ async function makeBuildCurrent(
 
 const orFree = async (port: number) => (port === 0 ? getFreePort() : port);
 
+/** A PostgreSQL of one's own that allows fewer connections than the cluster may open: said at start. */
+async function warnOfConnectionLimit(
+  url: string,
+  budget: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const limit = Number((await client.query('SHOW max_connections')).rows[0].max_connections);
+    if (limit < budget)
+      log(
+        `warning: PostgreSQL allows ${limit} connections; the cluster may open ${budget} at once (Temporal's pools, Runway's processes) — raise max_connections, or requests fail under load`,
+      );
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts everything, in order; on a failure stops what had started and throws. */
 export async function startClusterStack(options: ClusterStackOptions): Promise<ClusterStack> {
   const log = options.log ?? (() => {});
@@ -138,20 +161,30 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
   mkdirSync(logDir, { recursive: true });
   try {
     const binaries = await provideServerBinaries(log);
+    // Two nodes, the first with the system worker; the workers and API replicas, and a spare of each
+    // (an upgrade runs another build's beside them).
+    const budget = connectionBudget({
+      temporalServicesPerNode: [4, 3],
+      runwayProcesses: (options.workers ?? 2) + (options.apiReplicas ?? 2) + 2,
+    });
     let ownerUrl: string;
+    let postgresPid: number | undefined;
     if (options.databaseUrl) {
       ownerUrl = options.databaseUrl;
       log('PostgreSQL: using the one given');
+      await warnOfConnectionLimit(ownerUrl, budget, log);
     } else {
       log('starting PostgreSQL…');
       const postgres = await startEmbeddedPostgres({
         dataDir: join(options.stateDir, 'postgres'),
         port: await orFree(options.ports.postgres),
         database: 'runway',
+        maxConnections: budget,
         ...(options.pidsDir ? { pidFile: join(options.pidsDir, 'postgres.json') } : {}),
       });
       stops.push(postgres.stop);
       ownerUrl = postgres.connectionString;
+      postgresPid = postgres.pid;
     }
     const owner = new URL(ownerUrl);
     const certificates = await provideClusterCertificates(join(options.stateDir, 'tls'));
@@ -313,6 +346,7 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
       tokens,
       tokensFile,
       databaseUrl: ownerUrl,
+      postgresPid,
       demo,
       buildId,
       runwayEnv: env,

@@ -42,6 +42,8 @@ export interface NodeConfigOptions {
 }
 
 export const TEMPORAL_DATABASES = { default: 'temporal', visibility: 'temporal_visibility' } as const;
+/** The most connections each Temporal service opens to each store (stack/cluster/connection-budget.ts). */
+export const TEMPORAL_POOL_SIZES = { default: 20, visibility: 10 } as const;
 
 function datastore(options: NodeConfigOptions, databaseName: string, maxConns: number) {
   const { host, port, user, password } = options.database;
@@ -93,8 +95,8 @@ export function temporalNodeConfig(options: NodeConfigOptions): string {
       visibilityStore: 'visibility',
       numHistoryShards: options.historyShards,
       datastores: {
-        default: datastore(options, TEMPORAL_DATABASES.default, 20),
-        visibility: datastore(options, TEMPORAL_DATABASES.visibility, 10),
+        default: datastore(options, TEMPORAL_DATABASES.default, TEMPORAL_POOL_SIZES.default),
+        visibility: datastore(options, TEMPORAL_DATABASES.visibility, TEMPORAL_POOL_SIZES.visibility),
       },
     },
     global: {

@@ -11,6 +11,7 @@ import { Connection, type TLSConfig } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterStack, startClusterStack } from '../../stack/cluster/cluster-stack.js';
+import { connectionBudget } from '../../stack/cluster/connection-budget.js';
 import type { RunwayProcess } from '../../stack/cluster/runway-processes.js';
 import { getFreePort } from '../../stack/free-port.js';
 import { createPrivateCa, issueCertificate } from '../../stack/private-ca.js';
@@ -289,6 +290,19 @@ describe('who reaches Temporal', () => {
     const listening = await listeningAddresses(pids.filter((pid): pid is number => pid !== undefined));
     expect(listening.length).toBeGreaterThan(4);
     expect(listening.filter((address) => !address.startsWith('127.0.0.1:'))).toEqual([]);
+  });
+
+  it("gives PostgreSQL room for every Temporal service's pools and every Runway process's", async () => {
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      const limit = Number((await db.query('SHOW max_connections')).rows[0].max_connections);
+      // Two nodes (4 and 3 services) at 20 + 10 each, six Runway processes at 10, and headroom.
+      expect(limit).toBe(connectionBudget({ temporalServicesPerNode: [4, 3], runwayProcesses: 6 }));
+      expect(limit).toBeGreaterThanOrEqual(300);
+    } finally {
+      await db.end();
+    }
   });
 });
 

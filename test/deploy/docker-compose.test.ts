@@ -17,7 +17,12 @@ import { API_TLS_ENV, TEMPORAL_TLS_ENV } from '../../config/environment-override
 import { loadConfig } from '../../config/load-config.js';
 import { BACKUP_KEYS_ENV } from '../../security/backup-cipher.js';
 import { CLUSTER_SERVER_NAME, provideClusterCertificates } from '../../stack/cluster/cluster-certificates.js';
-import { temporalDynamicConfig, temporalNodeConfig } from '../../stack/cluster/temporal-node-config.js';
+import { connectionBudget } from '../../stack/cluster/connection-budget.js';
+import {
+  TEMPORAL_POOL_SIZES,
+  temporalDynamicConfig,
+  temporalNodeConfig,
+} from '../../stack/cluster/temporal-node-config.js';
 import { temporalWebConfig } from '../../stack/cluster/temporal-web.js';
 import { projectRoot } from '../../stack/temporal-binaries.js';
 import { WORKER_BUILD_ID_ENV } from '../../worker/worker-deployment.js';
@@ -286,6 +291,22 @@ describe('docker-compose.yml runs the topology of npm run cluster', () => {
     const [first, ...others] = temporalNodes.map(([name]) => name);
     for (const other of others)
       expect(service(other).depends_on?.[first ?? '']?.condition).toBe('service_healthy');
+  });
+
+  it("gives PostgreSQL room for every Temporal service's pools and every Runway process's", () => {
+    const runwayProcesses = services.filter(([, entry]) =>
+      String(entry.command ?? '').match(/dist\/(api|worker)\/main\.js/),
+    ).length;
+    for (const [, node] of temporalNodes) {
+      expect(Number(node.environment?.SQL_MAX_CONNS)).toBe(TEMPORAL_POOL_SIZES.default);
+      expect(Number(node.environment?.SQL_VIS_MAX_CONNS)).toBe(TEMPORAL_POOL_SIZES.visibility);
+    }
+    const budget = connectionBudget({
+      temporalServicesPerNode: cluster.nodeServices.map((names) => names.length),
+      runwayProcesses: runwayProcesses + 2,
+    });
+    const limit = /max_connections=(\d+)/.exec(String(service('postgresql').command))?.[1];
+    expect(Number(limit)).toBeGreaterThanOrEqual(budget);
   });
 
   it("requires a client certificate of the cluster's CA at the frontends, and TLS between the nodes", () => {
