@@ -3,10 +3,10 @@
 // waits is seen when it wakes; a release never guesses past the holiday data. What was read from it
 // is kept while the file stays the same (its inode, size and modification time): a question costs
 // one stat, not a read, a YAML parse and a validation.
-import { stat } from 'node:fs/promises';
 
 import type { WindowCalendar, WindowCheckRequest } from '../activities/calendar-activities.js';
 import type { RunwayConfig } from '../config/config-schema.js';
+import { fileStamp } from '../config/file-stamp.js';
 import type { WindowCheck } from '../workflows/release-model.js';
 import { type CalendarConfig, loadCalendarConfig } from './calendar-schema.js';
 import { CalendarDataExhausted } from './holiday-calendar.js';
@@ -38,12 +38,6 @@ export interface CalendarSource {
 
 /** An environment the configuration does not have. */
 export class UnknownEnvironment extends Error {}
-
-/** The calendar file as it stands: any edit, or another file put in its place, changes it. */
-async function fileStamp(file: string): Promise<string | undefined> {
-  const found = await stat(file).catch(() => undefined);
-  return found && `${found.ino}:${found.size}:${found.mtimeMs}`;
-}
 
 interface CalendarRead {
   stamp: string;

@@ -9,6 +9,7 @@
 // afresh (visibleView), never by changing them.
 import type pg from 'pg';
 import { listReleaseAlerts, type RecordedAlert } from '../../alerts/recording-notifier.js';
+import { deepFreeze } from '../../config/file-stamp.js';
 import { getRelease, type ReleaseDetail, releaseRecordVersion } from '../../db/release-records.js';
 
 export interface ReleaseRecord {
@@ -18,14 +19,6 @@ export interface ReleaseRecord {
 
 /** A few hundred releases read often (a dashboard's) fit; each is tens of kilobytes. */
 const DEFAULT_CAPACITY = 256;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 export class ReleaseRecordCache {
   /** Least recently used first: Map keeps insertion order, and a hit moves its entry to the end. */

@@ -189,6 +189,21 @@ describe('runbooks', () => {
     });
   });
 
+  it('keeps a runbook while its file stays the same, frozen, and reads an edit at the next start', async () => {
+    const folder = join(dir, 'runbooks');
+    const first = await loadRunbook('regular', folder);
+    expect(await loadRunbook('regular', folder)).toBe(first);
+    expect(Object.isFrozen(first.steps[0])).toBe(true);
+    await edit('runbooks/regular.yml', (text) =>
+      text.replace('name: Deploy to TEST', 'name: Deploy to the TEST bed'),
+    );
+    const edited = await loadRunbook('regular', folder);
+    expect(edited).not.toBe(first);
+    expect(edited.steps.map((step) => step.name)).toContain('Deploy to the TEST bed');
+    await rm(join(folder, 'regular.yml'));
+    await expect(loadRunbook('regular', folder)).rejects.toThrow('no runbook for release type regular');
+  });
+
   it('checks every runbook against the configuration at start', async () => {
     const config = await loadConfig(join(dir, 'config'));
     expect(await checkRunbooks(config, join(dir, 'runbooks'))).toEqual([
