@@ -555,7 +555,7 @@ const placed = (entries: string) => `CASE WHEN failure IS NULL THEN '[]'::jsonb 
   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', e->'id', 'environment', e->'environment')), '[]'::jsonb)
      FROM jsonb_array_elements(${entries}) e) END`;
 
-export const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
+const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
   current_step, current_environment, failure, environments, claimed_at, temporal_url, created_at, updated_at,
   finished_at, ${placed("runbook->'steps'")} AS placed_steps, ${placed("coalesce(rollback_plan, '[]'::jsonb)")} AS placed_compensations`;
 

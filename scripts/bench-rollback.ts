@@ -1,9 +1,9 @@
-// `npm run bench`: how fast a bad release is undone. Releases a `+errors` build of the demo service
+// `npm run bench:rollback`: how fast a bad release is undone. Releases a `+errors` build of the demo service
 // to production on a real stack, lets the bake (default probe settings) trip, and times from the
 // first failing answer to traffic on the old version: through the proxy for blue-green (edm-web),
 // on every one of four instances for rolling (edm-sender).
 //
-//   npm run bench -- [--runs N] [--strategy blue-green|rolling|both]
+//   npm run bench:rollback -- [--runs N] [--strategy blue-green|rolling|both]
 import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';

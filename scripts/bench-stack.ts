@@ -1,4 +1,4 @@
-// The stack `npm run bench` measures on: the test stack (real Temporal, PostgreSQL, demo target,
+// The stack the rollback benchmark (`npm run bench:rollback`, and `npm run bench`'s rollback rows) measures on: the test stack (real Temporal, PostgreSQL, demo target,
 // worker and API) with a production-only runbook, so each run is baseline → deploy → bake, and the
 // bake, at the default probe settings, is what trips the rollback.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

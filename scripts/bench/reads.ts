@@ -1,0 +1,239 @@
+// Reads under load: GET /releases/{id} of a finished 21-step release, GET /releases?limit=20 and
+// GET /calendar on Runway's API process (compiled, as production runs it), each beside a bare
+// hono + pg app doing the same queries and the same committed audit write (reads-bare-app.ts),
+// the two measured alternately, round after round, in one run.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { getFreePort } from '../../stack/free-port.js';
+import { projectRoot } from '../../stack/temporal-binaries.js';
+import { waitUntilAnswers } from '../../stack/wait-until-answers.js';
+import { releaseToProduction } from './bench-api.js';
+import { startReleaseStack } from './bench-release-stack.js';
+import { type BenchRow, comparedRow, figure } from './bench-row.js';
+
+export interface ReadOptions {
+  rounds: number;
+  /** Seconds per round and side. */
+  seconds: number;
+  connections: number;
+}
+
+/** One round of load on one URL: what autocannon saw, and the audit rows the server committed. */
+interface Round {
+  requestsPerSecond: number;
+  p50: number;
+  p975: number;
+  answered: number;
+  audited: number;
+  bytes: number;
+}
+
+/** The reader: dev-chen reads every environment, so the whole release is shown. */
+const READER = 'dev-chen';
+/** The list shows 20 releases: the finished one and copies of its record. */
+const LISTED = 20;
+
+async function load(url: string, token: string, options: ReadOptions, countAudit: () => Promise<number>) {
+  const before = await countAudit();
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(
+      `${url}: ${result.non2xx} answers other than 2xx (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors`,
+    );
+  const round: Round = {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p975: result.latency.p97_5,
+    answered: result['2xx'],
+    // Requests cut off when the round ends may still be recorded: at least one row per answer.
+    audited: (await countAudit()) - before,
+    bytes: result.throughput.total / Math.max(1, result.requests.total),
+  };
+  if (round.audited < round.answered)
+    throw new Error(`${url}: ${round.answered} answers but only ${round.audited} audit rows committed`);
+  return round;
+}
+
+/** A copy of the finished release's record under another id, so the list has `LISTED` rows. */
+async function copyRelease(databaseUrl: string, id: string, copies: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (let copy = 1; copy <= copies; copy++) {
+      await client.query(
+        `CREATE TEMP TABLE release_copy AS SELECT * FROM releases WHERE id = $1;
+         UPDATE release_copy SET id = id || '-copy-${copy}', run_id = NULL, holds_lock = false;
+         INSERT INTO releases SELECT * FROM release_copy;
+         DROP TABLE release_copy;`.replaceAll('$1', `'${id.replaceAll("'", "''")}'`),
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function startBareApp(
+  databaseUrl: string,
+  token: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await getFreePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench/reads-bare-app.ts'],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), BENCH_TOKEN: token },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const exited = once(child, 'exit');
+  await waitUntilAnswers(`${url}/healthz`, { exited, what: 'the bare app' });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+interface Endpoint {
+  name: string;
+  path: string;
+  /** The bare app's path; none: the row has no baseline. */
+  barePath?: string;
+  action: string;
+  requestsTarget: number;
+  /** Whether the row holds Runway to its baseline (ratio ≥ 0.8) and to p97.5 < 100 ms. */
+  compared: boolean;
+}
+
+function endpoints(releaseId: string): Endpoint[] {
+  const path = `/api/v1/releases/${encodeURIComponent(releaseId)}`;
+  const week = 'from=2026-12-07T00:00:00.000Z&to=2026-12-14T00:00:00.000Z';
+  return [
+    {
+      name: 'GET /releases/{id}',
+      path,
+      barePath: path,
+      action: 'releases.get',
+      requestsTarget: 1000,
+      compared: true,
+    },
+    {
+      name: `GET /releases?limit=${LISTED}`,
+      path: `/api/v1/releases?limit=${LISTED}`,
+      barePath: `/api/v1/releases?limit=${LISTED}`,
+      action: 'releases.list',
+      requestsTarget: 1000,
+      compared: true,
+    },
+    {
+      name: 'GET /calendar (7 days)',
+      path: `/api/v1/calendar?environment=production&${week}`,
+      action: 'calendar.read',
+      requestsTarget: 1500,
+      compared: false,
+    },
+  ];
+}
+
+const RATIO_TARGET = 0.8;
+const P975_TARGET_MS = 100;
+
+function rowsFor(endpoint: Endpoint, runway: Round[], bare: Round[]): BenchRow[] {
+  const baseline = (pick: (round: Round) => number) =>
+    bare.length > 0 ? { baseline: figure('bare hono + pg', bare.map(pick)) } : {};
+  const throughput = comparedRow({
+    group: 'reads',
+    name: `${endpoint.name} req/s`,
+    unit: 'req/s',
+    runway: figure(
+      'Runway API',
+      runway.map((round) => round.requestsPerSecond),
+    ),
+    ...baseline((round) => round.requestsPerSecond),
+    note: `${Math.round(runway[0]?.bytes ?? 0)} bytes per answer`,
+  });
+  const ratioMet = throughput.ratio === undefined || throughput.ratio >= RATIO_TARGET;
+  throughput.target = `≥ ${endpoint.requestsTarget}${endpoint.compared ? `, ratio ≥ ${RATIO_TARGET}` : ''}`;
+  throughput.met = throughput.runway.value >= endpoint.requestsTarget && ratioMet;
+  const latency = comparedRow({
+    group: 'reads',
+    name: `${endpoint.name} p97.5`,
+    unit: 'ms',
+    runway: figure(
+      'Runway API',
+      runway.map((round) => round.p975),
+    ),
+    ...baseline((round) => round.p975),
+  });
+  if (endpoint.compared) {
+    latency.target = `< ${P975_TARGET_MS}`;
+    latency.met = latency.runway.value < P975_TARGET_MS;
+  }
+  const p50 = comparedRow({
+    group: 'reads',
+    name: `${endpoint.name} p50`,
+    unit: 'ms',
+    runway: figure(
+      'Runway API',
+      runway.map((round) => round.p50),
+    ),
+    ...baseline((round) => round.p50),
+  });
+  return [throughput, latency, p50];
+}
+
+export async function measureReads(options: ReadOptions): Promise<BenchRow[]> {
+  const stack = await startReleaseStack();
+  try {
+    const releaseId = await releaseToProduction(stack, '2.0.0');
+    await copyRelease(stack.databaseUrl, releaseId, LISTED - 1);
+    const token = stack.tokens[READER] as string;
+    const bare = await startBareApp(stack.databaseUrl, token);
+    const audit = new pg.Pool({ connectionString: stack.databaseUrl, max: 1 });
+    try {
+      const rows: BenchRow[] = [];
+      for (const endpoint of endpoints(releaseId)) {
+        const countAudit = async () =>
+          Number(
+            (await audit.query('SELECT count(*) FROM audit_events WHERE action = $1', [endpoint.action]))
+              .rows[0].count,
+          );
+        const warmUp = { ...options, seconds: 2 };
+        await load(`${stack.apiUrl}${endpoint.path}`, token, warmUp, countAudit);
+        if (endpoint.barePath) await load(`${bare.url}${endpoint.barePath}`, token, warmUp, countAudit);
+        const runway: Round[] = [];
+        const bareRounds: Round[] = [];
+        for (let round = 1; round <= options.rounds; round++) {
+          runway.push(await load(`${stack.apiUrl}${endpoint.path}`, token, options, countAudit));
+          if (endpoint.barePath)
+            bareRounds.push(await load(`${bare.url}${endpoint.barePath}`, token, options, countAudit));
+          const last = runway.at(-1) as Round;
+          console.error(
+            `reads: ${endpoint.name} round ${round}/${options.rounds}: Runway ${Math.round(last.requestsPerSecond)} req/s p97.5 ${last.p975} ms` +
+              (bareRounds.length
+                ? `, bare ${Math.round((bareRounds.at(-1) as Round).requestsPerSecond)} req/s`
+                : ''),
+          );
+        }
+        rows.push(...rowsFor(endpoint, runway, bareRounds));
+      }
+      return rows;
+    } finally {
+      await audit.end();
+      await bare.stop();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
