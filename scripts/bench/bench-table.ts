@@ -6,7 +6,7 @@ import type { BenchRow } from './bench-row.js';
 
 function number(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';
-  if (unit === 'req/s' || unit === 'MiB' || unit === 'bytes') return String(Math.round(value));
+  if (['req/s', 'MiB', 'bytes', 'releases', 'connections'].includes(unit)) return String(Math.round(value));
   if (unit === 'ms') return value >= 100 ? String(Math.round(value)) : value.toFixed(1);
   return value >= 100 ? String(Math.round(value)) : value.toFixed(2);
 }

@@ -61,17 +61,18 @@ async function load(url: string, token: string, options: ReadOptions, countAudit
   return round;
 }
 
-/** A copy of the finished release's record under another id, so the list has `LISTED` rows. */
+/** Copies of the finished release's record under other ids, so the list has `LISTED` rows. */
 async function copyRelease(databaseUrl: string, id: string, copies: number): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     for (let copy = 1; copy <= copies; copy++) {
       await client.query(
-        `CREATE TEMP TABLE release_copy AS SELECT * FROM releases WHERE id = $1;
-         UPDATE release_copy SET id = id || '-copy-${copy}', run_id = NULL, holds_lock = false;
-         INSERT INTO releases SELECT * FROM release_copy;
-         DROP TABLE release_copy;`.replaceAll('$1', `'${id.replaceAll("'", "''")}'`),
+        `INSERT INTO releases
+         SELECT (jsonb_populate_record(NULL::releases,
+           to_jsonb(r) || jsonb_build_object('id', $2::text, 'run_id', NULL, 'holds_lock', false))).*
+         FROM releases r WHERE id = $1`,
+        [id, `${id}-copy-${copy}`],
       );
     }
   } finally {

@@ -96,7 +96,7 @@ describe('links in README.md and docs/', () => {
 
   it('reads anchors as GitHub makes them', () => {
     const anchors = anchorsOf('docs/rollback.md');
-    expect(anchors).toContain('how-fast-a-bad-release-is-undone-npm-run-bench');
+    expect(anchors).toContain('how-fast-a-bad-release-is-undone-npm-run-benchrollback');
     expect(anchors).toContain('manual-rollback-abort-and-guided-failure-r-rb-trigger-manual-r-guided');
   });
 });
