@@ -12,6 +12,7 @@ import { waitUntilAnswers } from '../../stack/wait-until-answers.js';
 import { releaseToProduction } from './bench-api.js';
 import { startReleaseStack } from './bench-release-stack.js';
 import { type BenchRow, comparedRow, figure } from './bench-row.js';
+import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 export interface ReadOptions {
   rounds: number;
@@ -96,10 +97,13 @@ async function startBareApp(
   );
   const url = `http://127.0.0.1:${port}`;
   const exited = once(child, 'exit');
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await waitUntilAnswers(`${url}/healthz`, { exited, what: 'the bare app' });
   return {
     url,
     async stop() {
+      process.off('exit', killOnExit);
       child.kill('SIGTERM');
       await exited;
     },
@@ -195,46 +199,55 @@ function rowsFor(endpoint: Endpoint, runway: Round[], bare: Round[]): BenchRow[]
 }
 
 export async function measureReads(options: ReadOptions): Promise<BenchRow[]> {
-  const stack = await startReleaseStack();
-  try {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => {});
+  };
+  return stoppedOnInterrupt(stopAll, async () => {
+    const stack = await startReleaseStack();
+    stops.push(() => stack.stop());
     const releaseId = await releaseToProduction(stack, '2.0.0');
     await copyRelease(stack.databaseUrl, releaseId, LISTED - 1);
     const token = stack.tokens[READER] as string;
     const bare = await startBareApp(stack.databaseUrl, token);
+    stops.push(() => bare.stop());
     const audit = new pg.Pool({ connectionString: stack.databaseUrl, max: 1 });
-    try {
-      const rows: BenchRow[] = [];
-      for (const endpoint of endpoints(releaseId)) {
-        const countAudit = async () =>
-          Number(
-            (await audit.query('SELECT count(*) FROM audit_events WHERE action = $1', [endpoint.action]))
-              .rows[0].count,
-          );
-        const warmUp = { ...options, seconds: 2 };
-        await load(`${stack.apiUrl}${endpoint.path}`, token, warmUp, countAudit);
-        if (endpoint.barePath) await load(`${bare.url}${endpoint.barePath}`, token, warmUp, countAudit);
-        const runway: Round[] = [];
-        const bareRounds: Round[] = [];
-        for (let round = 1; round <= options.rounds; round++) {
-          runway.push(await load(`${stack.apiUrl}${endpoint.path}`, token, options, countAudit));
-          if (endpoint.barePath)
-            bareRounds.push(await load(`${bare.url}${endpoint.barePath}`, token, options, countAudit));
-          const last = runway.at(-1) as Round;
-          console.error(
-            `reads: ${endpoint.name} round ${round}/${options.rounds}: Runway ${Math.round(last.requestsPerSecond)} req/s p97.5 ${last.p975} ms` +
-              (bareRounds.length
-                ? `, bare ${Math.round((bareRounds.at(-1) as Round).requestsPerSecond)} req/s`
-                : ''),
-          );
-        }
-        rows.push(...rowsFor(endpoint, runway, bareRounds));
-      }
-      return rows;
-    } finally {
-      await audit.end();
-      await bare.stop();
-    }
-  } finally {
-    await stack.stop();
+    stops.push(() => audit.end());
+    const rows: BenchRow[] = [];
+    for (const endpoint of endpoints(releaseId))
+      rows.push(...(await measureEndpoint(endpoint, stack.apiUrl, bare.url, token, audit, options)));
+    return rows;
+  });
+}
+
+async function measureEndpoint(
+  endpoint: Endpoint,
+  apiUrl: string,
+  bareUrl: string,
+  token: string,
+  audit: pg.Pool,
+  options: ReadOptions,
+): Promise<BenchRow[]> {
+  const countAudit = async () =>
+    Number(
+      (await audit.query('SELECT count(*) FROM audit_events WHERE action = $1', [endpoint.action])).rows[0]
+        .count,
+    );
+  const warmUp = { ...options, seconds: 2 };
+  await load(`${apiUrl}${endpoint.path}`, token, warmUp, countAudit);
+  if (endpoint.barePath) await load(`${bareUrl}${endpoint.barePath}`, token, warmUp, countAudit);
+  const runway: Round[] = [];
+  const bare: Round[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const ours = await load(`${apiUrl}${endpoint.path}`, token, options, countAudit);
+    runway.push(ours);
+    const theirs =
+      endpoint.barePath && (await load(`${bareUrl}${endpoint.barePath}`, token, options, countAudit));
+    if (theirs) bare.push(theirs);
+    console.error(
+      `reads: ${endpoint.name} round ${round}/${options.rounds}: Runway ${Math.round(ours.requestsPerSecond)} req/s p97.5 ${ours.p975} ms` +
+        (theirs ? `, bare ${Math.round(theirs.requestsPerSecond)} req/s` : ''),
+    );
   }
+  return rowsFor(endpoint, runway, bare);
 }

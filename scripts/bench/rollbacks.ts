@@ -4,6 +4,7 @@
 import { measureRun, type RunFigures, type Strategy } from '../bench-run.js';
 import { ROLLING_INSTANCES, startBenchStack } from '../bench-stack.js';
 import { type BenchRow, figure } from './bench-row.js';
+import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 const BLUE_GREEN_GOAL_MS = 5000;
 
@@ -49,7 +50,7 @@ function rowsFor(strategy: Strategy, runs: RunFigures[]): BenchRow[] {
 
 export async function measureRollbacks(options: { runs: number }): Promise<BenchRow[]> {
   const bench = await startBenchStack(true);
-  try {
+  return stoppedOnInterrupt(bench.stop, async () => {
     const rows: BenchRow[] = [];
     for (const strategy of ['blue-green', 'rolling'] as const) {
       const runs: RunFigures[] = [];
@@ -63,7 +64,5 @@ export async function measureRollbacks(options: { runs: number }): Promise<Bench
       rows.push(...rowsFor(strategy, runs));
     }
     return rows;
-  } finally {
-    await bench.stop();
-  }
+  });
 }

@@ -10,6 +10,7 @@ import { prepareScaleInstall } from './scale-install.js';
 import { runScaleOnServer, type ServerRun } from './scale-run.js';
 import { type ScaleServer, SERVER_LABELS } from './scale-stacks.js';
 import { type ActionProcessCost, measureActionCosts, startStandInTarget } from './scale-stand-in.js';
+import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 export interface ScaleOptions {
   releases: number;
@@ -110,19 +111,14 @@ async function measureWithStandIn<T>(work: (url: string) => T): Promise<T> {
 
 /**
  * Runs the measurement on each server in turn, everything it started stopped before the next (and
- * on SIGINT). Needs dist/ (`npm run build:dist`); the cluster also the server binaries it builds once.
+ * on Ctrl-C or SIGTERM). Needs dist/ (`npm run build:dist`); the cluster also the server binaries it builds once.
  */
 export async function measureScale(options: ScaleOptions): Promise<BenchRow[]> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => {});
   };
-  const interrupted = () => {
-    progress('interrupted: stopping everything…');
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  try {
+  return stoppedOnInterrupt(stopAll, async () => {
     const install = await prepareScaleInstall();
     stops.push(install.remove);
     const rows = [actionCostRow(await measureWithStandIn(measureActionCosts))];
@@ -136,8 +132,5 @@ export async function measureScale(options: ScaleOptions): Promise<BenchRow[]> {
       rows.push(...rowsOf(run));
     }
     return rows;
-  } finally {
-    await stopAll();
-    process.off('SIGINT', interrupted);
-  }
+  });
 }

@@ -10,6 +10,7 @@ import { type CrashStack, type CrashStackOptions, startCrashStack } from '../../
 import { testDataConverter } from '../../test/support/payload-keys.js';
 import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 import { DIST_ENTRIES, distWorkflowBundle } from './bench-release-stack.js';
+import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 export interface BenchStack {
   stack: CrashStack;
@@ -77,18 +78,7 @@ export async function withBenchStack<T>(
   work: (bench: BenchStack) => Promise<T>,
 ): Promise<T> {
   const bench = await startBenchStack(options);
-  const interrupted = (signal: NodeJS.Signals) => {
-    void bench.stop().finally(() => process.kill(process.pid, signal));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    return await work(bench);
-  } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
-    await bench.stop();
-  }
+  return stoppedOnInterrupt(bench.stop, () => work(bench));
 }
 
 /** Whether this module is the one `node --import tsx <file>` was asked to run. */
