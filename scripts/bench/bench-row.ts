@@ -1,6 +1,6 @@
 // One line of `npm run bench`'s table: a figure (the median of its runs) and, where Runway is
 // measured against a bare baseline, the baseline's figure measured in the same run and their ratio.
-import { median } from '../bench-stats.js';
+import { median } from './bench-stats.js';
 
 export interface BenchFigure {
   /** What was measured, e.g. "Runway API" or "bare hono + pg". */

@@ -1,8 +1,8 @@
 // `npm run bench`'s output: one table (each row a median, its baseline and their ratio beside it)
 // and the same rows as JSON, with the machine they were measured on.
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { formatTable } from '../bench-stats.js';
 import type { BenchRow } from './bench-row.js';
+import { formatTable } from './bench-stats.js';
 
 function number(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';

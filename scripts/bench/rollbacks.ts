@@ -1,9 +1,10 @@
 // `npm run bench`, rollback: how fast a bad release is undone, blue-green and rolling, as
-// `npm run bench:rollback` measures it (scripts/bench-rollback.ts, which prints each run's phases):
+// `npm run bench:rollback` measures it (scripts/bench/rollback-main.ts, which prints each run's phases):
 // from the first failing answer of a `+errors` build in production to the old version serving again.
-import { measureRun, type RunFigures, type Strategy } from '../bench-run.js';
-import { ROLLING_INSTANCES, startBenchStack } from '../bench-stack.js';
+
 import { type BenchRow, figure } from './bench-row.js';
+import { measureRun, type RunFigures, type Strategy } from './rollback-run.js';
+import { ROLLING_INSTANCES, startBenchStack } from './rollback-stack.js';
 import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 const BLUE_GREEN_GOAL_MS = 5000;

@@ -8,18 +8,18 @@ import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_BAKE_PROBE_SETTINGS } from '../analysis/thresholds.js';
-import type { RestorePhases } from './bench-instance-timeline.js';
-import { measureProcessCosts, type ProcessCosts } from './bench-restore-costs.js';
-import { measureRun, type RunFigures, type Strategy } from './bench-run.js';
+import { DEFAULT_BAKE_PROBE_SETTINGS } from '../../analysis/thresholds.js';
+import { formatTable, median, seconds, spreadOf } from './bench-stats.js';
+import type { RestorePhases } from './rollback-instance-timeline.js';
+import { measureProcessCosts, type ProcessCosts } from './rollback-restore-costs.js';
+import { measureRun, type RunFigures, type Strategy } from './rollback-run.js';
 import {
   type BenchStack,
   ERROR_SHARE,
   FAULT_AFTER_MS,
   ROLLING_INSTANCES,
   startBenchStack,
-} from './bench-stack.js';
-import { formatTable, median, seconds, spreadOf } from './bench-stats.js';
+} from './rollback-stack.js';
 
 /** Flagger's documented example analysis: interval 1m × threshold 10 before it rolls back. */
 const FLAGGER_EXAMPLE_MS = 10 * 60 * 1000;

@@ -5,11 +5,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { DEFAULT_ANALYSIS_THRESHOLDS, DEFAULT_BAKE_PROBE_SETTINGS } from '../analysis/thresholds.js';
-import type { RunwayConfig } from '../config/config-schema.js';
-import { DEMO_ROLLING_SERVICE, DEMO_SERVICE } from '../stack/demo-target-layout.js';
-import { startTestStack, type TestStack } from '../test/support/runway-stack.js';
-import { RELEASE_WORKFLOW_BUNDLE } from '../worker/create-release-worker.js';
+import { DEFAULT_ANALYSIS_THRESHOLDS, DEFAULT_BAKE_PROBE_SETTINGS } from '../../analysis/thresholds.js';
+import type { RunwayConfig } from '../../config/config-schema.js';
+import { DEMO_ROLLING_SERVICE, DEMO_SERVICE } from '../../stack/demo-target-layout.js';
+import { startTestStack, type TestStack } from '../../test/support/runway-stack.js';
+import { RELEASE_WORKFLOW_BUNDLE } from '../../worker/create-release-worker.js';
 
 /** What the `+errors` builds do (demo/edm-web/faults.ts): go bad a second after taking traffic. */
 export const FAULT_AFTER_MS = 1000;

@@ -6,11 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa } from 'execa';
-import { demoProgramPaths } from '../demo/program-bundles.js';
-import { getFreePort } from '../stack/free-port.js';
-import { projectRoot } from '../stack/temporal-binaries.js';
-import { BENCH_ENVIRONMENT } from './bench-stack.js';
+import { demoProgramPaths } from '../../demo/program-bundles.js';
+import { getFreePort } from '../../stack/free-port.js';
+import { projectRoot } from '../../stack/temporal-binaries.js';
 import { median } from './bench-stats.js';
+import { BENCH_ENVIRONMENT } from './rollback-stack.js';
 
 /** One edm-ctl command that only asks the agent: the cost of starting a driver command. */
 async function timeEdmCtl(agentUrl: string): Promise<number> {

@@ -2,14 +2,14 @@
 // the bake trips and the workflow rolls back, and time it.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
-import type { ReleaseSchema } from '../api/release-schemas.js';
-import { watchInstancesUntil } from '../demo/edm-ctl/instance-watch.js';
-import type { SenderInstanceStatus } from '../demo/target/model.js';
-import { DEMO_ROLLING_SERVICE, DEMO_SERVICE } from '../stack/demo-target-layout.js';
-import type { TestStack } from '../test/support/runway-stack.js';
-import { InstanceTimeline, type RestorePhases, restorePhases } from './bench-instance-timeline.js';
-import { BENCH_ENVIRONMENT, FAULT_AFTER_MS } from './bench-stack.js';
-import { firstFailure, restoredAt, TrafficWatch } from './bench-traffic-watch.js';
+import type { ReleaseSchema } from '../../api/release-schemas.js';
+import { watchInstancesUntil } from '../../demo/edm-ctl/instance-watch.js';
+import type { SenderInstanceStatus } from '../../demo/target/model.js';
+import { DEMO_ROLLING_SERVICE, DEMO_SERVICE } from '../../stack/demo-target-layout.js';
+import type { TestStack } from '../../test/support/runway-stack.js';
+import { InstanceTimeline, type RestorePhases, restorePhases } from './rollback-instance-timeline.js';
+import { BENCH_ENVIRONMENT, FAULT_AFTER_MS } from './rollback-stack.js';
+import { firstFailure, restoredAt, TrafficWatch } from './rollback-traffic-watch.js';
 
 type Release = z.infer<typeof ReleaseSchema>;
 
