@@ -105,16 +105,17 @@ export function isPermanentDatabaseError(error: unknown): boolean {
 }
 
 const UNIQUE_VIOLATION = '23505';
-const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
+/** A whole record's columns (the baseline of the read benchmark reads them too). */
+export const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
   current_step, current_environment, failure, runbook, environments, pending_gate, waiting_window, rollback_plan, holds_lock,
   claimed_at, temporal_url, created_at, updated_at, finished_at, pending_decision, pending_rollback_order, rollback,
   rollback_open_until, sla, escalations, post_hoc, superseded_by, config_change`;
 
-function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
+/** The fields a summary shows: read the same way for a whole record and for a list row. */
+function summaryFields(row: Record<string, unknown>): Omit<ReleaseSummaryRow, 'plan' | 'rollbackPlan'> {
   return {
     id: row.id as string,
     runId: row.run_id as string | null,
-    workflowType: row.workflow_type as WorkflowType,
     type: row.type as ReleaseType,
     service: row.service as string,
     version: row.version as string,
@@ -125,8 +126,20 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     currentStep: row.current_step as string | null,
     currentEnvironment: row.current_environment as string | null,
     failure: row.failure as ReleaseFailure | null,
-    plan: row.runbook as ReleasePlan,
     environments: row.environments as string[],
+    claimedAt: row.claimed_at as Date | null,
+    temporalUrl: row.temporal_url as string | null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    finishedAt: row.finished_at as Date | null,
+  };
+}
+
+function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
+  return {
+    ...summaryFields(row),
+    workflowType: row.workflow_type as WorkflowType,
+    plan: row.runbook as ReleasePlan,
     pendingGate: row.pending_gate as PendingGate | null,
     waitingWindow: row.waiting_window as ReleaseRow['waitingWindow'],
     rollbackPlan: (row.rollback_plan as CompensationEntry[] | null) ?? [],
@@ -139,11 +152,6 @@ function toReleaseRow(row: Record<string, unknown>): ReleaseRow {
     postHoc: (row.post_hoc as PostHocState | null) ?? null,
     supersededBy: (row.superseded_by as string | null) ?? null,
     holdsLock: row.holds_lock as boolean,
-    claimedAt: row.claimed_at as Date | null,
-    temporalUrl: row.temporal_url as string | null,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-    finishedAt: row.finished_at as Date | null,
   };
 }
 
@@ -555,30 +563,14 @@ const placed = (entries: string) => `CASE WHEN failure IS NULL THEN '[]'::jsonb 
   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', e->'id', 'environment', e->'environment')), '[]'::jsonb)
      FROM jsonb_array_elements(${entries}) e) END`;
 
-const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
+/** A list row's columns (the baseline of the read benchmark reads them too). */
+export const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
   current_step, current_environment, failure, environments, claimed_at, temporal_url, created_at, updated_at,
   finished_at, ${placed("runbook->'steps'")} AS placed_steps, ${placed("coalesce(rollback_plan, '[]'::jsonb)")} AS placed_compensations`;
 
 function toSummaryRow(row: Record<string, unknown>): ReleaseSummaryRow {
   return {
-    id: row.id as string,
-    runId: row.run_id as string | null,
-    type: row.type as ReleaseType,
-    service: row.service as string,
-    version: row.version as string,
-    changeRef: row.change_ref as string | null,
-    configChange: (row.config_change as ConfigChangeRequest | null) ?? null,
-    requestedBy: row.requested_by as string,
-    status: row.status as ReleaseStatus,
-    currentStep: row.current_step as string | null,
-    currentEnvironment: row.current_environment as string | null,
-    failure: row.failure as ReleaseFailure | null,
-    environments: row.environments as string[],
-    claimedAt: row.claimed_at as Date | null,
-    temporalUrl: row.temporal_url as string | null,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-    finishedAt: row.finished_at as Date | null,
+    ...summaryFields(row),
     plan: { steps: row.placed_steps as PlacedEntry[] },
     rollbackPlan: row.placed_compensations as PlacedEntry[],
   };

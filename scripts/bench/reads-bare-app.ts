@@ -12,19 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import pg from 'pg';
-
-const RELEASE_COLUMNS = `id, run_id, workflow_type, type, service, version, change_ref, requested_by, status,
-  current_step, current_environment, failure, runbook, environments, pending_gate, waiting_window, rollback_plan, holds_lock,
-  claimed_at, temporal_url, created_at, updated_at, finished_at, pending_decision, pending_rollback_order, rollback,
-  rollback_open_until, sla, escalations, post_hoc, superseded_by, config_change`;
-
-/** The list's columns, as Runway's list reads them (db/release-records.ts, SUMMARY_COLUMNS). */
-const placed = (entries: string) => `CASE WHEN failure IS NULL THEN '[]'::jsonb ELSE
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', e->'id', 'environment', e->'environment')), '[]'::jsonb)
-     FROM jsonb_array_elements(${entries}) e) END`;
-const SUMMARY_COLUMNS = `id, run_id, type, service, version, change_ref, config_change, requested_by, status,
-  current_step, current_environment, failure, environments, claimed_at, temporal_url, created_at, updated_at,
-  finished_at, ${placed("runbook->'steps'")} AS placed_steps, ${placed("coalesce(rollback_plan, '[]'::jsonb)")} AS placed_compensations`;
+import { RELEASE_COLUMNS, SUMMARY_COLUMNS } from '../../db/release-records.js';
 
 const INSERT_EVENT = `INSERT INTO audit_events
     (actor, action, target, environment, outcome, status, reason, request_id, details)
