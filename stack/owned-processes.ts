@@ -23,19 +23,26 @@ export type LeftoverOutcome = 'stopped' | 'gone' | 'not-ours';
 const POLL_INTERVAL_MS = 50;
 const KILL_WAIT_MS = 5_000;
 
+/**
+ * The fields of /proc/<pid>/stat from field 3 (state) on — index 0 is field 3 — or undefined when
+ * there is no such process. The command name before them, in parentheses, may hold spaces and ')'.
+ */
+export function procStatFields(pid: number): string[] | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** When the process started, or undefined when there is no such process (a zombie counts as none). */
 export function processStartTime(pid: number): string | undefined {
   if (process.platform === 'linux') {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return undefined;
-    }
-    // The command name in parentheses may contain spaces and ')'; the fields after the last ')'
-    // start at field 3 (state), so field 22 (starttime, clock ticks after boot) is the 20th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    // Field 22 (starttime, clock ticks after boot) is the 20th from field 3.
+    const fields = procStatFields(pid);
+    if (!fields || fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return `${bootId()}:${fields[19]}`;
   }
   try {

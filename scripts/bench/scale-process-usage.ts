@@ -2,8 +2,10 @@
 // with everything under it. CPU of children counts too: PostgreSQL works in one backend per
 // connection, a worker runs each driver action as a child (curl), and the children that already
 // exited are in their parent's cutime/cstime once reaped.
+
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../../stack/owned-processes.js';
 
 const CLOCK_TICKS_PER_SECOND = (() => {
   try {
@@ -23,14 +25,8 @@ interface ProcStat {
 }
 
 function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: fields are counted after its ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(pid);
+  if (!fields) return undefined;
   const number = (field: number) => Number(fields[field - 3]);
   return { pid, ppid: number(4), own: number(14) + number(15), reapedChildren: number(16) + number(17) };
 }
