@@ -50,6 +50,18 @@ export async function waitForStatus(
   throw new Error(`release ${id} did not reach ${statuses.join('/')} in ${timeoutMs / 1000} s`);
 }
 
+/** Starts a release as `as` and returns its id; anything but 201 is an error. */
+export async function startRelease(
+  target: ApiTarget,
+  as: string,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const started = await callApi(target, 'POST', '/releases', as, body);
+  if (started.status !== 201 || typeof started.body.id !== 'string')
+    throw new Error(`POST /releases answered ${started.status}: ${JSON.stringify(started.body)}`);
+  return started.body.id;
+}
+
 /**
  * A regular release of edm-web from request to production: the change approval by the product
  * manager and the tech lead as soon as it waits, the rest as the runbook goes.

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startRelease } from './bench-api.js';
 import { type BenchRow, comparedRow, figure } from './bench-row.js';
 import { BARE_TASK_QUEUE, withBareWorker } from './engine-bare-worker.js';
 import type { bareStepsWorkflow } from './engine-bare-workflow.js';
@@ -46,21 +47,14 @@ async function finishedRun(handle: WorkflowHandle, startedAt: number): Promise<E
 
 async function runRunwayRelease(bench: BenchStack, version: string): Promise<EngineRun> {
   const startedAt = Date.now();
-  const response = await fetch(`${bench.stack.apiUrl}/api/v1/releases`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${bench.stack.tokens[REQUESTER]}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ type: 'regular', service: ENGINE_SERVICE, version }),
+  const id = await startRelease(bench.stack, REQUESTER, {
+    type: 'regular',
+    service: ENGINE_SERVICE,
+    version,
   });
-  const body = (await response.json()) as { id?: string };
-  if (response.status !== 201 || !body.id) {
-    throw new Error(`POST /releases answered ${response.status}: ${JSON.stringify(body)}`);
-  }
-  const handle = bench.client.workflow.getHandle(body.id);
+  const handle = bench.client.workflow.getHandle(id);
   const outcome = (await handle.result()) as { status?: string };
-  if (outcome.status !== 'succeeded') throw new Error(`release ${body.id} ended ${JSON.stringify(outcome)}`);
+  if (outcome.status !== 'succeeded') throw new Error(`release ${id} ended ${JSON.stringify(outcome)}`);
   return finishedRun(handle, startedAt);
 }
 

@@ -12,7 +12,7 @@ import { waitUntilAnswers } from '../../stack/wait-until-answers.js';
 import { releaseToProduction } from './bench-api.js';
 import { startReleaseStack } from './bench-release-stack.js';
 import { type BenchRow, comparedRow, figure } from './bench-row.js';
-import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
+import { startedThings, stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 export interface ReadOptions {
   rounds: number;
@@ -199,20 +199,17 @@ function rowsFor(endpoint: Endpoint, runway: Round[], bare: Round[]): BenchRow[]
 }
 
 export async function measureReads(options: ReadOptions): Promise<BenchRow[]> {
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => {});
-  };
-  return stoppedOnInterrupt(stopAll, async () => {
+  const started = startedThings();
+  return stoppedOnInterrupt(started.stopAll, async () => {
     const stack = await startReleaseStack();
-    stops.push(() => stack.stop());
+    started.add(() => stack.stop());
     const releaseId = await releaseToProduction(stack, '2.0.0');
     await copyRelease(stack.databaseUrl, releaseId, LISTED - 1);
     const token = stack.tokens[READER] as string;
     const bare = await startBareApp(stack.databaseUrl, token);
-    stops.push(() => bare.stop());
+    started.add(() => bare.stop());
     const audit = new pg.Pool({ connectionString: stack.databaseUrl, max: 1 });
-    stops.push(() => audit.end());
+    started.add(() => audit.end());
     const rows: BenchRow[] = [];
     for (const endpoint of endpoints(releaseId))
       rows.push(...(await measureEndpoint(endpoint, stack.apiUrl, bare.url, token, audit, options)));

@@ -10,7 +10,7 @@ import { prepareScaleInstall } from './scale-install.js';
 import { runScaleOnServer, type ServerRun } from './scale-run.js';
 import { type ScaleServer, SERVER_LABELS } from './scale-stacks.js';
 import { type ActionProcessCost, measureActionCosts, startStandInTarget } from './scale-stand-in.js';
-import { stoppedOnInterrupt } from './stopped-on-interrupt.js';
+import { startedThings, stoppedOnInterrupt } from './stopped-on-interrupt.js';
 
 export interface ScaleOptions {
   releases: number;
@@ -114,20 +114,17 @@ async function measureWithStandIn<T>(work: (url: string) => T): Promise<T> {
  * on Ctrl-C or SIGTERM). Needs dist/ (`npm run build:dist`); the cluster also the server binaries it builds once.
  */
 export async function measureScale(options: ScaleOptions): Promise<BenchRow[]> {
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => {});
-  };
-  return stoppedOnInterrupt(stopAll, async () => {
+  const started = startedThings();
+  return stoppedOnInterrupt(started.stopAll, async () => {
     const install = await prepareScaleInstall();
-    stops.push(install.remove);
+    started.add(install.remove);
     const rows = [actionCostRow(await measureWithStandIn(measureActionCosts))];
     for (const server of options.servers) {
       const run = await runScaleOnServer(server, {
         releases: options.releases,
         install,
         log: (line) => progress(`${SERVER_LABELS[server]}: ${line}`),
-        registerStop: (stop) => stops.push(stop),
+        registerStop: (stop) => started.add(stop),
       });
       rows.push(...rowsOf(run));
     }

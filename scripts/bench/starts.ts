@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { closeRelease } from '../../db/release-records.js';
 import { loadRunbook } from '../../runbooks/load-runbook.js';
 import { testDecisionKeys } from '../../test/support/signed-decisions.js';
+import { startRelease } from './bench-api.js';
 import { type BenchFigure, type BenchRow, comparedRow, figure } from './bench-row.js';
 import { median } from './bench-stats.js';
 import { type BareStarterDeps, startBareRelease } from './starts-bare-client.js';
@@ -31,22 +32,6 @@ interface StartTiming {
 }
 
 type Starter = (version: string) => Promise<string>;
-
-async function postRelease(bench: BenchStack, service: string, version: string): Promise<string> {
-  const response = await fetch(`${bench.stack.apiUrl}/api/v1/releases`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${bench.stack.tokens[REQUESTER]}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ type: 'regular', service, version }),
-  });
-  const body = (await response.json()) as { id?: string };
-  if (response.status !== 201 || !body.id) {
-    throw new Error(`POST /releases answered ${response.status}: ${JSON.stringify(body)}`);
-  }
-  return body.id;
-}
 
 /**
  * Each measured release is stopped once its first activity has run, and its record closed as the
@@ -132,7 +117,8 @@ export async function measureStarts(options: { rounds: number; sources?: boolean
       requestedBy: REQUESTER,
     };
     const starters: Record<'runway' | 'bare', Starter> = {
-      runway: (version) => postRelease(bench, RUNWAY_START_SERVICE, version),
+      runway: (version) =>
+        startRelease(bench.stack, REQUESTER, { type: 'regular', service: RUNWAY_START_SERVICE, version }),
       bare: (version) => startBareRelease(deps, BARE_START_SERVICE, version),
     };
     const timings: Record<'runway' | 'bare', StartTiming[]> = { runway: [], bare: [] };

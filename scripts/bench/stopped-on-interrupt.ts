@@ -20,3 +20,16 @@ export async function stoppedOnInterrupt<T>(stop: () => Promise<void>, work: () 
     await stopOnce();
   }
 }
+
+/** What a benchmark started, stopped newest first, each whatever the others do. */
+export function startedThings() {
+  const stops: (() => Promise<unknown>)[] = [];
+  return {
+    add(stop: () => Promise<unknown>): void {
+      stops.push(stop);
+    },
+    async stopAll(): Promise<void> {
+      for (let stop = stops.pop(); stop; stop = stops.pop()) await stop().catch(() => {});
+    },
+  };
+}
